@@ -1,3 +1,18 @@
+using KafkaGateway.Hosting;
+using KafkaGateway.Http;
+using KafkaGateway.Kafka;
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.AddGatewayHosting();
+builder.AddGatewayHttp();
+builder.AddKafka();
+
 var app = builder.Build();
+
+app.UseGatewayHosting();
+
 app.Run();
+
+/// <summary>The gateway's entry point (public for WebApplicationFactory tests).</summary>
+public partial class Program;

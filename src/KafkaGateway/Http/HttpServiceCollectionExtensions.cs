@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using System.Reflection;
+using FluentValidation;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.OpenApi;
+
+namespace KafkaGateway.Http;
+
+/// <summary>Controllers, ProblemDetails, validation and Swagger.</summary>
+public static class HttpServiceCollectionExtensions
+{
+    private static readonly Dictionary<int, string> s_codesByStatus = new()
+    {
+        [400] = "bad_request",
+        [401] = "unauthorized",
+        [403] = "forbidden",
+        [404] = "not_found",
+        [405] = "method_not_allowed",
+        [406] = "not_acceptable",
+        [409] = "conflict",
+        [413] = "payload_too_large",
+        [415] = "unsupported_media_type",
+        [422] = "unprocessable_entity",
+        [429] = "too_many_requests",
+        [500] = "internal_error",
+        [501] = "not_implemented",
+        [502] = "bad_gateway",
+        [503] = "service_unavailable",
+        [504] = "gateway_timeout",
+    };
+
+    /// <summary>Adds the HTTP surface shared by every feature.</summary>
+    public static WebApplicationBuilder AddGatewayHttp(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            var problem = context.ProblemDetails;
+            problem.Extensions["traceId"] = Activity.Current?.Id ?? context.HttpContext.TraceIdentifier;
+            if (!problem.Extensions.ContainsKey("code"))
+            {
+                problem.Extensions["code"] = s_codesByStatus.GetValueOrDefault(problem.Status ?? 500, "error");
+            }
+        });
+        services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
+        services.AddValidatorsFromAssemblyContaining<ProblemDetailsExceptionHandler>(includeInternalTypes: true);
+
+        services.AddControllers()
+            .ConfigureApiBehaviorOptions(options => options.InvalidModelStateResponseFactory = context =>
+            {
+                // Malformed JSON or wrongly typed members: same ProblemDetails shape as validator failures.
+                var errors = context.ModelState
+                    .Where(entry => entry.Value is { Errors.Count: > 0 })
+                    .SelectMany(entry => entry.Value!.Errors.Select(error => new FluentValidation.Results.ValidationFailure(
+                        entry.Key, string.IsNullOrEmpty(error.ErrorMessage) ? "The value is invalid." : error.ErrorMessage)));
+                var problem = ValidationProblems.Create(errors);
+                problem.Extensions["traceId"] = Activity.Current?.Id ?? context.HttpContext.TraceIdentifier;
+                return new ObjectResult(problem) { StatusCode = problem.Status, ContentTypes = { "application/problem+json" } };
+            });
+
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(options =>
+        {
+            options.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "KafkaGateway",
+                Version = "v1",
+                Description = "Apache Kafka behind HTTPS: produce JSON as Avro, stream topics as server-sent events, " +
+                    "administer topics, consumer groups and schemas.",
+            });
+            var xml = Path.Combine(AppContext.BaseDirectory, $"{Assembly.GetExecutingAssembly().GetName().Name}.xml");
+            if (File.Exists(xml))
+            {
+                options.IncludeXmlComments(xml, includeControllerXmlComments: true);
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>Error handling, Swagger and controllers in the pipeline.</summary>
+    public static WebApplication UseGatewayHttp(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseSwagger();
+        app.UseSwaggerUI(options =>
+        {
+            options.SwaggerEndpoint("/swagger/v1/swagger.json", "KafkaGateway v1");
+            options.DocumentTitle = "KafkaGateway";
+        });
+        app.MapControllers();
+        return app;
+    }
+}

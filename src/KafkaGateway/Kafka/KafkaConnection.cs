@@ -1,0 +1,62 @@
+using Confluent.Kafka;
+using Microsoft.Extensions.Options;
+
+namespace KafkaGateway.Kafka;
+
+/// <summary>
+/// Where the gateway's Kafka clients connect: the configured brokers, or the embedded in-memory cluster that this
+/// object starts and owns. Every client configuration is built here so all clients agree.
+/// </summary>
+public sealed partial class KafkaConnection : IDisposable
+{
+    private readonly KafkaOptions _options;
+    private readonly MockCluster? _embedded;
+
+    public KafkaConnection(IOptions<KafkaOptions> options, ILogger<KafkaConnection> logger)
+    {
+        _options = options.Value;
+        if (_options.UsesEmbeddedCluster)
+        {
+            _embedded = MockCluster.Start(_options.EmbeddedBrokers);
+            BootstrapServers = _embedded.BootstrapServers;
+            LogEmbeddedStarted(logger, _options.EmbeddedBrokers, BootstrapServers, MockCluster.LibraryPath);
+        }
+        else
+        {
+            BootstrapServers = _options.BootstrapServers!.Trim();
+        }
+    }
+
+    /// <summary>The bootstrap servers any Kafka client (e.g. kcat) can use.</summary>
+    public string BootstrapServers { get; }
+
+    /// <summary>True when this gateway runs the in-memory embedded cluster.</summary>
+    public bool IsEmbedded => _embedded is not null;
+
+    /// <summary>The embedded cluster, when <see cref="IsEmbedded"/>.</summary>
+    public MockCluster? EmbeddedCluster => _embedded;
+
+    /// <summary>Kafka properties shared by every client the gateway creates.</summary>
+    public ClientConfig CreateClientConfig()
+    {
+        var config = new ClientConfig
+        {
+            BootstrapServers = BootstrapServers,
+            ClientId = _options.ClientId,
+        };
+
+        foreach (var (key, value) in _options.Properties)
+        {
+            config.Set(key, value);
+        }
+
+        return config;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _embedded?.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Embedded Kafka cluster started: {BrokerCount} brokers at {BootstrapServers} (librdkafka mock cluster from {Library}). Data lives in memory only and is lost at shutdown.")]
+    private static partial void LogEmbeddedStarted(ILogger logger, int brokerCount, string bootstrapServers, string library);
+}

@@ -1,0 +1,26 @@
+using Confluent.Kafka;
+
+namespace KafkaGateway.Kafka;
+
+/// <summary>Routes librdkafka's log lines into the gateway's logging with the right level.</summary>
+internal static partial class KafkaLogBridge
+{
+    public static Action<T, LogMessage> Create<T>(ILoggerFactory factory, string client)
+    {
+        var logger = factory.CreateLogger("KafkaGateway.Kafka.Librdkafka");
+        return (_, message) =>
+        {
+            var level = message.Level switch
+            {
+                SyslogLevel.Emergency or SyslogLevel.Alert or SyslogLevel.Critical or SyslogLevel.Error => LogLevel.Error,
+                SyslogLevel.Warning => LogLevel.Warning,
+                SyslogLevel.Notice or SyslogLevel.Info => LogLevel.Information,
+                _ => LogLevel.Debug,
+            };
+            Log(logger, level, client, message.Facility, message.Message);
+        };
+    }
+
+    [LoggerMessage(Message = "librdkafka {Client} [{Facility}] {Text}")]
+    private static partial void Log(ILogger logger, LogLevel level, string client, string facility, string text);
+}
