@@ -1,4 +1,6 @@
 using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using KafkaGateway.Http;
 using Microsoft.Extensions.Options;
 using Serilog;
@@ -9,7 +11,6 @@ namespace KafkaGateway.Hosting;
 /// <summary>Logging, listening addresses, HTTPS and shutdown.</summary>
 public static partial class HostingExtensions
 {
-    private const string DevelopmentUrls = "http://localhost:5080;https://localhost:5443";
     private const string ProductionUrls = "https://+:8443";
 
     /// <summary>Adds Serilog, the listening addresses and HTTPS configuration.</summary>
@@ -40,48 +41,14 @@ public static partial class HostingExtensions
             }
         });
 
-        var gateway = configuration.GetSection(GatewayOptions.SectionName).Get<GatewayOptions>() ?? new GatewayOptions();
-        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(gateway.ShutdownTimeoutSeconds));
+        builder.Services.AddOptions<HostOptions>()
+            .Configure<IOptions<GatewayOptions>>((host, gateway) => host.ShutdownTimeout = TimeSpan.FromSeconds(gateway.Value.ShutdownTimeoutSeconds));
 
-        // --urls and ASPNETCORE_URLS both land in "urls"; only when neither (nor Kestrel:Endpoints) is set do we pick.
-        var urls = configuration["urls"];
-        if (string.IsNullOrWhiteSpace(urls) && !configuration.GetSection("Kestrel:Endpoints").Exists())
-        {
-            urls = environment.IsDevelopment() ? DevelopmentUrls : ProductionUrls;
-            builder.WebHost.UseUrls(urls);
-        }
-
-        var certificateConfigured = configuration.GetSection("Kestrel:Certificates:Default:Path").Exists();
-        var wantsHttps = urls?.Contains("https://", StringComparison.OrdinalIgnoreCase) ?? false;
-        DevelopmentCertificate? developmentCertificate = null;
-        if (wantsHttps && !certificateConfigured)
-        {
-            if (!environment.IsDevelopment())
-            {
-                throw new InvalidOperationException(
-                    $"HTTPS is requested (urls '{urls}') but no certificate is configured. Set Kestrel:Certificates:Default:Path " +
-                    "to a PEM certificate (with Kestrel:Certificates:Default:KeyPath) or a PFX (with Kestrel:Certificates:Default:Password), " +
-                    "or listen on plain HTTP explicitly, e.g. --urls http://+:8080.");
-            }
-
-            developmentCertificate = DevelopmentCertificate.LoadOrCreate(gateway.ResolveDataDirectory(environment));
-            builder.Services.AddSingleton(developmentCertificate);
-            builder.Services.AddHostedService<DevelopmentCertificateReporter>();
-        }
-
-        builder.WebHost.ConfigureKestrel(kestrel =>
-        {
-            kestrel.AddServerHeader = false;
-            kestrel.ConfigureHttpsDefaults(https =>
-            {
-                https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
-                if (developmentCertificate is not null)
-                {
-                    https.ServerCertificate = developmentCertificate.Certificate;
-                }
-            });
-        });
-
+        // Listening addresses and HTTPS are decided when Kestrel is configured, from the final configuration
+        // (test hosts and WebApplicationFactory add settings after Program's builder code has run).
+        builder.Services.AddSingleton<DevelopmentCertificateProvider>();
+        builder.Services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelSetup>();
+        builder.Services.AddHostedService<DevelopmentCertificateReporter>();
         return builder;
     }
 
@@ -124,12 +91,16 @@ public static partial class HostingExtensions
         return app;
     }
 
-    private sealed partial class DevelopmentCertificateReporter(DevelopmentCertificate certificate, ILogger<DevelopmentCertificateReporter> logger)
-        : IHostedService
+    private sealed partial class DevelopmentCertificateReporter(
+        DevelopmentCertificateProvider provider, ILogger<DevelopmentCertificateReporter> logger) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            LogCertificate(logger, certificate.Created ? "created" : "reused", certificate.PemPath);
+            if (provider.Current is { } certificate)
+            {
+                LogCertificate(logger, certificate.Created ? "created" : "reused", certificate.PemPath);
+            }
+
             return Task.CompletedTask;
         }
 
@@ -138,5 +109,79 @@ public static partial class HostingExtensions
         [LoggerMessage(Level = LogLevel.Warning,
             Message = "Development HTTPS: {Action} a self-signed certificate for localhost; trust it with: curl --cacert {PemPath} https://localhost:5443/health/ready")]
         private static partial void LogCertificate(Microsoft.Extensions.Logging.ILogger logger, string action, string pemPath);
+    }
+
+    /// <summary>Default listening addresses, TLS 1.2+ and the server certificate.</summary>
+    private sealed class KestrelSetup(
+        IConfiguration configuration, IHostEnvironment environment, DevelopmentCertificateProvider developmentCertificates)
+        : IConfigureOptions<KestrelServerOptions>
+    {
+        public void Configure(KestrelServerOptions options)
+        {
+            options.AddServerHeader = false;
+            var urls = configuration["urls"];
+            var explicitEndpoints = !string.IsNullOrWhiteSpace(urls) || configuration.GetSection("Kestrel:Endpoints").Exists();
+            var certificateConfigured = configuration.GetSection("Kestrel:Certificates:Default:Path").Exists();
+            var wantsHttps = explicitEndpoints
+                ? (urls?.Contains("https://", StringComparison.OrdinalIgnoreCase) ?? false)
+                    || configuration.GetSection("Kestrel:Endpoints").GetChildren().Any(e => (e["Url"] ?? "").StartsWith("https", StringComparison.OrdinalIgnoreCase))
+                : true;
+
+            X509Certificate2? developmentCertificate = null;
+            if (wantsHttps && !certificateConfigured)
+            {
+                if (!environment.IsDevelopment())
+                {
+                    throw new InvalidOperationException(
+                        $"HTTPS is requested (urls '{urls ?? ProductionUrls}') but no certificate is configured. Set Kestrel:Certificates:Default:Path " +
+                        "to a PEM certificate (with Kestrel:Certificates:Default:KeyPath) or a PFX (with Kestrel:Certificates:Default:Password), " +
+                        "or listen on plain HTTP explicitly, e.g. --urls http://+:8080.");
+                }
+
+                developmentCertificate = developmentCertificates.GetOrCreate().Certificate;
+            }
+
+            options.ConfigureHttpsDefaults(https =>
+            {
+                https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                if (developmentCertificate is not null)
+                {
+                    https.ServerCertificate = developmentCertificate;
+                }
+            });
+
+            if (!explicitEndpoints)
+            {
+                if (environment.IsDevelopment())
+                {
+                    // Development: plain HTTP for local curl, and HTTPS with the self-signed certificate.
+                    options.ListenLocalhost(5080);
+                    options.ListenLocalhost(5443, listen => listen.UseHttps());
+                }
+                else
+                {
+                    options.ListenAnyIP(8443, listen => listen.UseHttps());
+                }
+            }
+        }
+    }
+}
+
+/// <summary>Creates the Development certificate once, when Kestrel first needs it.</summary>
+internal sealed class DevelopmentCertificateProvider(IOptions<GatewayOptions> options, IHostEnvironment environment) : IDisposable
+{
+    private readonly Lazy<DevelopmentCertificate> _certificate = new(
+        () => DevelopmentCertificate.LoadOrCreate(options.Value.ResolveDataDirectory(environment)));
+
+    public DevelopmentCertificate? Current => _certificate.IsValueCreated ? _certificate.Value : null;
+
+    public DevelopmentCertificate GetOrCreate() => _certificate.Value;
+
+    public void Dispose()
+    {
+        if (_certificate.IsValueCreated)
+        {
+            _certificate.Value.Certificate.Dispose();
+        }
     }
 }
