@@ -1,9 +1,6 @@
 using Confluent.Kafka;
-using Confluent.Kafka.Admin;
 using KafkaGateway.Http;
-using KafkaGateway.Kafka;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 
 namespace KafkaGateway.Admin;
 
@@ -11,7 +8,7 @@ namespace KafkaGateway.Admin;
 [ApiController]
 [Route("cluster")]
 [Produces("application/json")]
-public sealed class ClusterController(IAdminClient admin, KafkaConnection connection, IOptions<KafkaOptions> options) : ControllerBase
+public sealed class ClusterController(ClusterDescriber describer) : ControllerBase
 {
     /// <summary>Describes the cluster: id, controller, brokers and the bootstrap address for other Kafka clients.</summary>
     /// <response code="200">The cluster.</response>
@@ -21,30 +18,9 @@ public sealed class ClusterController(IAdminClient admin, KafkaConnection connec
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable)]
     public async Task<ClusterInfo> GetCluster(CancellationToken cancellationToken)
     {
-        var timeout = TimeSpan.FromSeconds(options.Value.MetadataTimeoutSeconds);
         try
         {
-            if (connection.EmbeddedCluster is { } embedded)
-            {
-                // The embedded mock has no DescribeCluster API: brokers from metadata, id from the mock itself.
-                var metadata = await Task.Run(() => admin.GetMetadata(timeout), cancellationToken);
-                var (clusterId, controllerId) = await Task.Run(() => embedded.DescribeCluster(timeout), cancellationToken);
-                var brokerIds = metadata.Brokers.Select(b => b.BrokerId).ToHashSet();
-                return new ClusterInfo(
-                    clusterId,
-                    connection.BootstrapServers,
-                    Embedded: true,
-                    controllerId is { } id && brokerIds.Contains(id) ? id : null,
-                    metadata.Brokers.OrderBy(b => b.BrokerId).Select(b => new BrokerInfo(b.BrokerId, b.Host, b.Port, null)).ToArray());
-            }
-
-            var description = await admin.DescribeClusterAsync(new DescribeClusterOptions { RequestTimeout = timeout });
-            return new ClusterInfo(
-                description.ClusterId,
-                connection.BootstrapServers,
-                Embedded: false,
-                description.Controller?.Id,
-                description.Nodes.OrderBy(n => n.Id).Select(n => new BrokerInfo(n.Id, n.Host, n.Port, n.Rack)).ToArray());
+            return await describer.DescribeAsync(cancellationToken);
         }
         catch (KafkaException ex)
         {

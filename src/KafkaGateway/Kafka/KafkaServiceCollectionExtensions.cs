@@ -20,6 +20,7 @@ public static class KafkaServiceCollectionExtensions
             new AdminClientBuilder(new AdminClientConfig(sp.GetRequiredService<KafkaConnection>().CreateClientConfig()))
                 .SetLogHandler(KafkaLogBridge.Create<IAdminClient>(sp.GetRequiredService<ILoggerFactory>(), "admin"))
                 .Build());
+        services.TryAddSingleton<Admin.ClusterDescriber>();
         services.AddHealthChecks().AddCheck<KafkaReadinessCheck>("kafka", tags: [HealthEndpoints.ReadyTag]);
         return builder;
     }

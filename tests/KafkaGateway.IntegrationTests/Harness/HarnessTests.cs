@@ -44,7 +44,9 @@ public sealed class PlainHarnessTests(KafkaClusterFixture cluster) : IClassFixtu
         var topic = cluster.CreateTopic(partitions: 1);
         using var producer = new ProducerBuilder<Null, string>(new ProducerConfig(cluster.ClientConfig())
         {
-            MessageTimeoutMs = 1500,
+            MessageTimeoutMs = 3000,
+            ReconnectBackoffMs = 100,
+            ReconnectBackoffMaxMs = 500,
             EnableIdempotence = true,
         }).Build();
         await producer.ProduceAsync(topic, new Message<Null, string> { Value = "before" });
@@ -159,8 +161,8 @@ public sealed class MtlsHarnessTests(MtlsKafkaClusterFixture cluster) : IClassFi
     {
         var topic = cluster.CreateTopic(partitions: 1);
         var config = new ProducerConfig(cluster.ClientConfig()) { MessageTimeoutMs = 3000, SslCaPem = cluster.Certificates.OtherCa.ExportCertificatePem() };
-        var errors = new List<Error>();
-        using var producer = new ProducerBuilder<Null, string>(config).SetErrorHandler((_, e) => errors.Add(e)).Build();
+        var errors = new System.Collections.Concurrent.ConcurrentQueue<Error>();
+        using var producer = new ProducerBuilder<Null, string>(config).SetErrorHandler((_, e) => errors.Enqueue(e)).Build();
 
         await Assert.ThrowsAsync<ProduceException<Null, string>>(
             () => producer.ProduceAsync(topic, new Message<Null, string> { Value = "x" }));
