@@ -21,7 +21,13 @@ public static class AvroSchemaCanonicalizer
 {
     /// <summary>Parses <paramref name="schemaJson"/> and returns its canonical string.</summary>
     /// <exception cref="SchemaParseException">The text is not a valid Avro schema.</exception>
-    public static string Canonicalize(string schemaJson) => Canonicalize(Schema.Parse(schemaJson));
+    public static string Canonicalize(string schemaJson)
+    {
+        // Apache.Avro returns null rather than throwing for some invalid texts, e.g. an object with an unknown "type".
+        var schema = Schema.Parse(schemaJson)
+            ?? throw new SchemaParseException($"Not an Avro schema: {schemaJson}");
+        return Canonicalize(schema);
+    }
 
     /// <summary>Returns the canonical string of an already parsed schema.</summary>
     public static string Canonicalize(Schema schema)

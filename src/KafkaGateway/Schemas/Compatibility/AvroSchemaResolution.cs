@@ -108,17 +108,24 @@ public static class AvroSchemaResolution
 
                 compatible = false;
 
-                // A reader union reports its own MISSING_UNION_BRANCH; a reader non-union is named here so the
-                // error type says a writer branch was dropped, with the detailed reasons after it.
-                if (reader is not UnionSchema)
+                if (reader is UnionSchema)
                 {
-                    errors.Add(new SchemaIncompatibility(
-                        IncompatibilityType.MissingUnionBranch,
-                        branchLocation,
-                        $"reader type {Describe(reader)} cannot read writer union branch {i} ({Describe(branch)})"));
+                    // The reader union has already reported MISSING_UNION_BRANCH and its reasons.
+                    errors.AddRange(branchErrors);
+                    continue;
                 }
 
-                errors.AddRange(branchErrors);
+                errors.Add(new SchemaIncompatibility(
+                    IncompatibilityType.MissingUnionBranch,
+                    branchLocation,
+                    $"reader type {Describe(reader)} cannot read writer union branch {i} ({Describe(branch)})"));
+
+                // Between different kinds of type the reasons would only repeat the TYPE_MISMATCH said above;
+                // between the same kind (a record that changed) they are what the user has to fix.
+                if (IsCounterpart(reader, branch))
+                {
+                    errors.AddRange(branchErrors);
+                }
             }
 
             return compatible;
@@ -277,26 +284,27 @@ public static class AvroSchemaResolution
             return null;
         }
 
-        private Schema? FindCounterpart(UnionSchema reader, Schema writer)
-        {
-            var plainWriter = WithoutLogicalType(writer);
-            foreach (var branch in reader.Schemas)
-            {
-                var plainBranch = WithoutLogicalType(branch);
-                if (plainBranch.GetType() != plainWriter.GetType() || plainBranch is PrimitiveSchema)
-                {
-                    continue;
-                }
+        private Schema? FindCounterpart(UnionSchema reader, Schema writer) =>
+            reader.Schemas.FirstOrDefault(branch => IsCounterpart(branch, writer));
 
-                if (plainBranch is not NamedSchema namedBranch
-                    || string.Equals(namedBranch.Name, ((NamedSchema)plainWriter).Name, StringComparison.Ordinal)
-                    || readerAliases.HasAlias(namedBranch.Fullname, plainWriter.Fullname))
-                {
-                    return branch;
-                }
+        // The same kind of type, and for named types the same type by name or alias: the reader type a writer
+        // type "evolved from", whose detailed differences explain a failed match.
+        private bool IsCounterpart(Schema reader, Schema writer)
+        {
+            var plainReader = WithoutLogicalType(reader);
+            var plainWriter = WithoutLogicalType(writer);
+            if (plainReader.GetType() != plainWriter.GetType())
+            {
+                return false;
             }
 
-            return null;
+            return plainReader switch
+            {
+                PrimitiveSchema => plainReader.Tag == plainWriter.Tag,
+                NamedSchema named => string.Equals(named.Name, ((NamedSchema)plainWriter).Name, StringComparison.Ordinal)
+                    || readerAliases.HasAlias(named.Fullname, plainWriter.Fullname),
+                _ => true,
+            };
         }
     }
 
