@@ -29,6 +29,11 @@ public sealed class AvroSchemaCanonicalizerTests
             "{'type':'record','name':'R','fields':[{'name':'p','default':{'x':1,'y':2},'type':{'type':'record','name':'P','fields':[{'name':'x','type':'int'},{'name':'y','type':'int'}]}}]}",
             "{'type':'record','name':'R','fields':[{'name':'p','default':{'y':2,'x':1},'type':{'type':'record','name':'P','fields':[{'name':'x','type':'int'},{'name':'y','type':'int'}]}}]}"
         },
+        {
+            "explicit ascending field order",
+            Record("R", "{'name':'a','type':'int'}"),
+            Record("R", "{'name':'a','type':'int','order':'ascending'}")
+        },
     };
 
     /// <summary>Pairs of schema texts that must stay different registrations.</summary>
@@ -56,6 +61,21 @@ public sealed class AvroSchemaCanonicalizerTests
             "decimal scale",
             "{'type':'bytes','logicalType':'decimal','precision':9,'scale':2}",
             "{'type':'bytes','logicalType':'decimal','precision':9,'scale':3}"
+        },
+        {
+            "field sort order",
+            Record("R", "{'name':'a','type':'int'}"),
+            Record("R", "{'name':'a','type':'int','order':'descending'}")
+        },
+        {
+            "sort order of a field nested in a union and an array",
+            Record("R", Field("l", "['null',{'type':'array','items':" + Record("I", "{'name':'a','type':'int'}") + "}]")),
+            Record("R", Field("l", "['null',{'type':'array','items':" + Record("I", "{'name':'a','type':'int','order':'ignore'}") + "}]"))
+        },
+        {
+            "field sort order ignore",
+            Record("R", "{'name':'a','type':'int'}"),
+            Record("R", "{'name':'a','type':'int','order':'ignore'}")
         },
         { "field order", Record("R", Field("a", "'int'"), Field("b", "'int'")), Record("R", Field("b", "'int'"), Field("a", "'int'")) },
         { "enum symbol order", "{'type':'enum','name':'E','symbols':['A','B']}", "{'type':'enum','name':'E','symbols':['B','A']}" },
@@ -90,6 +110,14 @@ public sealed class AvroSchemaCanonicalizerTests
             "{'type':'record','name':'R','namespace':'n','doc':'d','aliases':['Q'],'fields':[{'name':'a','type':['null','string'],'default':null,'doc':'fd'}]}"));
 
         Assert.Equal(once, AvroSchemaCanonicalizer.Canonicalize(once));
+    }
+
+    [Fact]
+    public void Canonicalize_DescendingField_KeepsOrderAttribute()
+    {
+        var canonical = AvroSchemaCanonicalizer.Canonicalize(Json(Record("R", "{'name':'a','type':'int','order':'descending'}")));
+
+        Assert.Equal(Json("{'fields':[{'name':'a','order':'descending','type':'int'}],'name':'R','type':'record'}"), canonical);
     }
 
     [Fact]

@@ -61,6 +61,8 @@ public sealed class AvroSchemaResolutionTests
         { "nested record gains field with default", Record("Outer", Field("inner", Record("Inner", Field("a", "'int'"), Field("b", "'int'", "0")))), Record("Outer", Field("inner", Record("Inner", Field("a", "'int'")))), null },
         { "nested record gains field without default", Record("Outer", Field("inner", Record("Inner", Field("a", "'int'"), Field("b", "'int'")))), Record("Outer", Field("inner", Record("Inner", Field("a", "'int'")))), IncompatibilityType.ReaderFieldMissingDefaultValue },
         { "nested record field narrowed", Record("Outer", Field("inner", Record("Inner", Field("a", "'int'")))), Record("Outer", Field("inner", Record("Inner", Field("a", "'long'")))), IncompatibilityType.TypeMismatch },
+        { "nested record renamed with reader alias", Record("Outer", Field("inner", "{'type':'record','name':'Inner2','aliases':['Inner'],'fields':[{'name':'a','type':'int'}]}")), Record("Outer", Field("inner", Record("Inner", Field("a", "'int'")))), null },
+        { "nested record inherits namespace for its alias", "{'type':'record','name':'Outer','namespace':'n','fields':[{'name':'i','type':{'type':'record','name':'New','aliases':['Old'],'fields':[]}}]}", "{'type':'record','name':'Outer','namespace':'n','fields':[{'name':'i','type':{'type':'record','name':'Old','fields':[]}}]}", null },
         { "nested record renamed", Record("Outer", Field("inner", Record("Inner2", Field("a", "'int'")))), Record("Outer", Field("inner", Record("Inner", Field("a", "'int'")))), IncompatibilityType.NameMismatch },
         { "error type reads error type", "{'type':'error','name':'Failure','fields':[{'name':'m','type':'string'}]}", "{'type':'error','name':'Failure','fields':[{'name':'m','type':'string'}]}", null },
 
@@ -105,6 +107,8 @@ public sealed class AvroSchemaResolutionTests
         { "reader union promotes writer type", "['null','long']", "'int'", null },
         { "reader union picks a later branch", "['boolean','double']", "'float'", null },
         { "reader union lacks writer type", "['null','string']", "'boolean'", IncompatibilityType.MissingUnionBranch },
+        { "reader union contains record renamed with alias", "['null',{'type':'record','name':'New','aliases':['Old'],'fields':[{'name':'a','type':'int'}]}]", Record("Old", Field("a", "'int'")), null },
+        { "array of enums renamed with alias", "{'type':'array','items':{'type':'enum','name':'E2','aliases':['E'],'symbols':['A']}}", "{'type':'array','items':{'type':'enum','name':'E','symbols':['A']}}", null },
         { "reader union contains renamed record", "['null'," + Record("New", Field("a", "'int'")) + "]", Record("Old", Field("a", "'int'")), IncompatibilityType.MissingUnionBranch },
 
         // Logical types: only the underlying type matters, except decimal precision and scale.
