@@ -30,7 +30,7 @@ public enum CompatibilityLevel
 /// <summary>Converts <see cref="CompatibilityLevel"/> to and from the registry API's strings, e.g. <c>BACKWARD_TRANSITIVE</c>.</summary>
 public static class CompatibilityLevelNames
 {
-    private static readonly Dictionary<string, CompatibilityLevel> s_byName = new(StringComparer.OrdinalIgnoreCase)
+    private static readonly Dictionary<string, CompatibilityLevel> _byName = new(StringComparer.OrdinalIgnoreCase)
     {
         ["NONE"] = CompatibilityLevel.None,
         ["BACKWARD"] = CompatibilityLevel.Backward,
@@ -58,7 +58,7 @@ public static class CompatibilityLevelNames
     /// <returns>False for null, empty or unknown strings (including the enum's own C# names such as <c>BackwardTransitive</c>).</returns>
     public static bool TryParse([NotNullWhen(true)] string? value, out CompatibilityLevel level)
     {
-        if (value is not null && s_byName.TryGetValue(value.Trim(), out level))
+        if (value is not null && _byName.TryGetValue(value.Trim(), out level))
         {
             return true;
         }
@@ -73,5 +73,5 @@ public static class CompatibilityLevelNames
         TryParse(value, out var level)
             ? level
             : throw new FormatException(
-                $"'{value}' is not a compatibility level; expected one of {string.Join(", ", s_byName.Keys)}.");
+                $"'{value}' is not a compatibility level; expected one of {string.Join(", ", _byName.Keys)}.");
 }

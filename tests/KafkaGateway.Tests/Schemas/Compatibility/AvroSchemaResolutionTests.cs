@@ -5,9 +5,9 @@ namespace KafkaGateway.Tests.Schemas.Compatibility;
 
 public sealed class AvroSchemaResolutionTests
 {
-    private static readonly string[] s_primitives = ["null", "boolean", "int", "long", "float", "double", "bytes", "string"];
+    private static readonly string[] _primitives = ["null", "boolean", "int", "long", "float", "double", "bytes", "string"];
 
-    public static TheoryData<string> Primitives() => new(s_primitives);
+    public static TheoryData<string> Primitives() => new(_primitives);
 
     /// <summary>
     /// One row per rule of the specification's "Schema Resolution" section: rule, reader, writer, and the error
@@ -117,6 +117,8 @@ public sealed class AvroSchemaResolutionTests
         { "timestamp-millis reads timestamp-micros", "{'type':'long','logicalType':'timestamp-millis'}", "{'type':'long','logicalType':'timestamp-micros'}", null },
         { "uuid reads string", "{'type':'string','logicalType':'uuid'}", "'string'", null },
         { "time-millis promotes to long", "'long'", "{'type':'int','logicalType':'time-millis'}", null },
+        { "unknown logical type is ignored", "{'type':'string','logicalType':'x-custom'}", "'string'", null },
+        { "logical type on both sides over different primitives", "{'type':'long','logicalType':'timestamp-millis'}", "{'type':'int','logicalType':'date'}", null },
         { "date does not read long", "{'type':'int','logicalType':'date'}", "'long'", IncompatibilityType.TypeMismatch },
         { "decimal identical", "{'type':'bytes','logicalType':'decimal','precision':9,'scale':2}", "{'type':'bytes','logicalType':'decimal','precision':9,'scale':2}", null },
         { "decimal scale changed", "{'type':'bytes','logicalType':'decimal','precision':9,'scale':3}", "{'type':'bytes','logicalType':'decimal','precision':9,'scale':2}", IncompatibilityType.DecimalPrecisionScaleMismatch },
@@ -177,9 +179,9 @@ public sealed class AvroSchemaResolutionTests
             ("float", "double"), ("string", "bytes"), ("bytes", "string"),
         };
 
-        foreach (var writer in s_primitives)
+        foreach (var writer in _primitives)
         {
-            foreach (var reader in s_primitives)
+            foreach (var reader in _primitives)
             {
                 var result = AvroSchemaResolution.CanRead(Parse($"'{reader}'"), Parse($"'{writer}'"));
 

@@ -6,9 +6,9 @@ namespace KafkaGateway.Tests.Schemas.Compatibility;
 
 public sealed class SchemaCompatibilityCheckerTests
 {
-    private static readonly string s_base = Record("Reading", Field("id", "'string'"));
-    private static readonly string s_addedWithDefault = Record("Reading", Field("id", "'string'"), Field("unit", "'string'", "'C'"));
-    private static readonly string s_addedWithoutDefault = Record("Reading", Field("id", "'string'"), Field("unit", "'string'"));
+    private static readonly string _base = Record("Reading", Field("id", "'string'"));
+    private static readonly string _addedWithDefault = Record("Reading", Field("id", "'string'"), Field("unit", "'string'", "'C'"));
+    private static readonly string _addedWithoutDefault = Record("Reading", Field("id", "'string'"), Field("unit", "'string'"));
 
     /// <summary>
     /// Schema evolutions under every level: existing schema, candidate schema, and whether registration is allowed.
@@ -18,16 +18,16 @@ public sealed class SchemaCompatibilityCheckerTests
         var data = new TheoryData<CompatibilityLevel, string, string, string, bool>();
 
         // Adding a field with a default: both directions can read.
-        Add(data, "add field with default", s_base, s_addedWithDefault, backward: true, forward: true);
+        Add(data, "add field with default", _base, _addedWithDefault, backward: true, forward: true);
 
         // Adding a field without a default: the new reader finds nothing in old data; old readers ignore it.
-        Add(data, "add field without default", s_base, s_addedWithoutDefault, backward: false, forward: true);
+        Add(data, "add field without default", _base, _addedWithoutDefault, backward: false, forward: true);
 
         // Removing a field that had no default: the new reader ignores it; old readers miss it.
-        Add(data, "remove field without default", s_addedWithoutDefault, s_base, backward: true, forward: false);
+        Add(data, "remove field without default", _addedWithoutDefault, _base, backward: true, forward: false);
 
         // Removing a field that had a default: old readers fill it in.
-        Add(data, "remove field with default", s_addedWithDefault, s_base, backward: true, forward: true);
+        Add(data, "remove field with default", _addedWithDefault, _base, backward: true, forward: true);
 
         // Widening int to long: the new reader promotes; old readers cannot narrow.
         Add(data, "widen int to long", Record("R", Field("n", "'int'")), Record("R", Field("n", "'long'")), backward: true, forward: false);
@@ -95,9 +95,9 @@ public sealed class SchemaCompatibilityCheckerTests
     [InlineData(CompatibilityLevel.BackwardTransitive, false)]
     public void Check_BackwardChainCompatibleOnlyWithLatest_TransitiveFails(CompatibilityLevel level, bool expected)
     {
-        Schema[] existing = [Parse(s_base), Parse(s_addedWithDefault)];
+        Schema[] existing = [Parse(_base), Parse(_addedWithDefault)];
 
-        var result = SchemaCompatibilityChecker.Check(level, Parse(s_addedWithoutDefault), existing);
+        var result = SchemaCompatibilityChecker.Check(level, Parse(_addedWithoutDefault), existing);
 
         Assert.Equal(expected, result.IsCompatible);
     }
@@ -108,9 +108,9 @@ public sealed class SchemaCompatibilityCheckerTests
     [InlineData(CompatibilityLevel.ForwardTransitive, false)]
     public void Check_ForwardChainCompatibleOnlyWithLatest_TransitiveFails(CompatibilityLevel level, bool expected)
     {
-        Schema[] existing = [Parse(s_addedWithoutDefault), Parse(s_addedWithDefault)];
+        Schema[] existing = [Parse(_addedWithoutDefault), Parse(_addedWithDefault)];
 
-        var result = SchemaCompatibilityChecker.Check(level, Parse(s_base), existing);
+        var result = SchemaCompatibilityChecker.Check(level, Parse(_base), existing);
 
         Assert.Equal(expected, result.IsCompatible);
     }
@@ -121,9 +121,9 @@ public sealed class SchemaCompatibilityCheckerTests
     [InlineData(CompatibilityLevel.FullTransitive, false)]
     public void Check_FullChainCompatibleOnlyWithLatest_TransitiveFails(CompatibilityLevel level, bool expected)
     {
-        Schema[] existing = [Parse(s_addedWithoutDefault), Parse(s_addedWithDefault)];
+        Schema[] existing = [Parse(_addedWithoutDefault), Parse(_addedWithDefault)];
 
-        var result = SchemaCompatibilityChecker.Check(level, Parse(s_base), existing);
+        var result = SchemaCompatibilityChecker.Check(level, Parse(_base), existing);
 
         Assert.Equal(expected, result.IsCompatible);
     }
@@ -131,9 +131,9 @@ public sealed class SchemaCompatibilityCheckerTests
     [Fact]
     public void Check_TransitiveFailure_NamesOldestVersionAndDirection()
     {
-        Schema[] existing = [Parse(s_base), Parse(s_addedWithDefault)];
+        Schema[] existing = [Parse(_base), Parse(_addedWithDefault)];
 
-        var result = SchemaCompatibilityChecker.Check(CompatibilityLevel.BackwardTransitive, Parse(s_addedWithoutDefault), existing);
+        var result = SchemaCompatibilityChecker.Check(CompatibilityLevel.BackwardTransitive, Parse(_addedWithoutDefault), existing);
 
         var violation = Assert.Single(result.Violations);
         Assert.Equal(0, violation.ExistingSchemaIndex);
@@ -144,7 +144,7 @@ public sealed class SchemaCompatibilityCheckerTests
     [Fact]
     public void Check_ForwardFailure_ExistingSchemaIsReader()
     {
-        var result = SchemaCompatibilityChecker.Check(CompatibilityLevel.Forward, Parse(s_base), [Parse(s_addedWithoutDefault)]);
+        var result = SchemaCompatibilityChecker.Check(CompatibilityLevel.Forward, Parse(_base), [Parse(_addedWithoutDefault)]);
 
         var violation = Assert.Single(result.Violations);
         Assert.Equal(CompatibilityDirection.ExistingReadsNew, violation.Direction);
@@ -167,7 +167,7 @@ public sealed class SchemaCompatibilityCheckerTests
     [Fact]
     public void Check_Incompatible_MessagesReadLikeConfluent()
     {
-        var result = SchemaCompatibilityChecker.Check(CompatibilityLevel.Backward, Parse(s_addedWithoutDefault), [Parse(s_base)]);
+        var result = SchemaCompatibilityChecker.Check(CompatibilityLevel.Backward, Parse(_addedWithoutDefault), [Parse(_base)]);
 
         var message = Assert.Single(result.Messages);
         Assert.Equal(
