@@ -1,0 +1,58 @@
+namespace KafkaGateway.Schemas;
+
+/// <summary>
+/// The schema registry as the rest of the gateway sees it: the built-in registry or any Confluent-compatible one
+/// over HTTP. Both implementations speak Confluent's semantics (subjects, versions, global ids).
+/// </summary>
+public interface ISchemaRegistry
+{
+    /// <summary>The schema with global id <paramref name="id"/>; <see cref="SchemaRegistryException"/> 40403 when unknown.</summary>
+    Task<RegisteredSchema> GetSchemaByIdAsync(int id, CancellationToken cancellationToken);
+
+    /// <summary>The latest version of <paramref name="subject"/>; 40401 when the subject does not exist.</summary>
+    Task<RegisteredSchema> GetLatestAsync(string subject, CancellationToken cancellationToken);
+
+    /// <summary>Version <paramref name="version"/> of <paramref name="subject"/>; 40401 or 40402 when unknown.</summary>
+    Task<RegisteredSchema> GetVersionAsync(string subject, int version, CancellationToken cancellationToken);
+
+    /// <summary>Registers <paramref name="schema"/> under <paramref name="subject"/> (or finds it) and returns its global id.</summary>
+    Task<int> RegisterAsync(string subject, string schema, string schemaType, CancellationToken cancellationToken);
+
+    /// <summary>The registration of <paramref name="schema"/> under <paramref name="subject"/>, or null when it is not registered there.</summary>
+    Task<RegisteredSchema?> LookupAsync(string subject, string schema, string schemaType, CancellationToken cancellationToken);
+}
+
+/// <summary>A schema as a registry knows it.</summary>
+/// <param name="Subject">Subject, or null when fetched by id only.</param>
+/// <param name="Version">Version within the subject, or 0 when fetched by id only.</param>
+/// <param name="Id">Global schema id (the id in the Confluent wire format).</param>
+/// <param name="SchemaType">AVRO, JSON or PROTOBUF.</param>
+/// <param name="Schema">The schema text.</param>
+public sealed record RegisteredSchema(string? Subject, int Version, int Id, string SchemaType, string Schema);
+
+/// <summary>A registry answered with a Confluent error (e.g. 40401 subject not found).</summary>
+public class SchemaRegistryException(int statusCode, int errorCode, string message, Exception? inner = null)
+    : Exception(message, inner)
+{
+    /// <summary>HTTP status of the registry answer.</summary>
+    public int StatusCode { get; } = statusCode;
+
+    /// <summary>Confluent error code, e.g. 40401, 40402, 40403, 42201, 409.</summary>
+    public int ErrorCode { get; } = errorCode;
+
+    public const int SubjectNotFound = 40401;
+    public const int VersionNotFound = 40402;
+    public const int SchemaNotFound = 40403;
+    public const int InvalidSchema = 42201;
+    public const int InvalidVersion = 42202;
+    public const int InvalidCompatibilityLevel = 42203;
+    public const int IncompatibleSchema = 409;
+}
+
+/// <summary>The registry could not be reached (or timed out) and no cached answer exists.</summary>
+public sealed class SchemaRegistryUnavailableException(string message, Exception? inner = null)
+    : Exception(message, inner)
+{
+    /// <summary>Seconds the caller should wait before retrying.</summary>
+    public int RetryAfterSeconds { get; init; } = 5;
+}
