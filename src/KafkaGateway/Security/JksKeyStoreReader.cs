@@ -91,7 +91,7 @@ public static class JksKeyStoreReader
         {
             var digest = ComputeIntegrityDigest(data[..contentLength], storePassword);
             if (!CryptographicOperations.FixedTimeEquals(digest, storedDigest))
-                throw new JksKeyStoreException(JksKeyStoreError.WrongPassword, "wrong store password (integrity check failed)");
+                throw new JksKeyStoreException(JksKeyStoreError.WrongPassword, "wrong store password, or the store was altered (integrity check failed)");
         }
 
         return new JksKeyStore(privateKeys, trusted);
