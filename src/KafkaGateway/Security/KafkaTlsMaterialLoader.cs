@@ -151,7 +151,9 @@ public static class KafkaTlsMaterialLoader
     {
         var path = o.TrustStoreLocation!;
         var data = ReadBytes(path, TrustStoreLocationKey);
-        var type = DetectStoreType(data, o.KeyStoreType, TrustStoreLocationKey, path);
+        // KeyStoreType describes the key store only; the magic bytes identify a trust store reliably, and a mixed pair
+        // (JKS key store, PKCS#12 trust store) must keep working.
+        var type = DetectStoreType(data, configured: null, TrustStoreLocationKey, path);
         List<byte[]> certificates;
         if (type == StoreType.Jks)
         {

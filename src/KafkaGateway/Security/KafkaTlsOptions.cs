@@ -79,8 +79,8 @@ public sealed record KafkaTlsOptions
 
     /// <summary>
     /// <c>Kafka:Tls:KeyStoreType</c> — <c>PKCS12</c> or <c>JKS</c>. When omitted the type is detected from the
-    /// content: JKS starts with the magic number 0xFEEDFEED, PKCS#12 with a DER SEQUENCE. The same setting applies
-    /// to <see cref="TrustStoreLocation"/>, whose type is otherwise detected the same way.
+    /// content: JKS starts with the magic number 0xFEEDFEED, PKCS#12 with a DER SEQUENCE. JCEKS is not supported.
+    /// The type of <see cref="TrustStoreLocation"/> is always detected this way.
     /// </summary>
     public string? KeyStoreType { get; init; }
 

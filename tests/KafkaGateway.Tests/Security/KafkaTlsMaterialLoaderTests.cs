@@ -154,6 +154,24 @@ public sealed class KafkaTlsMaterialLoaderTests
     }
 
     [Fact]
+    public void Load_JksKeyStoreTypeWithPkcs12TrustStore_DetectsTrustStoreTypeFromContent()
+    {
+        var options = new KafkaTlsOptions
+        {
+            KeyStoreLocation = PathOf("keystore.jks"),
+            KeyStorePassword = StorePassword,
+            KeyStoreType = "JKS",
+            TrustStoreLocation = PathOf("truststore.p12"),
+            TrustStorePassword = StorePassword,
+        };
+
+        using var material = KafkaTlsMaterialLoader.Load(options, s_now);
+
+        Assert.Equal(2, material.CaCertificateCount);
+        Assert.True(SignsForCertificate(material.PrivateKeyPem!, "client.crt"));
+    }
+
+    [Fact]
     public void Load_TrustStoreOnly_EnablesTlsWithoutClientCertificate()
     {
         var options = new KafkaTlsOptions { TrustStoreLocation = PathOf("truststore.p12"), TrustStorePassword = StorePassword };
