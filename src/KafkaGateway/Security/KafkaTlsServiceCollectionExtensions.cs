@@ -1,0 +1,58 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace KafkaGateway.Security;
+
+/// <summary>Registers the Kafka TLS material.</summary>
+public static class KafkaTlsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Binds <see cref="KafkaTlsOptions"/> from <c>Kafka:Tls</c>, loads and checks the material when the host starts
+    /// (a bad setting fails the start with a message naming the key), and registers the resulting
+    /// <see cref="KafkaTlsMaterial"/> as a singleton for the code that builds Kafka client configurations.
+    /// </summary>
+    public static IServiceCollection AddKafkaTls(this IServiceCollection services)
+    {
+        services.AddOptions<KafkaTlsOptions>().BindConfiguration(KafkaTlsOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KafkaTlsOptions>, KafkaTlsOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp =>
+        {
+            var material = KafkaTlsMaterialLoader.Load(
+                sp.GetRequiredService<IOptions<KafkaTlsOptions>>().Value,
+                sp.GetRequiredService<TimeProvider>());
+            var logger = sp.GetRequiredService<ILogger<KafkaTlsMaterial>>();
+            if (material.IsEnabled)
+            {
+                KafkaTlsLog.TlsEnabled(logger, material.CaCertificateCount, material.Certificate?.Subject ?? "(none)", material.NotAfter, material.EnableHostnameVerification);
+                if (material.ExpiresSoon)
+                    KafkaTlsLog.ClientCertificateExpiresSoon(logger, material.Certificate!.Subject, material.NotAfter!.Value, material.DaysUntilExpiry!.Value);
+            }
+
+            return material;
+        });
+        return services;
+    }
+}
+
+/// <summary>
+/// Start-up validation: loads the material once so that a missing file, wrong password or expired certificate stops
+/// the host before any Kafka client is created.
+/// </summary>
+internal sealed class KafkaTlsOptionsValidator(TimeProvider time) : IValidateOptions<KafkaTlsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, KafkaTlsOptions options)
+    {
+        try
+        {
+            using var material = KafkaTlsMaterialLoader.Load(options, time);
+            return ValidateOptionsResult.Success;
+        }
+        catch (KafkaTlsConfigurationException ex)
+        {
+            return ValidateOptionsResult.Fail(ex.Message);
+        }
+    }
+}

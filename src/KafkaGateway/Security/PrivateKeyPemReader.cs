@@ -1,0 +1,143 @@
+using System.Security.Cryptography;
+using System.Formats.Asn1;
+
+namespace KafkaGateway.Security;
+
+/// <summary>
+/// Reads a private key from PEM in the encodings platforms hand out and normalises it to unencrypted PKCS#8,
+/// the one form librdkafka's <c>ssl.key.pem</c> takes without a separate password setting.
+/// </summary>
+internal static class PrivateKeyPemReader
+{
+    private const string RsaOid = "1.2.840.113549.1.1.1";
+    private const string EcOid = "1.2.840.10045.2.1";
+
+    /// <summary>Returns the key as PKCS#8 PrivateKeyInfo DER; the caller zeroes it after use.</summary>
+    public static byte[] ReadPkcs8(string pem, string? password, string key, string source, string passwordKey)
+    {
+        // OpenSSL's legacy "Proc-Type: 4,ENCRYPTED" headers are outside RFC 7468, so PemEncoding would not even find
+        // the block; say what to do instead of "no key found".
+        if (pem.Contains("Proc-Type: 4,ENCRYPTED", StringComparison.Ordinal))
+            throw new KafkaTlsConfigurationException(key, $"{source} holds a legacy OpenSSL-encrypted key, which is not supported; convert it with 'openssl pkcs8 -topk8 -v2 aes-256-cbc'");
+
+        var remaining = pem.AsSpan();
+        while (PemEncoding.TryFind(remaining, out var fields))
+        {
+            var label = remaining[fields.Label].ToString();
+            if (label is "PRIVATE KEY" or "ENCRYPTED PRIVATE KEY" or "RSA PRIVATE KEY" or "EC PRIVATE KEY")
+            {
+                var der = Convert.FromBase64String(remaining[fields.Base64Data].ToString());
+                try
+                {
+                    return ToPkcs8(label, der, password, key, source, passwordKey);
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(der);
+                }
+            }
+
+            remaining = remaining[fields.Location.End..];
+        }
+
+        throw new KafkaTlsConfigurationException(key, $"{source} contains no PEM private key (PRIVATE KEY, ENCRYPTED PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)");
+    }
+
+    /// <summary>Imports PKCS#8 DER as an RSA or ECDsa key (the algorithms Kafka client certificates use).</summary>
+    public static AsymmetricAlgorithm Import(byte[] pkcs8, string key)
+    {
+        string oid;
+        try
+        {
+            // PrivateKeyInfo ::= SEQUENCE { version INTEGER, privateKeyAlgorithm AlgorithmIdentifier, ... }
+            var privateKeyInfo = new AsnReader(pkcs8, AsnEncodingRules.BER).ReadSequence();
+            _ = privateKeyInfo.ReadInteger();
+            oid = privateKeyInfo.ReadSequence().ReadObjectIdentifier();
+        }
+        catch (AsnContentException ex)
+        {
+            throw new KafkaTlsConfigurationException(key, "the private key is not valid PKCS#8", ex);
+        }
+
+        AsymmetricAlgorithm algorithm = oid switch
+        {
+            RsaOid => RSA.Create(),
+            EcOid => ECDsa.Create(),
+            _ => throw new KafkaTlsConfigurationException(key, $"private key algorithm {oid} is not supported; use an RSA or EC key"),
+        };
+        try
+        {
+            algorithm.ImportPkcs8PrivateKey(pkcs8, out _);
+            return algorithm;
+        }
+        catch (CryptographicException ex)
+        {
+            algorithm.Dispose();
+            throw new KafkaTlsConfigurationException(key, "the private key cannot be imported", ex);
+        }
+    }
+
+    private static byte[] ToPkcs8(string label, byte[] der, string? password, string key, string source, string passwordKey)
+    {
+        try
+        {
+            switch (label)
+            {
+                case "PRIVATE KEY":
+                    using (Import(der, key))
+                        return der.ToArray();
+                case "RSA PRIVATE KEY":
+                    using (var rsa = RSA.Create())
+                    {
+                        rsa.ImportRSAPrivateKey(der, out _);
+                        return rsa.ExportPkcs8PrivateKey();
+                    }
+
+                case "EC PRIVATE KEY":
+                    using (var ec = ECDsa.Create())
+                    {
+                        ec.ImportECPrivateKey(der, out _);
+                        return ec.ExportPkcs8PrivateKey();
+                    }
+
+                default: // ENCRYPTED PRIVATE KEY
+                    if (password is null)
+                        throw new KafkaTlsConfigurationException(passwordKey, $"the private key in {source} is encrypted; set {passwordKey}");
+                    return Decrypt(der, password, source, passwordKey);
+            }
+        }
+        catch (CryptographicException ex)
+        {
+            throw new KafkaTlsConfigurationException(key, $"the {label} in {source} cannot be parsed", ex);
+        }
+    }
+
+    private static byte[] Decrypt(byte[] der, string password, string source, string passwordKey)
+    {
+        // Without System.Security.Cryptography.Pkcs (not in the shared framework) there is no algorithm-neutral
+        // decryptor, so try the two key types we support. PBES2 has no password check value: a wrong password
+        // surfaces as bad padding or garbage DER, which both importers reject.
+        using (var rsa = RSA.Create())
+        {
+            try
+            {
+                rsa.ImportEncryptedPkcs8PrivateKey(password, der, out _);
+                return rsa.ExportPkcs8PrivateKey();
+            }
+            catch (CryptographicException)
+            {
+            }
+        }
+
+        using var ec = ECDsa.Create();
+        try
+        {
+            ec.ImportEncryptedPkcs8PrivateKey(password, der, out _);
+            return ec.ExportPkcs8PrivateKey();
+        }
+        catch (CryptographicException ex)
+        {
+            throw new KafkaTlsConfigurationException(passwordKey, $"wrong password for the encrypted private key in {source} (decryption failed)", ex);
+        }
+    }
+}
