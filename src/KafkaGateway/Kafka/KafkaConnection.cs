@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using KafkaGateway.Security;
 using Microsoft.Extensions.Options;
 
 namespace KafkaGateway.Kafka;
@@ -10,11 +11,13 @@ namespace KafkaGateway.Kafka;
 public sealed partial class KafkaConnection : IDisposable
 {
     private readonly KafkaOptions _options;
+    private readonly KafkaTlsMaterial _tls;
     private readonly MockCluster? _embedded;
 
-    public KafkaConnection(IOptions<KafkaOptions> options, ILogger<KafkaConnection> logger)
+    public KafkaConnection(IOptions<KafkaOptions> options, KafkaTlsMaterial tls, ILogger<KafkaConnection> logger)
     {
         _options = options.Value;
+        _tls = tls;
         if (_options.UsesEmbeddedCluster)
         {
             _embedded = MockCluster.Start(_options.EmbeddedBrokers);
@@ -29,6 +32,9 @@ public sealed partial class KafkaConnection : IDisposable
 
     /// <summary>The bootstrap servers any Kafka client (e.g. kcat) can use.</summary>
     public string BootstrapServers { get; }
+
+    /// <summary>The client certificate Kafka sees, when mutual TLS is configured.</summary>
+    public KafkaTlsMaterial Tls => _tls;
 
     /// <summary>True when this gateway runs the in-memory embedded cluster.</summary>
     public bool IsEmbedded => _embedded is not null;
@@ -48,6 +54,11 @@ public sealed partial class KafkaConnection : IDisposable
         foreach (var (key, value) in _options.Properties)
         {
             config.Set(key, value);
+        }
+
+        if (_embedded is null && _tls.IsEnabled)
+        {
+            _tls.ApplyTo(config);
         }
 
         return config;

@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using KafkaGateway.Hosting;
+using KafkaGateway.Security;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -14,6 +15,7 @@ public static class KafkaServiceCollectionExtensions
         var services = builder.Services;
         services.AddOptions<KafkaOptions>().BindConfiguration(KafkaOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KafkaOptions>, KafkaOptionsValidator>());
+        services.AddKafkaTls();
         services.TryAddSingleton<KafkaConnection>();
         services.AddHostedService<KafkaConnectionStarter>();
         services.TryAddSingleton<IAdminClient>(sp =>
@@ -21,7 +23,9 @@ public static class KafkaServiceCollectionExtensions
                 .SetLogHandler(KafkaLogBridge.Create<IAdminClient>(sp.GetRequiredService<ILoggerFactory>(), "admin"))
                 .Build());
         services.TryAddSingleton<Admin.ClusterDescriber>();
-        services.AddHealthChecks().AddCheck<KafkaReadinessCheck>("kafka", tags: [HealthEndpoints.ReadyTag]);
+        services.AddHealthChecks()
+            .AddCheck<KafkaReadinessCheck>("kafka", tags: [HealthEndpoints.ReadyTag])
+            .AddCheck<KafkaClientCertificateCheck>("kafka-client-certificate", tags: [HealthEndpoints.ReadyTag]);
         return builder;
     }
 

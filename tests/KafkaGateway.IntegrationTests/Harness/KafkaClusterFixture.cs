@@ -97,4 +97,16 @@ public class KafkaClusterFixture : IAsyncLifetime
 public sealed class MtlsKafkaClusterFixture : KafkaClusterFixture
 {
     protected override bool UseMutualTls => true;
+
+    /// <summary>Gateway settings with the good client certificate as inline PEM (Kafka:Tls).</summary>
+    public override Dictionary<string, string?> GatewaySettings() => GatewaySettings(Certificates.Client);
+
+    public Dictionary<string, string?> GatewaySettings(System.Security.Cryptography.X509Certificates.X509Certificate2 clientCertificate)
+    {
+        var settings = base.GatewaySettings();
+        settings["Kafka:Tls:CaPem"] = Certificates.CaPem;
+        settings["Kafka:Tls:CertificatePem"] = TestCertificates.CertificatePem(clientCertificate);
+        settings["Kafka:Tls:KeyPem"] = TestCertificates.PrivateKeyPem(clientCertificate);
+        return settings;
+    }
 }
