@@ -702,8 +702,9 @@ internal sealed class AvroJsonEncoder
         var wrappedName = string.Empty;
         JsonElement wrappedValue = default;
         if (value.ValueKind == JsonValueKind.Object && TryGetSingleProperty(value, out var single)
-            && node.BranchByName!.TryGetValue(single.Name, out wrappedIndex))
+            && node.BranchByName!.TryGetValue(single.Name, out var byName))
         {
+            wrappedIndex = byName;
             wrappedName = single.Name;
             wrappedValue = single.Value;
             Push(new PathSegment(wrappedName, -1));
