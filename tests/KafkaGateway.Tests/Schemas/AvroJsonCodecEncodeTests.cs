@@ -330,8 +330,29 @@ public sealed class AvroJsonCodecEncodeTests
     }
 
     [Theory]
+    [InlineData("date", "\"2024-02-29\"", "19782")]
+    [InlineData("date", "\"0001-01-01\"", "-719162")]
+    [InlineData("date", "-3", "-3")]
+    [InlineData("time-millis", "\"00:00\"", "0")]
+    [InlineData("time-millis", "\"23:59:59.999\"", "86399999")]
+    [InlineData("time-millis", "\"13:45:00.1\"", "49500100")]
+    public void Encode_DateOrTimeText_WritesDaysOrMillis(string logicalType, string json, string expected)
+    {
+        // Arrange
+        var codec = AvroJsonCodec.Create($$"""{"type":"int","logicalType":"{{logicalType}}"}""");
+
+        // Act
+        var bytes = EncodeValid(codec, json);
+
+        // Assert
+        Assert.Equal(expected, codec.DecodeToJson(bytes));
+    }
+
+    [Theory]
     [InlineData("date", "\"2024-13-01\"")]
     [InlineData("date", "\"24-11-22\"")]
+    [InlineData("date", "\"2023-02-29\"")]
+    [InlineData("date", "\"2024-11-22T00:00:00Z\"")]
     [InlineData("time-millis", "\"25:00:00\"")]
     [InlineData("time-millis", "\"13:45:00.1234\"")]
     public void Encode_BadDateOrTime_ReportsExpectation(string logicalType, string json)
