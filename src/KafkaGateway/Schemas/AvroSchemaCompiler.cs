@@ -75,6 +75,8 @@ internal sealed class AvroSchemaCompiler
         var kind = name switch
         {
             "decimal" when node.Kind is AvroKind.Bytes or AvroKind.Fixed => AvroLogicalKind.Decimal,
+            // Avro 1.12 also allows uuid on fixed(16); Apache.Avro 1.12.2's parser still rejects that, so the fixed
+            // path only comes alive once the library catches up.
             "uuid" when node.Kind == AvroKind.String || (node.Kind == AvroKind.Fixed && node.Size == 16) => AvroLogicalKind.Uuid,
             "date" when node.Kind == AvroKind.Int => AvroLogicalKind.Date,
             "time-millis" when node.Kind == AvroKind.Int => AvroLogicalKind.TimeMillis,

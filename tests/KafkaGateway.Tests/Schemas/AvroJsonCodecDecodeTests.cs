@@ -163,9 +163,13 @@ public sealed class AvroJsonCodecDecodeTests
     }
 
     [Fact]
-    public void Create_InvalidDecimalScale_Throws()
+    public void Create_DecimalScaleAbovePrecision_ThrowsSchemaError()
     {
-        // Act & Assert
-        Assert.ThrowsAny<Exception>(() => AvroJsonCodec.Create("""{"type":"bytes","logicalType":"decimal","precision":2,"scale":3}"""));
+        // Act
+        var exception = Assert.ThrowsAny<Avro.AvroException>(
+            () => AvroJsonCodec.Create("""{"type":"bytes","logicalType":"decimal","precision":2,"scale":3}"""));
+
+        // Assert
+        Assert.Contains("scale", exception.Message, StringComparison.Ordinal);
     }
 }
