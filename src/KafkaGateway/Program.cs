@@ -1,12 +1,14 @@
 using KafkaGateway.Hosting;
 using KafkaGateway.Http;
 using KafkaGateway.Kafka;
+using KafkaGateway.Producing;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddGatewayHosting();
 builder.AddGatewayHttp();
 builder.AddKafka();
+builder.AddProducing();
 
 var app = builder.Build();
 

@@ -1,4 +1,5 @@
 using FluentValidation;
+using KafkaGateway.Schemas;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -17,6 +18,21 @@ internal sealed partial class ProblemDetailsExceptionHandler(
         {
             GatewayException gateway => FromGateway(httpContext, gateway),
             ValidationException validation => ValidationProblems.Create(validation.Errors),
+            SchemaRegistryUnavailableException unavailable => FromGateway(httpContext, new GatewayException(
+                StatusCodes.Status503ServiceUnavailable, "schema_registry_unavailable", "The schema registry is unavailable",
+                unavailable.Message) { RetryAfterSeconds = unavailable.RetryAfterSeconds }),
+            SchemaRegistryException registry => FromGateway(httpContext, new GatewayException(
+                registry.ErrorCode switch
+                {
+                    SchemaRegistryException.SubjectNotFound or SchemaRegistryException.VersionNotFound or SchemaRegistryException.SchemaNotFound => 404,
+                    SchemaRegistryException.IncompatibleSchema => 409,
+                    >= 42200 and < 42300 => 422,
+                    _ => 502,
+                },
+                "schema_registry_error", "The schema registry refused the request", registry.Message)
+            {
+                Extensions = { ["registryErrorCode"] = registry.ErrorCode },
+            }),
             BadHttpRequestException bad => new ProblemDetails
             {
                 Status = bad.StatusCode,

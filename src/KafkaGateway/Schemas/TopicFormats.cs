@@ -1,6 +1,7 @@
 namespace KafkaGateway.Schemas;
 
 /// <summary>How the values of a topic are encoded in Kafka.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720", Justification = "Member names are the configuration values users write (avro, json, string, binary).")]
 public enum TopicFormat
 {
     /// <summary>Avro in the Confluent wire format, validated against the registry (the default).</summary>

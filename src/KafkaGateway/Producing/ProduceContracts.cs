@@ -1,0 +1,29 @@
+namespace KafkaGateway.Producing;
+
+/// <summary>The answer to a successful produce request: every record is in Kafka.</summary>
+/// <param name="Topic">The topic written to.</param>
+/// <param name="ValueSchemaId">Registry id of the value schema (Avro topics), else null.</param>
+/// <param name="ValueSchemaVersion">Version of the value schema in its subject, when known.</param>
+/// <param name="Records">Where each record landed, in request order.</param>
+public sealed record ProduceResponse(string Topic, int? ValueSchemaId, int? ValueSchemaVersion, IReadOnlyList<ProducedRecord> Records);
+
+/// <summary>Where one record landed.</summary>
+/// <param name="Partition">Partition.</param>
+/// <param name="Offset">Offset within the partition.</param>
+/// <param name="Timestamp">Record timestamp, epoch milliseconds.</param>
+public sealed record ProducedRecord(int Partition, long Offset, long Timestamp);
+
+/// <summary>The outcome of one record of a request that did not fully succeed.</summary>
+/// <param name="Index">Index of the record in the request.</param>
+/// <param name="Status"><c>persisted</c>, <c>not_persisted</c> or <c>possibly_persisted</c>.</param>
+/// <param name="Partition">Partition, when persisted.</param>
+/// <param name="Offset">Offset, when persisted.</param>
+/// <param name="Error">Kafka's error name, when not persisted.</param>
+/// <param name="Reason">Kafka's error text, when not persisted.</param>
+public sealed record RecordOutcome(int Index, string Status, int? Partition, long? Offset, string? Error, string? Reason);
+
+/// <summary>Optional schema selection of a produce request.</summary>
+/// <param name="SchemaId">Use this registry id for the values.</param>
+/// <param name="SchemaVersion">Use this version of the value subject.</param>
+/// <param name="Subject">Use this subject instead of <c>{topic}-value</c>.</param>
+public sealed record ProduceSchemaSelection(int? SchemaId, int? SchemaVersion, string? Subject);

@@ -1,0 +1,96 @@
+using Microsoft.Extensions.Options;
+
+namespace KafkaGateway.Producing;
+
+/// <summary>Configuration section <c>Producer</c>: the pooled Kafka producers and the produce endpoint's limits.</summary>
+public sealed class ProducerOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Producer";
+
+    /// <summary>librdkafka <c>linger.ms</c>: how long to wait to fill a batch (0-1000).</summary>
+    public int LingerMs { get; set; } = 5;
+
+    /// <summary>librdkafka <c>batch.size</c> in bytes.</summary>
+    public int BatchSizeBytes { get; set; } = 1_000_000;
+
+    /// <summary>librdkafka <c>compression.type</c>: none, gzip, snappy, lz4 or zstd.</summary>
+    public string CompressionType { get; set; } = "lz4";
+
+    /// <summary>
+    /// librdkafka <c>message.timeout.ms</c>: how long the producer keeps trying to deliver a record before it
+    /// reports it as failed. Must exceed <see cref="DeliveryTimeoutMs"/>.
+    /// </summary>
+    public int MessageTimeoutMs { get; set; } = 30_000;
+
+    /// <summary>
+    /// How long an HTTP request waits for delivery reports. Shorter than <see cref="MessageTimeoutMs"/>, so a 504
+    /// ("may have been written") is never contradicted by a later definite failure.
+    /// </summary>
+    public int DeliveryTimeoutMs { get; set; } = 25_000;
+
+    /// <summary>librdkafka <c>queue.buffering.max.messages</c>: records waiting per producer; beyond it produce answers 503 at once.</summary>
+    public int MaxQueuedMessages { get; set; } = 100_000;
+
+    /// <summary>librdkafka <c>queue.buffering.max.kbytes</c>: bytes waiting per producer, in KiB.</summary>
+    public int MaxQueuedKilobytes { get; set; } = 262_144;
+
+    /// <summary>Most producers alive at once (one per Kafka identity).</summary>
+    public int MaxProducers { get; set; } = 16;
+
+    /// <summary>Producers unused this long are flushed and disposed (seconds).</summary>
+    public int IdleProducerSeconds { get; set; } = 300;
+
+    /// <summary>Most records in one produce request.</summary>
+    public int MaxRecordsPerRequest { get; set; } = 1000;
+
+    /// <summary>Register an inline <c>valueSchema</c> sent with a produce request (off by default: schemas are registered through /registry).</summary>
+    public bool AutoRegisterSchemas { get; set; }
+
+    /// <summary>How long an <c>Idempotency-Key</c> is remembered (seconds; 0 turns replay off).</summary>
+    public int IdempotencyWindowSeconds { get; set; } = 300;
+
+    /// <summary>Most remembered idempotency keys.</summary>
+    public int MaxIdempotencyKeys { get; set; } = 100_000;
+}
+
+internal sealed class ProducerOptionsValidator : IValidateOptions<ProducerOptions>
+{
+    private static readonly string[] s_compression = ["none", "gzip", "snappy", "lz4", "zstd"];
+
+    public ValidateOptionsResult Validate(string? name, ProducerOptions o)
+    {
+        var failures = new List<string>();
+        void Range(string key, int value, int min, int max)
+        {
+            if (value < min || value > max)
+            {
+                failures.Add($"Producer:{key} must be between {min} and {max} (was {value}).");
+            }
+        }
+
+        Range(nameof(o.LingerMs), o.LingerMs, 0, 1000);
+        Range(nameof(o.BatchSizeBytes), o.BatchSizeBytes, 1024, 100_000_000);
+        Range(nameof(o.MessageTimeoutMs), o.MessageTimeoutMs, 1000, 900_000);
+        Range(nameof(o.DeliveryTimeoutMs), o.DeliveryTimeoutMs, 500, 900_000);
+        Range(nameof(o.MaxQueuedMessages), o.MaxQueuedMessages, 1, 10_000_000);
+        Range(nameof(o.MaxQueuedKilobytes), o.MaxQueuedKilobytes, 1, 2_097_151);
+        Range(nameof(o.MaxProducers), o.MaxProducers, 1, 1000);
+        Range(nameof(o.IdleProducerSeconds), o.IdleProducerSeconds, 10, 86_400);
+        Range(nameof(o.MaxRecordsPerRequest), o.MaxRecordsPerRequest, 1, 100_000);
+        Range(nameof(o.IdempotencyWindowSeconds), o.IdempotencyWindowSeconds, 0, 86_400);
+        Range(nameof(o.MaxIdempotencyKeys), o.MaxIdempotencyKeys, 1, 10_000_000);
+        if (o.DeliveryTimeoutMs >= o.MessageTimeoutMs)
+        {
+            failures.Add($"Producer:DeliveryTimeoutMs ({o.DeliveryTimeoutMs}) must be shorter than Producer:MessageTimeoutMs ({o.MessageTimeoutMs}), " +
+                "so that an HTTP answer is never contradicted by a later delivery report.");
+        }
+
+        if (!s_compression.Contains(o.CompressionType, StringComparer.OrdinalIgnoreCase))
+        {
+            failures.Add($"Producer:CompressionType must be one of {string.Join(", ", s_compression)} (was '{o.CompressionType}').");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

@@ -1,0 +1,211 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+using KafkaGateway.Kafka;
+using Microsoft.Extensions.Options;
+
+namespace KafkaGateway.Producing;
+
+/// <summary>
+/// Long-lived, idempotent producers keyed by Kafka identity: created on first use, shared by every request of that
+/// identity, flushed and disposed when idle, replaced after a fatal error, bounded in number.
+/// </summary>
+public sealed partial class ProducerPool : IDisposable
+{
+    /// <summary>The identity of the gateway's own Kafka credentials (<c>Kafka:Tls</c>).</summary>
+    public const string DefaultIdentity = "default";
+
+    private readonly ConcurrentDictionary<string, PooledProducer> _producers = new(StringComparer.Ordinal);
+    private readonly Lock _createLock = new();
+    private readonly KafkaConnection _connection;
+    private readonly ProducerOptions _options;
+    private readonly ILogger<ProducerPool> _logger;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly TimeProvider _time;
+    private readonly ITimer _idleSweep;
+    private bool _disposed;
+
+    public ProducerPool(KafkaConnection connection, IOptions<ProducerOptions> options, ILoggerFactory loggerFactory, TimeProvider time)
+    {
+        _connection = connection;
+        _options = options.Value;
+        _loggerFactory = loggerFactory;
+        _logger = loggerFactory.CreateLogger<ProducerPool>();
+        _time = time;
+        var sweep = TimeSpan.FromSeconds(Math.Max(5, _options.IdleProducerSeconds / 4));
+        _idleSweep = time.CreateTimer(_ => DisposeIdle(), null, sweep, sweep);
+    }
+
+    /// <summary>Producers alive now.</summary>
+    public int Count => _producers.Count;
+
+    /// <summary>The producer for <paramref name="identity"/>, created when needed.</summary>
+    public IProducer<byte[]?, byte[]?> Get(string identity = DefaultIdentity)
+    {
+        if (_producers.TryGetValue(identity, out var pooled) && !pooled.Broken)
+        {
+            pooled.Touch(_time);
+            return pooled.Producer;
+        }
+
+        lock (_createLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_producers.TryGetValue(identity, out pooled))
+            {
+                if (!pooled.Broken)
+                {
+                    pooled.Touch(_time);
+                    return pooled.Producer;
+                }
+
+                // A fatal error (e.g. the idempotent producer's sequence was lost) ends a producer for good.
+                _producers.TryRemove(identity, out _);
+                Retire(pooled);
+            }
+
+            if (_producers.Count >= _options.MaxProducers)
+            {
+                throw new Http.GatewayException(StatusCodes.Status503ServiceUnavailable, "producer_pool_exhausted",
+                    "Too many Kafka identities", $"The gateway holds {_options.MaxProducers} producers (Producer:MaxProducers) already.")
+                {
+                    RetryAfterSeconds = 5,
+                };
+            }
+
+            pooled = Create(identity);
+            _producers[identity] = pooled;
+            return pooled.Producer;
+        }
+    }
+
+    /// <summary>Flushes every producer, waiting up to <paramref name="timeout"/>; records still queued then are reported.</summary>
+    public int FlushAll(TimeSpan timeout)
+    {
+        var remaining = 0;
+        foreach (var pooled in _producers.Values)
+        {
+            remaining += pooled.Producer.Flush(timeout);
+        }
+
+        return remaining;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_createLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+        }
+
+        _idleSweep.Dispose();
+        foreach (var pooled in _producers.Values)
+        {
+            Retire(pooled);
+        }
+
+        _producers.Clear();
+    }
+
+    private PooledProducer Create(string identity)
+    {
+        var client = _connection.CreateClientConfig();
+        var config = new ProducerConfig(client)
+        {
+            Acks = Acks.All,
+            EnableIdempotence = true,
+            MaxInFlight = 5,
+            LingerMs = _options.LingerMs,
+            BatchSize = _options.BatchSizeBytes,
+            CompressionType = Enum.Parse<CompressionType>(_options.CompressionType, ignoreCase: true),
+            MessageTimeoutMs = _options.MessageTimeoutMs,
+            QueueBufferingMaxMessages = _options.MaxQueuedMessages,
+            QueueBufferingMaxKbytes = _options.MaxQueuedKilobytes,
+            EnableDeliveryReports = true,
+            DeliveryReportFields = "key,value,timestamp,headers,status",
+            ClientId = $"{client.ClientId}-producer-{identity}",
+        };
+        var pooled = new PooledProducer(identity);
+        pooled.Producer = new ProducerBuilder<byte[]?, byte[]?>(config)
+            .SetLogHandler(KafkaLogBridge.Create<IProducer<byte[]?, byte[]?>>(_loggerFactory, "producer"))
+            .SetErrorHandler((_, error) =>
+            {
+                if (error.IsFatal)
+                {
+                    pooled.Broken = true;
+                    LogFatal(_logger, identity, error.Code, error.Reason);
+                }
+                else
+                {
+                    pooled.LastError = error;
+                }
+            })
+            .Build();
+        pooled.Touch(_time);
+        LogCreated(_logger, identity);
+        return pooled;
+    }
+
+    private void DisposeIdle()
+    {
+        var cutoff = _time.GetUtcNow() - TimeSpan.FromSeconds(_options.IdleProducerSeconds);
+        foreach (var (identity, pooled) in _producers)
+        {
+            if (pooled.LastUsed < cutoff && _producers.TryRemove(new KeyValuePair<string, PooledProducer>(identity, pooled)))
+            {
+                LogIdle(_logger, identity);
+                Retire(pooled);
+            }
+        }
+    }
+
+    private void Retire(PooledProducer pooled)
+    {
+        // Flush before dispose: requests still awaiting deliveries get their answers.
+        var left = pooled.Producer.Flush(TimeSpan.FromMilliseconds(_options.MessageTimeoutMs));
+        if (left > 0)
+        {
+            LogUnflushed(_logger, pooled.Identity, left);
+        }
+
+        pooled.Producer.Dispose();
+    }
+
+    /// <summary>The last non-fatal client error of the default producer (e.g. a TLS handshake failure), if any.</summary>
+    public Error? LastError(string identity = DefaultIdentity) =>
+        _producers.TryGetValue(identity, out var pooled) ? pooled.LastError : null;
+
+    private sealed class PooledProducer(string identity)
+    {
+        private long _lastUsedTicks;
+
+        public string Identity { get; } = identity;
+
+        public IProducer<byte[]?, byte[]?> Producer { get; set; } = null!;
+
+        public volatile bool Broken;
+
+        public Error? LastError { get; set; }
+
+        public DateTimeOffset LastUsed => new(Interlocked.Read(ref _lastUsedTicks), TimeSpan.Zero);
+
+        public void Touch(TimeProvider time) => Interlocked.Exchange(ref _lastUsedTicks, time.GetUtcNow().UtcTicks);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Kafka producer for identity {Identity} created")]
+    private static partial void LogCreated(ILogger logger, string identity);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Kafka producer for identity {Identity} idle; flushed and closed")]
+    private static partial void LogIdle(ILogger logger, string identity);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Kafka producer for identity {Identity} hit a fatal error {Code}: {Reason}; it will be replaced")]
+    private static partial void LogFatal(ILogger logger, string identity, ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Kafka producer for identity {Identity} closed with {Count} record(s) undelivered")]
+    private static partial void LogUnflushed(ILogger logger, string identity, int count);
+}

@@ -1,0 +1,45 @@
+using KafkaGateway.Schemas;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace KafkaGateway.Producing;
+
+/// <summary>The produce endpoint, the producer pool and its shutdown flush.</summary>
+public static class ProducingServiceCollectionExtensions
+{
+    /// <summary>Adds producing.</summary>
+    public static WebApplicationBuilder AddProducing(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<ProducerOptions>().BindConfiguration(ProducerOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProducerOptions>, ProducerOptionsValidator>());
+        services.AddOptions<TopicFormatOptions>().BindConfiguration(TopicFormatOptions.SectionName);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<AvroCodecCache>();
+        services.TryAddSingleton<ProducerPool>();
+        services.TryAddSingleton<TopicSchemaResolver>();
+        services.TryAddSingleton<IdempotencyCache>();
+        services.TryAddSingleton<RecordProducer>();
+        services.AddHostedService<ProducerShutdown>();
+        return builder;
+    }
+}
+
+/// <summary>
+/// At shutdown (after Kestrel stopped taking requests and in-flight requests finished) flushes every producer, so
+/// every record answered 2xx is in Kafka and queued ones get their delivery reports.
+/// </summary>
+internal sealed partial class ProducerShutdown(ProducerPool pool, IOptions<ProducerOptions> options, ILogger<ProducerShutdown> logger) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        var left = pool.FlushAll(TimeSpan.FromMilliseconds(options.Value.MessageTimeoutMs));
+        LogFlushed(logger, pool.Count, left);
+        return Task.CompletedTask;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Shutdown: flushed {Producers} producer(s), {Left} record(s) left undelivered")]
+    private static partial void LogFlushed(ILogger logger, int producers, int left);
+}

@@ -1,0 +1,70 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+using KafkaGateway.Schemas;
+
+namespace KafkaGateway.Producing;
+
+/// <summary>Turns a record's JSON value or key into the bytes Kafka stores, per the topic's encoding.</summary>
+internal static class RecordEncoder
+{
+    /// <summary>The bytes for <paramref name="value"/>, or null for a tombstone (JSON null); problems go to <paramref name="errors"/>.</summary>
+    public static byte[]? Encode(RecordEncoding encoding, JsonElement value, string path, int index, List<ProduceError> errors)
+    {
+        if (value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined)
+        {
+            // JSON null is a tombstone in every format, as Confluent's serializers treat null.
+            return null;
+        }
+
+        switch (encoding.Format)
+        {
+            case TopicFormat.Avro:
+                var buffer = new ArrayBufferWriter<byte>(256);
+                ConfluentWireFormat.WriteHeader(buffer, encoding.SchemaId!.Value);
+                var avroErrors = new List<AvroConversionError>();
+                if (encoding.Codec!.Encode(value, buffer, avroErrors, path))
+                {
+                    return buffer.WrittenSpan.ToArray();
+                }
+
+                errors.AddRange(avroErrors.Select(e => new ProduceError(index, e.Path, e.Message)));
+                return null;
+
+            case TopicFormat.Json:
+                return Encoding.UTF8.GetBytes(value.GetRawText());
+
+            case TopicFormat.String when value.ValueKind == JsonValueKind.String:
+                return Encoding.UTF8.GetBytes(value.GetString()!);
+
+            case TopicFormat.Binary when value.ValueKind == JsonValueKind.String && value.TryGetBytesFromBase64(out var bytes):
+                return bytes;
+
+            case TopicFormat.String:
+                errors.Add(new ProduceError(index, path, $"expected a string (string topic), got {ProduceRequestReader.Describe(value)}"));
+                return null;
+
+            default:
+                errors.Add(new ProduceError(index, path, $"expected base64 bytes (binary topic), got {ProduceRequestReader.Describe(value)}"));
+                return null;
+        }
+    }
+
+    /// <summary>Keys without a key schema: a JSON string as its UTF-8 bytes, any other JSON as its UTF-8 text.</summary>
+    public static byte[]? EncodeKey(RecordEncoding encoding, JsonElement? key, string path, int index, List<ProduceError> errors)
+    {
+        if (key is not { } element)
+        {
+            return null;
+        }
+
+        if (encoding.Format == TopicFormat.Avro)
+        {
+            return Encode(encoding, element, path, index, errors);
+        }
+
+        return element.ValueKind == JsonValueKind.String
+            ? Encoding.UTF8.GetBytes(element.GetString()!)
+            : Encoding.UTF8.GetBytes(element.GetRawText());
+    }
+}

@@ -1,0 +1,200 @@
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using KafkaGateway.Http;
+using KafkaGateway.Schemas;
+using Microsoft.Extensions.Options;
+
+namespace KafkaGateway.Producing;
+
+/// <summary>
+/// The produce path: read the request, resolve schemas, validate and serialize every record (all-or-nothing),
+/// hand them to the pooled producer in request order, and wait for Kafka's delivery reports within
+/// <see cref="ProducerOptions.DeliveryTimeoutMs"/>.
+/// </summary>
+public sealed partial class RecordProducer(
+    ProducerPool pool,
+    TopicSchemaResolver resolver,
+    IOptions<ProducerOptions> options,
+    IHostApplicationLifetime lifetime,
+    ILogger<RecordProducer> logger)
+{
+    /// <summary>Kafka header carrying the client's Idempotency-Key.</summary>
+    public const string IdempotencyHeader = "Idempotency-Key";
+
+    /// <summary>Produces the records of <paramref name="body"/> to <paramref name="topic"/>.</summary>
+    public async Task<ProduceResponse> ProduceAsync(
+        string topic, ProduceSchemaSelection selection, JsonElement body, string identity, string? idempotencyKey, CancellationToken cancellationToken)
+    {
+        if (lifetime.ApplicationStopping.IsCancellationRequested)
+        {
+            throw new GatewayException(StatusCodes.Status503ServiceUnavailable, "shutting_down", "The gateway is shutting down",
+                "This gateway instance is stopping and accepts no new records; retry against another instance.")
+            {
+                RetryAfterSeconds = 1,
+            };
+        }
+
+        var errors = new List<ProduceError>();
+        var batch = ProduceRequestReader.Read(body, options.Value.MaxRecordsPerRequest, errors);
+        if (errors.Count > 0)
+        {
+            throw Invalid(errors);
+        }
+
+        var valueEncoding = await resolver.ResolveValueAsync(topic, selection, batch.ValueSchema, cancellationToken);
+        var keyEncoding = batch.Records.Any(r => r.Key is not null)
+            ? await resolver.ResolveKeyAsync(topic, cancellationToken)
+            : RecordEncoding.RawKey;
+
+        var messages = new Message<byte[]?, byte[]?>[batch.Records.Count];
+        var idempotencyBytes = idempotencyKey is null ? null : Encoding.UTF8.GetBytes(idempotencyKey);
+        foreach (var record in batch.Records)
+        {
+            var value = RecordEncoder.Encode(valueEncoding, record.Value, record.Path + ".value", record.Index, errors);
+            var key = RecordEncoder.EncodeKey(keyEncoding, record.Key, record.Path + ".key", record.Index, errors);
+            var headers = new Headers();
+            foreach (var (name, headerValue) in record.Headers)
+            {
+                headers.Add(name, headerValue);
+            }
+
+            if (idempotencyBytes is not null)
+            {
+                headers.Add(IdempotencyHeader, idempotencyBytes);
+            }
+
+            messages[record.Index] = new Message<byte[]?, byte[]?>
+            {
+                Key = key,
+                Value = value,
+                Headers = headers,
+                Timestamp = record.Timestamp is { } ts ? new Timestamp(ts) : Timestamp.Default,
+            };
+        }
+
+        if (errors.Count > 0)
+        {
+            throw Invalid(errors);
+        }
+
+        var deliveries = Send(pool.Get(identity), topic, batch.Records, messages);
+        return await CollectAsync(topic, valueEncoding, deliveries, identity);
+    }
+
+    private static Task<DeliveryResult<byte[]?, byte[]?>>[] Send(
+        IProducer<byte[]?, byte[]?> producer, string topic, IReadOnlyList<ProduceRecord> records, Message<byte[]?, byte[]?>[] messages)
+    {
+        var deliveries = new Task<DeliveryResult<byte[]?, byte[]?>>[messages.Length];
+        for (var i = 0; i < messages.Length; i++)
+        {
+            // Queued in request order; the idempotent producer keeps that order per partition. The request's
+            // cancellation is not passed on: once queued, a record's fate is decided by Kafka, not by the client.
+            try
+            {
+                deliveries[i] = records[i].Partition is { } partition
+                    ? producer.ProduceAsync(new TopicPartition(topic, partition), messages[i], CancellationToken.None)
+                    : producer.ProduceAsync(topic, messages[i], CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                deliveries[i] = Task.FromException<DeliveryResult<byte[]?, byte[]?>>(ex);
+            }
+        }
+
+        return deliveries;
+    }
+
+    private async Task<ProduceResponse> CollectAsync(
+        string topic, RecordEncoding valueEncoding, Task<DeliveryResult<byte[]?, byte[]?>>[] deliveries, string identity)
+    {
+        try
+        {
+            await Task.WhenAll(deliveries).WaitAsync(TimeSpan.FromMilliseconds(options.Value.DeliveryTimeoutMs));
+        }
+        catch (TimeoutException)
+        {
+        }
+        catch (Exception)
+        {
+            // Individual failures are read from each task below.
+        }
+
+        var produced = new ProducedRecord[deliveries.Length];
+        var outcomes = new List<RecordOutcome>(deliveries.Length);
+        (int Status, string Code, string Title, int? RetryAfter)? worst = null;
+        string? detail = null;
+        for (var i = 0; i < deliveries.Length; i++)
+        {
+            var delivery = deliveries[i];
+            if (delivery.IsCompletedSuccessfully && delivery.Result.Status == PersistenceStatus.Persisted)
+            {
+                var result = delivery.Result;
+                produced[i] = new ProducedRecord(result.Partition.Value, result.Offset.Value, result.Timestamp.UnixTimestampMs);
+                outcomes.Add(new RecordOutcome(i, "persisted", result.Partition.Value, result.Offset.Value, null, null));
+                continue;
+            }
+
+            (int, string, string, int?) classification;
+            if (!delivery.IsCompleted)
+            {
+                classification = (504, "delivery_timeout", "The record may have been written", null);
+                outcomes.Add(new RecordOutcome(i, "possibly_persisted", null, null, "Timeout",
+                    $"No delivery report within {options.Value.DeliveryTimeoutMs} ms; the producer keeps trying, so the record may still be written."));
+            }
+            else
+            {
+                var (code, status, reason) = delivery.Exception?.InnerException switch
+                {
+                    ProduceException<byte[]?, byte[]?> pe => (pe.Error.Code, pe.DeliveryResult?.Status ?? PersistenceStatus.NotPersisted, pe.Error.Reason),
+                    KafkaException ke => (ke.Error.Code, PersistenceStatus.NotPersisted, ke.Error.Reason),
+                    _ when delivery.IsCompletedSuccessfully => (ErrorCode.Unknown, delivery.Result.Status, "not persisted"),
+                    var other => (ErrorCode.Unknown, PersistenceStatus.NotPersisted, other?.Message ?? "unknown failure"),
+                };
+                if (code == ErrorCode.Local_MsgTimedOut && pool.LastError(identity) is { } cause)
+                {
+                    // "Message timed out" alone hides why; the client's last error (TLS, DNS, auth) usually says it.
+                    reason = $"{reason}; last Kafka client error: {cause.Reason}";
+                }
+
+                classification = DeliveryOutcomes.Classify(code, status);
+                outcomes.Add(new RecordOutcome(i, DeliveryOutcomes.StatusName(status), null, null, code.ToString(), reason));
+            }
+
+            if (worst is null || Rank(classification.Item1) > Rank(worst.Value.Status))
+            {
+                worst = classification;
+                detail = $"Record {i}: {outcomes[^1].Reason}";
+            }
+        }
+
+        if (worst is { } failure)
+        {
+            var persisted = outcomes.Count(o => o.Status == "persisted");
+            LogProduceFailed(logger, topic, failure.Code, persisted, deliveries.Length);
+            throw DeliveryOutcomes.Failure(outcomes, failure,
+                $"{persisted} of {deliveries.Length} record(s) are in Kafka; each record's outcome is in 'records'. {detail}");
+        }
+
+        return new ProduceResponse(topic, valueEncoding.SchemaId, valueEncoding.SchemaVersion, produced);
+    }
+
+    // 504 (unknown) outranks 503 (definitely not written) outranks client errors: the answer must never claim
+    // more certainty than the worst record allows.
+    private static int Rank(int status) => status switch
+    {
+        504 => 3,
+        503 => 2,
+        _ => 1,
+    };
+
+    private static GatewayException Invalid(List<ProduceError> errors) =>
+        new(StatusCodes.Status422UnprocessableEntity, "invalid_records", "The request has invalid records",
+            $"{errors.Count} problem(s) found; nothing was produced. See errors.")
+        {
+            Extensions = { ["errors"] = errors },
+        };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Produce to {Topic} failed ({Code}): {Persisted} of {Total} record(s) persisted")]
+    private static partial void LogProduceFailed(ILogger logger, string topic, string code, int persisted, int total);
+}

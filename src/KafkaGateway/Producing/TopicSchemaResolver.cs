@@ -1,0 +1,149 @@
+using System.Collections.Concurrent;
+using KafkaGateway.Http;
+using KafkaGateway.Schemas;
+using Microsoft.Extensions.Options;
+
+namespace KafkaGateway.Producing;
+
+/// <summary>How the values (or keys) of one produce request are encoded.</summary>
+public sealed record RecordEncoding(TopicFormat Format, int? SchemaId, int? SchemaVersion, AvroJsonCodec? Codec)
+{
+    public static readonly RecordEncoding RawKey = new(TopicFormat.String, null, null, null);
+}
+
+/// <summary>
+/// Picks the value and key encodings of a topic: the registry's schemas when the topic's subjects exist, the
+/// configured <see cref="TopicFormatOptions"/> otherwise. The default lookups are remembered for a few seconds so
+/// that the hot path does not ask the registry on every request (including "this topic has no key schema").
+/// </summary>
+public sealed class TopicSchemaResolver(
+    ISchemaRegistry registry, AvroCodecCache codecs, IOptions<TopicFormatOptions> formats, IOptions<ProducerOptions> options, TimeProvider time)
+{
+    private static readonly TimeSpan s_defaultLookupTtl = TimeSpan.FromSeconds(5);
+    private readonly ConcurrentDictionary<string, (DateTimeOffset Expires, Task<RecordEncoding?> Encoding)> _latest = new(StringComparer.Ordinal);
+
+    /// <summary>The value encoding of a produce request to <paramref name="topic"/>.</summary>
+    public async Task<RecordEncoding> ResolveValueAsync(string topic, ProduceSchemaSelection selection, string? inlineSchema, CancellationToken cancellationToken)
+    {
+        var subject = string.IsNullOrEmpty(selection.Subject) ? $"{topic}-value" : selection.Subject;
+        if (selection.SchemaId is { } id)
+        {
+            return new RecordEncoding(TopicFormat.Avro, id, null, await Explicit(() => codecs.GetAsync(id, cancellationToken)));
+        }
+
+        if (selection.SchemaVersion is { } version)
+        {
+            var registered = await Explicit(() => registry.GetVersionAsync(subject, version, cancellationToken));
+            return new RecordEncoding(TopicFormat.Avro, registered.Id, registered.Version, await codecs.GetAsync(registered.Id, cancellationToken));
+        }
+
+        if (inlineSchema is not null)
+        {
+            return await ResolveInlineAsync(subject, inlineSchema, cancellationToken);
+        }
+
+        var latest = await LatestAsync(subject, cancellationToken);
+        if (latest is not null)
+        {
+            return latest;
+        }
+
+        var format = formats.Value.For(topic);
+        if (format == TopicFormat.Avro)
+        {
+            throw new GatewayException(StatusCodes.Status422UnprocessableEntity, "no_value_schema", "The topic has no value schema",
+                $"Topic '{topic}' is an Avro topic but subject '{subject}' has no schema. Register one first: " +
+                $"POST /registry/subjects/{subject}/versions with {{\"schema\": \"<Avro schema as a JSON string>\"}}, " +
+                "or configure the topic's format (Gateway:TopicFormats) as json, string or binary.");
+        }
+
+        return new RecordEncoding(format, null, null, null);
+    }
+
+    /// <summary>Avro when <c>{topic}-key</c> has a schema; otherwise keys are written as UTF-8 bytes.</summary>
+    public async Task<RecordEncoding> ResolveKeyAsync(string topic, CancellationToken cancellationToken) =>
+        await LatestAsync($"{topic}-key", cancellationToken) ?? RecordEncoding.RawKey;
+
+    private async Task<RecordEncoding> ResolveInlineAsync(string subject, string schema, CancellationToken cancellationToken)
+    {
+        var existing = await registry.LookupAsync(subject, schema, "AVRO", cancellationToken);
+        if (existing is not null)
+        {
+            return new RecordEncoding(TopicFormat.Avro, existing.Id, existing.Version, await codecs.GetAsync(existing.Id, cancellationToken));
+        }
+
+        if (!options.Value.AutoRegisterSchemas)
+        {
+            throw new GatewayException(StatusCodes.Status422UnprocessableEntity, "schema_not_registered", "The inline schema is not registered",
+                $"The valueSchema sent is not registered under subject '{subject}', and Producer:AutoRegisterSchemas is off. " +
+                $"Register it with POST /registry/subjects/{subject}/versions, or send it without valueSchema to use the latest version.");
+        }
+
+        try
+        {
+            await registry.RegisterAsync(subject, schema, "AVRO", cancellationToken);
+        }
+        catch (SchemaRegistryException ex) when (ex.ErrorCode is SchemaRegistryException.InvalidSchema or SchemaRegistryException.IncompatibleSchema)
+        {
+            throw new GatewayException(StatusCodes.Status422UnprocessableEntity,
+                ex.ErrorCode == SchemaRegistryException.InvalidSchema ? "invalid_schema" : "incompatible_schema",
+                "The inline schema was refused by the registry", ex.Message, ex);
+        }
+
+        _latest.TryRemove(subject, out _);
+        var registered = await registry.LookupAsync(subject, schema, "AVRO", cancellationToken)
+            ?? throw new GatewayException(StatusCodes.Status502BadGateway, "schema_registry_inconsistent", "Registry inconsistency",
+                $"The registry accepted the schema for '{subject}' but does not find it afterwards.");
+        return new RecordEncoding(TopicFormat.Avro, registered.Id, registered.Version, await codecs.GetAsync(registered.Id, cancellationToken));
+    }
+
+    private async Task<RecordEncoding?> LatestAsync(string subject, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_latest.TryGetValue(subject, out var cached) && cached.Expires > now && !cached.Encoding.IsFaulted)
+        {
+            return await cached.Encoding.WaitAsync(cancellationToken);
+        }
+
+        var lookup = LookupLatestAsync(subject);
+        _latest[subject] = (now + s_defaultLookupTtl, lookup);
+        try
+        {
+            return await lookup.WaitAsync(cancellationToken);
+        }
+        catch
+        {
+            _latest.TryRemove(subject, out _);
+            throw;
+        }
+    }
+
+    private async Task<RecordEncoding?> LookupLatestAsync(string subject)
+    {
+        try
+        {
+            var latest = await registry.GetLatestAsync(subject, CancellationToken.None);
+            return new RecordEncoding(TopicFormat.Avro, latest.Id, latest.Version, await codecs.GetAsync(latest.Id, CancellationToken.None));
+        }
+        catch (SchemaRegistryException ex) when (ex.ErrorCode is SchemaRegistryException.SubjectNotFound or SchemaRegistryException.VersionNotFound)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<T> Explicit<T>(Func<Task<T>> lookup)
+    {
+        try
+        {
+            return await lookup();
+        }
+        catch (SchemaRegistryException ex) when (ex.ErrorCode is SchemaRegistryException.SubjectNotFound
+            or SchemaRegistryException.VersionNotFound or SchemaRegistryException.SchemaNotFound)
+        {
+            throw new GatewayException(StatusCodes.Status404NotFound, "schema_not_found", "Schema not found", ex.Message, ex)
+            {
+                Extensions = { ["registryErrorCode"] = ex.ErrorCode },
+            };
+        }
+    }
+}
