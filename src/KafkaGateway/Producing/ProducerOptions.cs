@@ -35,6 +35,9 @@ public sealed class ProducerOptions
     /// <summary>librdkafka <c>queue.buffering.max.kbytes</c>: bytes waiting per producer, in KiB.</summary>
     public int MaxQueuedKilobytes { get; set; } = 262_144;
 
+    /// <summary>librdkafka <c>statistics.interval.ms</c>: how often producers report broker state (used to answer 503 at once when no broker is up).</summary>
+    public int StatisticsIntervalMs { get; set; } = 1000;
+
     /// <summary>Most producers alive at once (one per Kafka identity).</summary>
     public int MaxProducers { get; set; } = 16;
 
@@ -76,6 +79,7 @@ internal sealed class ProducerOptionsValidator : IValidateOptions<ProducerOption
         Range(nameof(o.MaxQueuedMessages), o.MaxQueuedMessages, 1, 10_000_000);
         Range(nameof(o.MaxQueuedKilobytes), o.MaxQueuedKilobytes, 1, 2_097_151);
         Range(nameof(o.MaxProducers), o.MaxProducers, 1, 1000);
+        Range(nameof(o.StatisticsIntervalMs), o.StatisticsIntervalMs, 100, 3_600_000);
         Range(nameof(o.IdleProducerSeconds), o.IdleProducerSeconds, 10, 86_400);
         Range(nameof(o.MaxRecordsPerRequest), o.MaxRecordsPerRequest, 1, 100_000);
         Range(nameof(o.IdempotencyWindowSeconds), o.IdempotencyWindowSeconds, 0, 86_400);

@@ -129,10 +129,12 @@ public sealed partial class ProducerPool : IDisposable
             EnableDeliveryReports = true,
             DeliveryReportFields = "key,value,timestamp,headers,status",
             ClientId = $"{client.ClientId}-producer-{identity}",
+            StatisticsIntervalMs = _options.StatisticsIntervalMs,
         };
         var pooled = new PooledProducer(identity);
         pooled.Producer = new ProducerBuilder<byte[]?, byte[]?>(config)
             .SetLogHandler(KafkaLogBridge.Create<IProducer<byte[]?, byte[]?>>(_loggerFactory, "producer"))
+            .SetStatisticsHandler((_, json) => pooled.BrokersUp = CountBrokersUp(json))
             .SetErrorHandler((_, error) =>
             {
                 if (error.IsFatal)
@@ -176,6 +178,46 @@ public sealed partial class ProducerPool : IDisposable
         pooled.Producer.Dispose();
     }
 
+    /// <summary>
+    /// Throws 503 when the producer of <paramref name="identity"/> knows that no broker is reachable (its last
+    /// statistics showed none up): nothing is queued, so the client knows for sure nothing was written.
+    /// </summary>
+    public void EnsureBrokersReachable(string identity)
+    {
+        if (_producers.TryGetValue(identity, out var pooled) && pooled.BrokersUp == 0)
+        {
+            var cause = pooled.LastError is { } error ? $" Last Kafka client error: {error.Reason}" : "";
+            throw new Http.GatewayException(StatusCodes.Status503ServiceUnavailable, "kafka_unavailable", "Kafka is unavailable",
+                "No Kafka broker is reachable from the gateway; nothing was written." + cause)
+            {
+                RetryAfterSeconds = 5,
+                Extensions = { ["kafkaError"] = pooled.LastError?.Code.ToString() },
+            };
+        }
+    }
+
+    /// <summary>Brokers in state UP in a librdkafka statistics document (bootstrap-only entries excluded).</summary>
+    internal static int CountBrokersUp(string statisticsJson)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(statisticsJson);
+        if (!document.RootElement.TryGetProperty("brokers", out var brokers))
+        {
+            return -1;
+        }
+
+        var up = 0;
+        foreach (var broker in brokers.EnumerateObject())
+        {
+            if (broker.Value.TryGetProperty("nodeid", out var id) && id.GetInt32() >= 0
+                && broker.Value.TryGetProperty("state", out var state) && state.GetString() == "UP")
+            {
+                up++;
+            }
+        }
+
+        return up;
+    }
+
     /// <summary>The last non-fatal client error of the default producer (e.g. a TLS handshake failure), if any.</summary>
     public Error? LastError(string identity = DefaultIdentity) =>
         _producers.TryGetValue(identity, out var pooled) ? pooled.LastError : null;
@@ -191,6 +233,9 @@ public sealed partial class ProducerPool : IDisposable
         public volatile bool Broken;
 
         public Error? LastError { get; set; }
+
+        /// <summary>Brokers up in the last statistics; -1 before the first statistics arrive.</summary>
+        public volatile int BrokersUp = -1;
 
         public DateTimeOffset LastUsed => new(Interlocked.Read(ref _lastUsedTicks), TimeSpan.Zero);
 

@@ -78,7 +78,9 @@ public sealed partial class RecordProducer(
             throw Invalid(errors);
         }
 
-        var deliveries = Send(pool.Get(identity), topic, batch.Records, messages);
+        var kafkaProducer = pool.Get(identity);
+        pool.EnsureBrokersReachable(identity);
+        var deliveries = Send(kafkaProducer, topic, batch.Records, messages);
         return await CollectAsync(topic, valueEncoding, deliveries, identity);
     }
 

@@ -46,7 +46,7 @@ public class KafkaClusterFixture : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         foreach (var terminator in _terminators)
         {

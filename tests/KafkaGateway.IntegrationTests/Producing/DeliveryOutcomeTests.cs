@@ -1,0 +1,129 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Confluent.Kafka;
+using KafkaGateway.IntegrationTests.Harness;
+
+namespace KafkaGateway.IntegrationTests.Producing;
+
+/// <summary>Each delivery outcome, by fault injection on a cluster of its own (faults must not leak into other tests).</summary>
+public sealed class DeliveryOutcomeTests : IAsyncLifetime
+{
+    private readonly KafkaClusterFixture _cluster = new();
+    private GatewayFactory _gateway = null!;
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _cluster.InitializeAsync();
+        _gateway = GatewayFactory.For(_cluster, new Dictionary<string, string?>
+        {
+            ["Producer:MessageTimeoutMs"] = "4000",
+            ["Producer:DeliveryTimeoutMs"] = "2000",
+            ["Producer:StatisticsIntervalMs"] = "200",
+            ["Kafka:Properties:reconnect.backoff.max.ms"] = "500",
+            ["Gateway:TopicFormats:Default"] = "json",
+        });
+        _client = _gateway.CreateClient();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _gateway.DisposeAsync();
+        await _cluster.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Produce_AllBrokersDown_Answers503NotPersistedWithRetryAfterAndNothingIsWrittenLater()
+    {
+        var topic = _cluster.CreateTopic(partitions: 1);
+        Assert.Equal(HttpStatusCode.OK, (await Post(topic, """{"value": {"n": 0}}""")).StatusCode);
+
+        _cluster.Cluster.SetBrokerDown(-1);
+        await Task.Delay(1500);
+        var response = await Post(topic, """{"value": {"n": 1}}""");
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        _cluster.Cluster.SetBrokerUp(-1);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("kafka_unavailable", body.GetProperty("code").GetString());
+        Assert.NotNull(response.Headers.RetryAfter);
+        await Task.Delay(1000);
+        Assert.Equal(1, HighWatermark(topic));
+    }
+
+    [Fact]
+    public async Task Produce_BrokerSlowerThanTheDeadline_Answers504SayingTheRecordMayHaveBeenWritten()
+    {
+        var topic = _cluster.CreateTopic(partitions: 1);
+        Assert.Equal(HttpStatusCode.OK, (await Post(topic, """{"value": {"n": 0}}""")).StatusCode);
+
+        _cluster.Cluster.SetBrokerRtt(-1, 2500);
+        HttpResponseMessage response;
+        try
+        {
+            response = await Post(topic, """{"value": {"n": 1}}""");
+        }
+        finally
+        {
+            _cluster.Cluster.SetBrokerRtt(-1, 0);
+        }
+
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("delivery_timeout", body.GetProperty("code").GetString());
+        Assert.Equal("possibly_persisted", body.GetProperty("records")[0].GetProperty("status").GetString());
+        Assert.Contains("may", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Produce_BrokerRejectsRecordAsTooLarge_Answers413()
+    {
+        var topic = _cluster.CreateTopic(partitions: 1);
+        Assert.Equal(HttpStatusCode.OK, (await Post(topic, """{"value": {"n": 0}}""")).StatusCode);
+
+        _cluster.Cluster.PushRequestErrors(0, ErrorCode.MsgSizeTooLarge);
+        var response = await Post(topic, """{"value": {"n": 1}}""");
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("record_too_large", body.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Produce_BrokerDeniesTopicAccess_Answers403()
+    {
+        var topic = _cluster.CreateTopic(partitions: 1);
+        Assert.Equal(HttpStatusCode.OK, (await Post(topic, """{"value": {"n": 0}}""")).StatusCode);
+
+        _cluster.Cluster.PushRequestErrors(0, ErrorCode.TopicAuthorizationFailed);
+        var response = await Post(topic, """{"value": {"n": 1}}""");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("kafka_authorization_failed", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Produce_JsonTopic_StoresTheJsonAsUtf8()
+    {
+        var topic = _cluster.CreateTopic(partitions: 1);
+
+        var response = await Post(topic, """{"value": {"text": "line1\r\nline2", "n": 1}}""");
+        var stored = Assert.Single(RawConsumer.ConsumeAll(_cluster.ClientConfig(), topic, 1));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Null(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("valueSchemaId").GetString());
+        var value = JsonDocument.Parse(stored.Message.Value).RootElement;
+        Assert.Equal("line1\r\nline2", value.GetProperty("text").GetString());
+    }
+
+    private Task<HttpResponseMessage> Post(string topic, string json) =>
+        _client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative), ProduceTests.Json(json));
+
+    private long HighWatermark(string topic)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig(_cluster.ClientConfig()) { GroupId = "wm" }).Build();
+        return consumer.QueryWatermarkOffsets(new TopicPartition(topic, 0), TimeSpan.FromSeconds(5)).High.Value;
+    }
+}
