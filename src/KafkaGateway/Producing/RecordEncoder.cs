@@ -50,7 +50,7 @@ internal static class RecordEncoder
         }
     }
 
-    /// <summary>Keys without a key schema: a JSON string as its UTF-8 bytes, any other JSON as its UTF-8 text.</summary>
+    /// <summary>Keys without a key schema (<see cref="RecordEncoding.RawKey"/>): a JSON string as its UTF-8 bytes, any other JSON as its UTF-8 text.</summary>
     public static byte[]? EncodeKey(RecordEncoding encoding, JsonElement? key, string path, int index, List<ProduceError> errors)
     {
         if (key is not { } element)
@@ -58,8 +58,9 @@ internal static class RecordEncoder
             return null;
         }
 
-        if (encoding.Format == TopicFormat.Avro)
+        if (encoding.Format is TopicFormat.Avro or TopicFormat.Json or TopicFormat.Binary)
         {
+            // REST Proxy v2 json/binary keys follow their embedded format like values do.
             return Encode(encoding, element, path, index, errors);
         }
 

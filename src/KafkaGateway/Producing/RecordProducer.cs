@@ -46,10 +46,17 @@ public sealed partial class RecordProducer(
         var keyEncoding = batch.Records.Any(r => r.Key is not null)
             ? await resolver.ResolveKeyAsync(topic, cancellationToken)
             : RecordEncoding.RawKey;
+        return await ProduceEncodedAsync(topic, batch.Records, valueEncoding, keyEncoding, identity, idempotencyKey);
+    }
 
-        var messages = new Message<byte[]?, byte[]?>[batch.Records.Count];
+    /// <summary>Serializes <paramref name="records"/> with the given encodings (all-or-nothing) and produces them.</summary>
+    internal async Task<ProduceResponse> ProduceEncodedAsync(
+        string topic, IReadOnlyList<ProduceRecord> records, RecordEncoding valueEncoding, RecordEncoding keyEncoding, string identity, string? idempotencyKey)
+    {
+        var errors = new List<ProduceError>();
+        var messages = new Message<byte[]?, byte[]?>[records.Count];
         var idempotencyBytes = idempotencyKey is null ? null : Encoding.UTF8.GetBytes(idempotencyKey);
-        foreach (var record in batch.Records)
+        foreach (var record in records)
         {
             var value = RecordEncoder.Encode(valueEncoding, record.Value, record.Path + ".value", record.Index, errors);
             var key = RecordEncoder.EncodeKey(keyEncoding, record.Key, record.Path + ".key", record.Index, errors);
@@ -80,7 +87,7 @@ public sealed partial class RecordProducer(
 
         var kafkaProducer = pool.Get(identity);
         pool.EnsureBrokersReachable(identity);
-        var deliveries = Send(kafkaProducer, topic, batch.Records, messages);
+        var deliveries = Send(kafkaProducer, topic, records, messages);
         return await CollectAsync(topic, valueEncoding, deliveries, identity);
     }
 
@@ -190,7 +197,7 @@ public sealed partial class RecordProducer(
         _ => 1,
     };
 
-    private static GatewayException Invalid(List<ProduceError> errors) =>
+    internal static GatewayException Invalid(List<ProduceError> errors) =>
         new(StatusCodes.Status422UnprocessableEntity, "invalid_records", "The request has invalid records",
             $"{errors.Count} problem(s) found; nothing was produced. See errors.")
         {

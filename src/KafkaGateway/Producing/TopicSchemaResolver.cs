@@ -64,6 +64,21 @@ public sealed class TopicSchemaResolver(
     public async Task<RecordEncoding> ResolveKeyAsync(string topic, CancellationToken cancellationToken) =>
         await LatestAsync($"{topic}-key", cancellationToken) ?? RecordEncoding.RawKey;
 
+    /// <summary>The Avro encoding of registry id <paramref name="id"/> (404 ProblemDetails when unknown).</summary>
+    public async Task<RecordEncoding> ResolveByIdAsync(int id, CancellationToken cancellationToken) =>
+        new(TopicFormat.Avro, id, null, await Explicit(() => codecs.GetAsync(id, cancellationToken)));
+
+    /// <summary>
+    /// Registers <paramref name="schema"/> under <paramref name="subject"/> (or finds it) and returns its encoding,
+    /// as Confluent REST Proxy does with <c>value_schema</c>/<c>key_schema</c>.
+    /// </summary>
+    public async Task<RecordEncoding> RegisterAsync(string subject, string schema, CancellationToken cancellationToken)
+    {
+        var id = await registry.RegisterAsync(subject, schema, "AVRO", cancellationToken);
+        _latest.TryRemove(subject, out _);
+        return new RecordEncoding(TopicFormat.Avro, id, null, await codecs.GetAsync(id, cancellationToken));
+    }
+
     private async Task<RecordEncoding> ResolveInlineAsync(string subject, string schema, CancellationToken cancellationToken)
     {
         var existing = await registry.LookupAsync(subject, schema, "AVRO", cancellationToken);
