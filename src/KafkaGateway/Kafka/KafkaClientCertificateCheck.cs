@@ -8,11 +8,12 @@ namespace KafkaGateway.Kafka;
 /// Days until the Kafka client certificate expires: Healthy above <see cref="KafkaTlsOptions.ExpiryWarningDays"/>,
 /// Degraded below it (still serving, but an operator must rotate), Unhealthy once expired.
 /// </summary>
-internal sealed class KafkaClientCertificateCheck(KafkaTlsMaterial material, IOptions<KafkaTlsOptions> options, TimeProvider time)
+internal sealed class KafkaClientCertificateCheck(KafkaTlsMaterialProvider provider, IOptions<KafkaTlsOptions> options, TimeProvider time)
     : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        var material = provider.Current;
         if (!material.IsEnabled || material.Certificate is null || material.NotAfter is not { } notAfter)
         {
             return Task.FromResult(HealthCheckResult.Healthy("No Kafka client certificate configured."));

@@ -11,10 +11,10 @@ namespace KafkaGateway.Kafka;
 public sealed partial class KafkaConnection : IDisposable
 {
     private readonly KafkaOptions _options;
-    private readonly KafkaTlsMaterial _tls;
+    private readonly KafkaTlsMaterialProvider _tls;
     private readonly MockCluster? _embedded;
 
-    public KafkaConnection(IOptions<KafkaOptions> options, KafkaTlsMaterial tls, ILogger<KafkaConnection> logger)
+    public KafkaConnection(IOptions<KafkaOptions> options, KafkaTlsMaterialProvider tls, ILogger<KafkaConnection> logger)
     {
         _options = options.Value;
         _tls = tls;
@@ -33,8 +33,8 @@ public sealed partial class KafkaConnection : IDisposable
     /// <summary>The bootstrap servers any Kafka client (e.g. kcat) can use.</summary>
     public string BootstrapServers { get; }
 
-    /// <summary>The client certificate Kafka sees, when mutual TLS is configured.</summary>
-    public KafkaTlsMaterial Tls => _tls;
+    /// <summary>The TLS material new clients use (reloaded when its files change).</summary>
+    public KafkaTlsMaterialProvider Tls => _tls;
 
     /// <summary>True when this gateway runs the in-memory embedded cluster.</summary>
     public bool IsEmbedded => _embedded is not null;
@@ -56,9 +56,10 @@ public sealed partial class KafkaConnection : IDisposable
             config.Set(key, value);
         }
 
-        if (_embedded is null && _tls.IsEnabled)
+        var tls = _tls.Current;
+        if (_embedded is null && tls.IsEnabled)
         {
-            _tls.ApplyTo(config);
+            tls.ApplyTo(config);
         }
 
         return config;

@@ -33,6 +33,27 @@ public sealed partial class ProducerPool : IDisposable
         _time = time;
         var sweep = TimeSpan.FromSeconds(Math.Max(5, _options.IdleProducerSeconds / 4));
         _idleSweep = time.CreateTimer(_ => DisposeIdle(), null, sweep, sweep);
+        connection.Tls.Changed += RotateAll;
+    }
+
+    /// <summary>Producers retired because the TLS material changed.</summary>
+    public int Rotations { get; private set; }
+
+    /// <summary>
+    /// New TLS material: requests from now on get new producers built with it; the old producers leave the pool and
+    /// are flushed in the background, so records they hold are still delivered (and answered).
+    /// </summary>
+    private void RotateAll()
+    {
+        List<PooledProducer> retired;
+        lock (_createLock)
+        {
+            retired = [.. _producers.Values];
+            _producers.Clear();
+            Rotations++;
+        }
+
+        _ = Task.Run(() => retired.ForEach(Retire));
     }
 
     /// <summary>Producers alive now.</summary>
@@ -104,6 +125,7 @@ public sealed partial class ProducerPool : IDisposable
         }
 
         _idleSweep.Dispose();
+        _connection.Tls.Changed -= RotateAll;
         foreach (var pooled in _producers.Values)
         {
             Retire(pooled);

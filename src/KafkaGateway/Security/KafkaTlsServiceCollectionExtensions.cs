@@ -33,6 +33,7 @@ public static class KafkaTlsServiceCollectionExtensions
 
             return material;
         });
+        services.TryAddSingleton<KafkaTlsMaterialProvider>();
         return services;
     }
 }

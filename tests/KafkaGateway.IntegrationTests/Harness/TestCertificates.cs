@@ -40,6 +40,10 @@ public sealed class TestCertificates : IDisposable
 
     public string CaPem => Ca.ExportCertificatePem();
 
+    /// <summary>A new client certificate from the test CA (e.g. for rotation tests).</summary>
+    public X509Certificate2 IssueClient(string subject) =>
+        Issue(Ca, subject, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30), serverAuth: false);
+
     public static string CertificatePem(X509Certificate2 certificate) => certificate.ExportCertificatePem();
 
     public static string PrivateKeyPem(X509Certificate2 certificate) =>
