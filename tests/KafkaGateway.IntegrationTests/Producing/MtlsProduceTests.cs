@@ -56,7 +56,7 @@ public sealed class MtlsProduceTests(MtlsKafkaClusterFixture cluster) : IClassFi
     }
 
     private static async Task<HttpStatusCode> PostAsync(HttpClient client, string topic, int n) =>
-        (await client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative), ProduceTests.Json($$"""{"value": {"n": {{n}}}}"""))).StatusCode;
+        (await client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative), ProduceTests.Json("{\"value\": {\"n\": " + n + "}}"))).StatusCode;
 
     private void WriteClientFiles(string folder, System.Security.Cryptography.X509Certificates.X509Certificate2 certificate)
     {
