@@ -22,7 +22,15 @@ internal static class RegistryClientTestServices
         var values = new Dictionary<string, string?>(s_defaults) { ["SchemaRegistry:Url"] = url };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
-            values[key] = value;
+            // null removes a default of this helper, so the options class default applies.
+            if (value is null)
+            {
+                values.Remove(key);
+            }
+            else
+            {
+                values[key] = value;
+            }
         }
 
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(values).Build();
