@@ -1,0 +1,193 @@
+using Microsoft.Extensions.Options;
+
+namespace KafkaGateway.Schemas;
+
+/// <summary>Start-up validation of <see cref="SchemaRegistryClientOptions"/>; every message names the key.</summary>
+internal sealed class SchemaRegistryClientOptionsValidator : IValidateOptions<SchemaRegistryClientOptions>
+{
+    private const string Prefix = SchemaRegistryClientOptions.SectionName + ":";
+
+    public ValidateOptionsResult Validate(string? name, SchemaRegistryClientOptions options)
+    {
+        var failures = new List<string>();
+        ValidateUrls(options, failures);
+        ValidateAuthentication(options, failures);
+        ValidateTls(options, failures);
+
+        Range(failures, nameof(options.RequestTimeoutSeconds), options.RequestTimeoutSeconds, 1, 300);
+        Range(failures, nameof(options.MaxRetries), options.MaxRetries, 0, 10);
+        Range(failures, nameof(options.RetryBackoffMilliseconds), options.RetryBackoffMilliseconds, 1, 60_000);
+        Range(failures, nameof(options.LatestCacheTtlSeconds), options.LatestCacheTtlSeconds, 0, 86_400);
+        Range(failures, nameof(options.MaxCachedSchemas), options.MaxCachedSchemas, 1, 1_000_000);
+
+        foreach (var (key, value) in new[]
+        {
+            (nameof(options.ValueSubjectNameStrategy), options.ValueSubjectNameStrategy),
+            (nameof(options.KeySubjectNameStrategy), options.KeySubjectNameStrategy),
+        })
+        {
+            if (!Enum.IsDefined(value))
+            {
+                failures.Add($"{Prefix}{key} must be one of {string.Join(", ", Enum.GetNames<SubjectNameStrategyKind>())} (was {value}).");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateUrls(SchemaRegistryClientOptions options, List<string> failures)
+    {
+        if (!options.UsesExternalRegistry)
+        {
+            return;
+        }
+
+        var entries = options.Url!.Split(',', StringSplitOptions.TrimEntries);
+        foreach (var entry in entries)
+        {
+            if (entry.Length == 0)
+            {
+                failures.Add($"{Prefix}Url has an empty entry; separate several registry URLs with single commas.");
+                continue;
+            }
+
+            if (!Uri.TryCreate(entry, UriKind.Absolute, out var uri)
+                || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                // The entry is echoed only when it cannot carry credentials, which it cannot if it is not a URL.
+                failures.Add($"{Prefix}Url entry '{(entry.Contains('@', StringComparison.Ordinal) ? Redacted.Marker : entry)}' " +
+                    "is not an absolute http:// or https:// URL, e.g. https://registry.example.com:8081.");
+                continue;
+            }
+
+            if (uri.UserInfo.Length > 0)
+            {
+                failures.Add($"{Prefix}Url must not contain credentials (user:password@); " +
+                    $"set {Prefix}BasicAuthUserInfo or {Prefix}BasicAuthUsername and {Prefix}BasicAuthPassword instead.");
+            }
+
+            if (uri.Query.Length > 0 || uri.Fragment.Length > 0)
+            {
+                failures.Add($"{Prefix}Url entry '{uri.GetLeftPart(UriPartial.Path)}' must not have a query or fragment.");
+            }
+        }
+    }
+
+    private static void ValidateAuthentication(SchemaRegistryClientOptions options, List<string> failures)
+    {
+        var hasUserInfo = !string.IsNullOrEmpty(options.BasicAuthUserInfo);
+        var hasUsername = !string.IsNullOrEmpty(options.BasicAuthUsername);
+        var hasPassword = !string.IsNullOrEmpty(options.BasicAuthPassword);
+        var hasBearer = !string.IsNullOrEmpty(options.BearerToken);
+
+        if (hasUserInfo && (hasUsername || hasPassword))
+        {
+            failures.Add($"{Prefix}BasicAuthUserInfo and {Prefix}BasicAuthUsername/{Prefix}BasicAuthPassword are both set; use one form.");
+        }
+
+        if (hasUserInfo && !options.BasicAuthUserInfo!.Contains(':', StringComparison.Ordinal))
+        {
+            failures.Add($"{Prefix}BasicAuthUserInfo must have the form user:password.");
+        }
+
+        if (hasUsername != hasPassword)
+        {
+            failures.Add($"{Prefix}BasicAuthUsername and {Prefix}BasicAuthPassword must be set together.");
+        }
+
+        if (hasUsername && options.BasicAuthUsername!.Contains(':', StringComparison.Ordinal))
+        {
+            failures.Add($"{Prefix}BasicAuthUsername must not contain ':' (HTTP basic authentication cannot carry it).");
+        }
+
+        if (hasBearer && (hasUserInfo || hasUsername || hasPassword))
+        {
+            failures.Add($"{Prefix}BearerToken and basic authentication are both set; use one.");
+        }
+    }
+
+    private static void ValidateTls(SchemaRegistryClientOptions options, List<string> failures)
+    {
+        var tls = options.Tls;
+        const string TlsPrefix = Prefix + "Tls:";
+
+        FileExists(failures, TlsPrefix + nameof(tls.CaLocation), tls.CaLocation);
+        FileExists(failures, TlsPrefix + nameof(tls.CertificateLocation), tls.CertificateLocation);
+        FileExists(failures, TlsPrefix + nameof(tls.KeyLocation), tls.KeyLocation);
+        var keyStoreExists = FileExists(failures, TlsPrefix + nameof(tls.KeyStoreLocation), tls.KeyStoreLocation);
+
+        var hasPem = !string.IsNullOrWhiteSpace(tls.CertificateLocation);
+        var hasKeyStore = !string.IsNullOrWhiteSpace(tls.KeyStoreLocation);
+        if (hasPem && hasKeyStore)
+        {
+            failures.Add($"{TlsPrefix}CertificateLocation and {TlsPrefix}KeyStoreLocation are both set; use PEM or a key store.");
+        }
+
+        if (!hasPem && !string.IsNullOrWhiteSpace(tls.KeyLocation))
+        {
+            failures.Add($"{TlsPrefix}KeyLocation is set without {TlsPrefix}CertificateLocation.");
+        }
+
+        if (!hasKeyStore && !string.IsNullOrEmpty(tls.KeyStorePassword))
+        {
+            failures.Add($"{TlsPrefix}KeyStorePassword is set without {TlsPrefix}KeyStoreLocation.");
+        }
+
+        if (keyStoreExists && IsJavaKeyStore(tls.KeyStoreLocation!))
+        {
+            failures.Add($"{TlsPrefix}KeyStoreLocation is a Java KeyStore (JKS), which the registry client does not read yet; " +
+                "convert it with: keytool -importkeystore -srckeystore keystore.jks -destkeystore keystore.p12 -deststoretype PKCS12");
+        }
+
+        var usesTls = !string.IsNullOrWhiteSpace(tls.CaLocation) || hasPem || hasKeyStore;
+        if (usesTls && options.UsesExternalRegistry
+            && options.Url!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+                .Any(url => url.StartsWith("http://", StringComparison.OrdinalIgnoreCase)))
+        {
+            failures.Add($"{Prefix}Tls settings are present but {Prefix}Url has an http:// entry; use https:// for every registry URL.");
+        }
+    }
+
+    private static bool FileExists(List<string> failures, string key, string? path)
+    {
+        if (string.IsNullOrWhiteSpace(path))
+        {
+            return false;
+        }
+
+        if (!File.Exists(path))
+        {
+            failures.Add($"{key} file '{path}' does not exist or cannot be read.");
+            return false;
+        }
+
+        return true;
+    }
+
+    private static bool IsJavaKeyStore(string path)
+    {
+        try
+        {
+            Span<byte> magic = stackalloc byte[4];
+            using var file = File.OpenRead(path);
+            return file.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4
+                && magic.SequenceEqual(new byte[] { 0xFE, 0xED, 0xFE, 0xED });
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+
+    private static void Range(List<string> failures, string key, int value, int min, int max)
+    {
+        if (value < min || value > max)
+        {
+            failures.Add($"{Prefix}{key} must be between {min} and {max} (was {value}).");
+        }
+    }
+}

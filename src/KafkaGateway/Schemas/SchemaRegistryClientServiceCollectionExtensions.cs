@@ -1,0 +1,75 @@
+using System.Diagnostics.Metrics;
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace KafkaGateway.Schemas;
+
+/// <summary>The HTTP client to an external Confluent-compatible schema registry.</summary>
+public static class SchemaRegistryClientServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds <see cref="SchemaRegistryClientOptions"/> (validated at start-up) and the registry's named
+    /// <see cref="HttpClient"/>; when <c>SchemaRegistry:Url</c> is set, also <see cref="ISchemaRegistry"/> as a
+    /// <see cref="CachingSchemaRegistry"/> over <see cref="HttpSchemaRegistryClient"/>. Without a URL no
+    /// <see cref="ISchemaRegistry"/> is added, leaving the place to the built-in registry.
+    /// </summary>
+    public static IServiceCollection AddSchemaRegistryClient(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddOptions<SchemaRegistryClientOptions>()
+            .Bind(configuration.GetSection(SchemaRegistryClientOptions.SectionName))
+            .ValidateOnStart();
+        services.TryAddEnumerable(
+            ServiceDescriptor.Singleton<IValidateOptions<SchemaRegistryClientOptions>, SchemaRegistryClientOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddMetrics();
+
+        services.AddHttpClient(HttpSchemaRegistryClient.HttpClientName)
+            .ConfigureHttpClient((provider, client) =>
+                Configure(client, provider.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value))
+            .ConfigurePrimaryHttpMessageHandler(provider =>
+                SchemaRegistryHttpHandler.Create(provider.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value.Tls))
+            // Authorization (and anything a proxy adds) must never reach the logs, whatever their level.
+            .RedactLoggedHeaders(_ => true);
+
+        var url = configuration.GetSection(SchemaRegistryClientOptions.SectionName)[nameof(SchemaRegistryClientOptions.Url)];
+        if (!string.IsNullOrWhiteSpace(url))
+        {
+            services.TryAddSingleton<HttpSchemaRegistryClient>();
+            services.TryAddSingleton<ISchemaRegistry>(provider => new CachingSchemaRegistry(
+                provider.GetRequiredService<HttpSchemaRegistryClient>(),
+                provider.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value.CacheSettings,
+                provider.GetRequiredService<TimeProvider>(),
+                provider.GetRequiredService<ILogger<CachingSchemaRegistry>>(),
+                provider.GetRequiredService<IMeterFactory>()));
+        }
+
+        return services;
+    }
+
+    private static void Configure(HttpClient client, SchemaRegistryClientOptions options)
+    {
+        // Attempts are timed by the registry client itself, per URL; an overall timeout would cut failover short.
+        client.Timeout = Timeout.InfiniteTimeSpan;
+        client.DefaultRequestHeaders.Accept.ParseAdd("application/vnd.schemaregistry.v1+json");
+        client.DefaultRequestHeaders.Accept.ParseAdd("application/vnd.schemaregistry+json; q=0.9");
+        client.DefaultRequestHeaders.Accept.ParseAdd("application/json; q=0.5");
+        client.DefaultRequestHeaders.UserAgent.ParseAdd("KafkaGateway");
+        client.DefaultRequestHeaders.Authorization = Authorization(options);
+    }
+
+    private static AuthenticationHeaderValue? Authorization(SchemaRegistryClientOptions options)
+    {
+        if (!string.IsNullOrEmpty(options.BearerToken))
+        {
+            return new AuthenticationHeaderValue("Bearer", options.BearerToken);
+        }
+
+        var userInfo = !string.IsNullOrEmpty(options.BasicAuthUserInfo) ? options.BasicAuthUserInfo
+            : !string.IsNullOrEmpty(options.BasicAuthUsername) ? $"{options.BasicAuthUsername}:{options.BasicAuthPassword}"
+            : null;
+        return userInfo is null ? null : new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(userInfo)));
+    }
+}
