@@ -2,12 +2,14 @@ using KafkaGateway.Hosting;
 using KafkaGateway.Http;
 using KafkaGateway.Kafka;
 using KafkaGateway.Producing;
+using KafkaGateway.Schemas;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddGatewayHosting();
 builder.AddGatewayHttp();
 builder.AddKafka();
+builder.Services.AddSchemaRegistryClient(builder.Configuration);
 builder.AddProducing();
 
 var app = builder.Build();
