@@ -68,6 +68,7 @@ public static class HttpServiceCollectionExtensions
                 Description = "Apache Kafka behind HTTPS: produce JSON as Avro, stream topics as server-sent events, " +
                     "administer topics, consumer groups and schemas.",
             });
+            options.OperationFilter<RequestExampleOperationFilter>();
             var xml = Path.Combine(AppContext.BaseDirectory, $"{Assembly.GetExecutingAssembly().GetName().Name}.xml");
             if (File.Exists(xml))
             {

@@ -41,6 +41,7 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
     /// <response code="504">Kafka did not confirm in time: the records may have been written.</response>
     [HttpPost]
     [Consumes("application/json")]
+    [RequestExample("""{"records": [{"key": "s-1", "value": {"id": "s-1", "timestamp": 1732270000000, "value": 21.5}}]}""")]
     [ProducesResponseType<ProduceResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status413PayloadTooLarge)]
