@@ -1,12 +1,14 @@
 using KafkaGateway.Hosting;
 using KafkaGateway.Http;
 using KafkaGateway.Kafka;
+using KafkaGateway.Schemas.Registry;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddGatewayHosting();
 builder.AddGatewayHttp();
 builder.AddKafka();
+builder.AddSchemaRegistry();
 
 var app = builder.Build();
 

@@ -1,0 +1,85 @@
+using KafkaGateway.Hosting;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Formatters;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace KafkaGateway.Schemas.Registry;
+
+/// <summary>The registry API under <c>/registry</c>: built in, or forwarded to <c>SchemaRegistry:Url</c>.</summary>
+public static class SchemaRegistryServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the built-in Confluent-compatible registry (served when <c>SchemaRegistry:Url</c> is empty; then it is
+    /// also the <see cref="ISchemaRegistry"/>) and the forwarding of <c>/registry</c> when the URL is set.
+    /// </summary>
+    public static WebApplicationBuilder AddSchemaRegistry(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<BuiltInRegistryOptions>().BindConfiguration(BuiltInRegistryOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BuiltInRegistryOptions>, BuiltInRegistryOptionsValidator>());
+
+        services.TryAddSingleton<RegistryTopic>();
+        services.TryAddSingleton<BuiltInSchemaRegistry>();
+        if (string.IsNullOrWhiteSpace(builder.Configuration[$"{BuiltInRegistryOptions.SectionName}:Url"]))
+        {
+            // The HTTP registry client registers itself (TryAdd) when the URL is set.
+            services.TryAddSingleton<ISchemaRegistry>(sp => sp.GetRequiredService<BuiltInSchemaRegistry>());
+        }
+
+        services.AddHostedService<BuiltInRegistryStarter>();
+        services.AddHealthChecks().AddCheck<RegistryReadinessCheck>("schema-registry", tags: [HealthEndpoints.ReadyTag]);
+
+        services.AddHttpClient(RegistryForwardingMiddleware.ClientName)
+            .ConfigureHttpClient((sp, client) =>
+                client.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<BuiltInRegistryOptions>>().Value.ForwardTimeoutSeconds));
+        services.AddTransient<IStartupFilter, RegistryForwardingStartupFilter>();
+
+        // Confluent clients send application/vnd.schemaregistry.v1+json bodies.
+        services.PostConfigure<MvcOptions>(mvc =>
+        {
+            foreach (var formatter in mvc.InputFormatters.OfType<SystemTextJsonInputFormatter>())
+            {
+                formatter.SupportedMediaTypes.Add(RegistryMediaTypes.V1);
+                formatter.SupportedMediaTypes.Add(RegistryMediaTypes.Unversioned);
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>Puts the forwarder at the front of the pipeline; it passes everything on when the registry is built in.</summary>
+    private sealed class RegistryForwardingStartupFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.UseMiddleware<RegistryForwardingMiddleware>();
+            next(app);
+        };
+    }
+
+    /// <summary>Starts the built-in registry's loader only when the registry is built in (decided on the final configuration).</summary>
+    private sealed class BuiltInRegistryStarter(IServiceProvider services, IOptions<BuiltInRegistryOptions> options) : IHostedService
+    {
+        private RegistryLoader? _loader;
+
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (!options.Value.IsBuiltIn)
+            {
+                return Task.CompletedTask;
+            }
+
+            _loader = ActivatorUtilities.CreateInstance<RegistryLoader>(services);
+            return _loader.StartAsync(cancellationToken);
+        }
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            if (_loader is not null)
+            {
+                await _loader.StopAsync(cancellationToken);
+                _loader.Dispose();
+            }
+        }
+    }
+}
