@@ -210,7 +210,7 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
         await WaitUntilLoadedAsync(cancellationToken);
         return await WriteAsync<int>(() =>
         {
-            var target = Resolve(subject, number, includeDeleted: permanent);
+            var target = Resolve(subject, number, includeDeleted: permanent || number is not null);
             if (!permanent && target.Deleted)
             {
                 throw RegistryErrors.VersionWasSoftDeleted(subject, target.Version);

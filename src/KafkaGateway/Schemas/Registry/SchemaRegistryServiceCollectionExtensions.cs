@@ -20,7 +20,10 @@ public static class SchemaRegistryServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BuiltInRegistryOptions>, BuiltInRegistryOptionsValidator>());
 
         services.TryAddSingleton<RegistryTopic>();
-        services.TryAddSingleton<BuiltInSchemaRegistry>();
+        services.TryAddSingleton(sp => new BuiltInSchemaRegistry(
+            sp.GetRequiredService<RegistryTopic>(),
+            sp.GetRequiredService<IOptions<BuiltInRegistryOptions>>(),
+            sp.GetRequiredService<ILogger<BuiltInSchemaRegistry>>()));
         if (string.IsNullOrWhiteSpace(builder.Configuration[$"{BuiltInRegistryOptions.SectionName}:Url"]))
         {
             // The HTTP registry client registers itself (TryAdd) when the URL is set.
