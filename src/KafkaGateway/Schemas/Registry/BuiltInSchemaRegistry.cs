@@ -28,6 +28,7 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
     private readonly SemaphoreSlim _writes = new(1, 1);
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly RegistryTopic _topic;
+    private Task? _topicCreated;
     private readonly BuiltInRegistryOptions _options;
     private readonly ILogger<BuiltInSchemaRegistry> _logger;
 
@@ -41,6 +42,9 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
     /// <summary>True once the topic has been read to its end; until then requests wait (up to 30 s).</summary>
     public bool IsLoaded => _loaded.Task.IsCompleted;
 
+    /// <summary>Completes when the topic has been read to its end.</summary>
+    internal Task Loaded => _loaded.Task;
+
     /// <summary>The topic the registry persists to.</summary>
     public string TopicName => _topic.Name;
 
@@ -50,7 +54,9 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
     /// <summary>Reads the registry topic from the beginning to its end; called once by the start-up service.</summary>
     internal async Task LoadAsync(CancellationToken cancellationToken)
     {
-        await _topic.EnsureCreatedAsync();
+        // Creating the topic may take the admin timeout (the mock cluster never answers CreateTopics); reading does
+        // not need it, so readiness does not wait for it. The first write does.
+        _topicCreated ??= Task.Run(_topic.EnsureCreatedAsync, CancellationToken.None);
         LoadedRecords = await _topic.ReadToEndAsync(record => { lock (_stateLock) { _state.Apply(record); } }, cancellationToken);
         _loaded.TrySetResult();
         LogLoaded(_logger, _topic.Name, LoadedRecords, _state.MaxId);
@@ -349,6 +355,11 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
         await _writes.WaitAsync(CancellationToken.None);
         try
         {
+            if (_topicCreated is { } created)
+            {
+                await created;
+            }
+
             var (records, result) = decide();
             foreach (var record in records ?? [])
             {

@@ -61,8 +61,14 @@ public static class SchemaRegistryServiceCollectionExtensions
     }
 
     /// <summary>Starts the built-in registry's loader only when the registry is built in (decided on the final configuration).</summary>
+    /// <remarks>
+    /// Start-up waits (up to 10 s) for the topic to be read, so a healthy gateway answers registry requests and
+    /// readiness from its first request; when Kafka is down it starts anyway and keeps loading in the background.
+    /// </remarks>
     private sealed class BuiltInRegistryStarter(IServiceProvider services, IOptions<BuiltInRegistryOptions> options) : IHostedService
     {
+        private static readonly TimeSpan s_startupWait = TimeSpan.FromSeconds(10);
+
         private RegistryLoader? _loader;
 
         public Task StartAsync(CancellationToken cancellationToken)
@@ -73,7 +79,14 @@ public static class SchemaRegistryServiceCollectionExtensions
             }
 
             _loader = ActivatorUtilities.CreateInstance<RegistryLoader>(services);
-            return _loader.StartAsync(cancellationToken);
+            return StartLoaderAsync(_loader, cancellationToken);
+        }
+
+        private async Task StartLoaderAsync(RegistryLoader loader, CancellationToken cancellationToken)
+        {
+            await loader.StartAsync(cancellationToken);
+            var loaded = services.GetRequiredService<BuiltInSchemaRegistry>().Loaded;
+            await Task.WhenAny(loaded, Task.Delay(s_startupWait, cancellationToken));
         }
 
         public async Task StopAsync(CancellationToken cancellationToken)
