@@ -3,6 +3,7 @@ using KafkaGateway.Http;
 using KafkaGateway.Kafka;
 using KafkaGateway.Producing;
 using KafkaGateway.Schemas;
+using KafkaGateway.Schemas.Registry;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -10,6 +11,7 @@ builder.AddGatewayHosting();
 builder.AddGatewayHttp();
 builder.AddKafka();
 builder.Services.AddSchemaRegistryClient(builder.Configuration);
+builder.AddSchemaRegistry();
 builder.AddProducing();
 
 var app = builder.Build();

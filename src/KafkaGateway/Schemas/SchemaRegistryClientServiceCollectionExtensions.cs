@@ -10,10 +10,9 @@ namespace KafkaGateway.Schemas;
 public static class SchemaRegistryClientServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="SchemaRegistryClientOptions"/> (validated at start-up) and the registry's named
-    /// <see cref="HttpClient"/>; when <c>SchemaRegistry:Url</c> is set, also <see cref="ISchemaRegistry"/> as a
-    /// <see cref="CachingSchemaRegistry"/> over <see cref="HttpSchemaRegistryClient"/>. Without a URL no
-    /// <see cref="ISchemaRegistry"/> is added, leaving the place to the built-in registry.
+    /// Adds <see cref="SchemaRegistryClientOptions"/> (validated at start-up), the registry's named
+    /// <see cref="HttpClient"/> and <see cref="HttpSchemaRegistryClient"/>, used as <see cref="ISchemaRegistry"/>
+    /// (behind a <see cref="CachingSchemaRegistry"/>) when <c>SchemaRegistry:Url</c> is set.
     /// </summary>
     public static IServiceCollection AddSchemaRegistryClient(this IServiceCollection services, IConfiguration configuration)
     {
@@ -34,17 +33,9 @@ public static class SchemaRegistryClientServiceCollectionExtensions
             // Authorization (and anything a proxy adds) must never reach the logs, whatever their level.
             .RedactLoggedHeaders(_ => true);
 
-        var url = configuration.GetSection(SchemaRegistryClientOptions.SectionName)[nameof(SchemaRegistryClientOptions.Url)];
-        if (!string.IsNullOrWhiteSpace(url))
-        {
-            services.TryAddSingleton<HttpSchemaRegistryClient>();
-            services.TryAddSingleton<ISchemaRegistry>(provider => new CachingSchemaRegistry(
-                provider.GetRequiredService<HttpSchemaRegistryClient>(),
-                provider.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value.CacheSettings,
-                provider.GetRequiredService<TimeProvider>(),
-                provider.GetRequiredService<ILogger<CachingSchemaRegistry>>(),
-                provider.GetRequiredService<IMeterFactory>()));
-        }
+        // Which registry serves ISchemaRegistry (this client or the built-in one) is decided from the final
+        // configuration when it is first resolved: see SchemaRegistryServiceCollectionExtensions.AddSchemaRegistry.
+        services.TryAddSingleton<HttpSchemaRegistryClient>();
 
         return services;
     }

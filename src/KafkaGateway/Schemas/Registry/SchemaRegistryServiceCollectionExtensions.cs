@@ -1,0 +1,111 @@
+using KafkaGateway.Hosting;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Formatters;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace KafkaGateway.Schemas.Registry;
+
+/// <summary>The registry API under <c>/registry</c>: built in, or forwarded to <c>SchemaRegistry:Url</c>.</summary>
+public static class SchemaRegistryServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds the built-in Confluent-compatible registry (served when <c>SchemaRegistry:Url</c> is empty; then it is
+    /// also the <see cref="ISchemaRegistry"/>) and the forwarding of <c>/registry</c> when the URL is set.
+    /// </summary>
+    public static WebApplicationBuilder AddSchemaRegistry(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<BuiltInRegistryOptions>().BindConfiguration(BuiltInRegistryOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BuiltInRegistryOptions>, BuiltInRegistryOptionsValidator>());
+
+        services.TryAddSingleton<RegistryTopic>();
+        services.TryAddSingleton(sp => new BuiltInSchemaRegistry(
+            sp.GetRequiredService<RegistryTopic>(),
+            sp.GetRequiredService<IOptions<BuiltInRegistryOptions>>(),
+            sp.GetRequiredService<ILogger<BuiltInSchemaRegistry>>()));
+        // Decided on the final configuration (test hosts add settings after Program's code ran): an external
+        // registry through the caching HTTP client, or the built-in one in-process (no cache needed; codecs are
+        // cached by id in AvroCodecCache, and a cache of "latest" would hide new registrations).
+        services.TryAddSingleton<ISchemaRegistry>(sp =>
+        {
+            var client = sp.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value;
+            return client.UsesExternalRegistry
+                ? new CachingSchemaRegistry(
+                    sp.GetRequiredService<HttpSchemaRegistryClient>(),
+                    client.CacheSettings,
+                    sp.GetRequiredService<TimeProvider>(),
+                    sp.GetRequiredService<ILogger<CachingSchemaRegistry>>(),
+                    sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>())
+                : sp.GetRequiredService<BuiltInSchemaRegistry>();
+        });
+
+        services.AddHostedService<BuiltInRegistryStarter>();
+        services.AddHealthChecks().AddCheck<RegistryReadinessCheck>("schema-registry", tags: [HealthEndpoints.ReadyTag]);
+
+        services.AddHttpClient(RegistryForwardingMiddleware.ClientName)
+            .ConfigureHttpClient((sp, client) =>
+                client.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<BuiltInRegistryOptions>>().Value.ForwardTimeoutSeconds));
+        services.AddTransient<IStartupFilter, RegistryForwardingStartupFilter>();
+
+        // Confluent clients send application/vnd.schemaregistry.v1+json bodies.
+        services.PostConfigure<MvcOptions>(mvc =>
+        {
+            foreach (var formatter in mvc.InputFormatters.OfType<SystemTextJsonInputFormatter>())
+            {
+                formatter.SupportedMediaTypes.Add(RegistryMediaTypes.V1);
+                formatter.SupportedMediaTypes.Add(RegistryMediaTypes.Unversioned);
+            }
+        });
+        return builder;
+    }
+
+    /// <summary>Puts the forwarder at the front of the pipeline; it passes everything on when the registry is built in.</summary>
+    private sealed class RegistryForwardingStartupFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.UseMiddleware<RegistryForwardingMiddleware>();
+            next(app);
+        };
+    }
+
+    /// <summary>Starts the built-in registry's loader only when the registry is built in (decided on the final configuration).</summary>
+    /// <remarks>
+    /// Start-up waits (up to 10 s) for the topic to be read, so a healthy gateway answers registry requests and
+    /// readiness from its first request; when Kafka is down it starts anyway and keeps loading in the background.
+    /// </remarks>
+    private sealed class BuiltInRegistryStarter(IServiceProvider services, IOptions<BuiltInRegistryOptions> options) : IHostedService
+    {
+        private static readonly TimeSpan s_startupWait = TimeSpan.FromSeconds(10);
+
+        private RegistryLoader? _loader;
+
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            if (!options.Value.IsBuiltIn)
+            {
+                return Task.CompletedTask;
+            }
+
+            _loader = ActivatorUtilities.CreateInstance<RegistryLoader>(services);
+            return StartLoaderAsync(_loader, cancellationToken);
+        }
+
+        private async Task StartLoaderAsync(RegistryLoader loader, CancellationToken cancellationToken)
+        {
+            await loader.StartAsync(cancellationToken);
+            var loaded = services.GetRequiredService<BuiltInSchemaRegistry>().Loaded;
+            await Task.WhenAny(loaded, Task.Delay(s_startupWait, cancellationToken));
+        }
+
+        public async Task StopAsync(CancellationToken cancellationToken)
+        {
+            if (_loader is not null)
+            {
+                await _loader.StopAsync(cancellationToken);
+                _loader.Dispose();
+            }
+        }
+    }
+}
