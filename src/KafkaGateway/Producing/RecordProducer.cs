@@ -37,7 +37,7 @@ public sealed partial class RecordProducer(
 
         var errors = new List<ProduceError>();
         var batch = ProduceRequestReader.Read(body, options.Value.MaxRecordsPerRequest, errors);
-        if (errors.Count > 0)
+        if (batch.Records.Count == 0)
         {
             throw Invalid(errors);
         }
@@ -46,19 +46,23 @@ public sealed partial class RecordProducer(
         var keyEncoding = batch.Records.Any(r => r.Key is not null)
             ? await resolver.ResolveKeyAsync(topic, cancellationToken)
             : RecordEncoding.RawKey;
-        return await ProduceEncodedAsync(topic, batch.Records, valueEncoding, keyEncoding, identity, idempotencyKey);
+        // Shape problems found so far are reported together with every value problem (all errors at once).
+        return await ProduceEncodedAsync(topic, batch.Records, valueEncoding, keyEncoding, identity, idempotencyKey, errors);
     }
 
     /// <summary>Serializes <paramref name="records"/> with the given encodings (all-or-nothing) and produces them.</summary>
     internal async Task<ProduceResponse> ProduceEncodedAsync(
-        string topic, IReadOnlyList<ProduceRecord> records, RecordEncoding valueEncoding, RecordEncoding keyEncoding, string identity, string? idempotencyKey)
+        string topic, IReadOnlyList<ProduceRecord> records, RecordEncoding valueEncoding, RecordEncoding keyEncoding, string identity,
+        string? idempotencyKey, List<ProduceError>? errors = null)
     {
-        var errors = new List<ProduceError>();
+        errors ??= [];
         var messages = new Message<byte[]?, byte[]?>[records.Count];
         var idempotencyBytes = idempotencyKey is null ? null : Encoding.UTF8.GetBytes(idempotencyKey);
         foreach (var record in records)
         {
-            var value = RecordEncoder.Encode(valueEncoding, record.Value, record.Path + ".value", record.Index, errors);
+            var value = record.Value.ValueKind == System.Text.Json.JsonValueKind.Undefined
+                ? null
+                : RecordEncoder.Encode(valueEncoding, record.Value, record.Path + ".value", record.Index, errors);
             var key = RecordEncoder.EncodeKey(keyEncoding, record.Key, record.Path + ".key", record.Index, errors);
             var headers = new Headers();
             foreach (var (name, headerValue) in record.Headers)
