@@ -7,6 +7,7 @@ var builder = WebApplication.CreateBuilder(args);
 builder.AddGatewayHosting();
 builder.AddGatewayHttp();
 builder.AddKafka();
+builder.AddAdmin();
 
 var app = builder.Build();
 
