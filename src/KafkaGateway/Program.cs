@@ -13,6 +13,7 @@ builder.AddKafka();
 builder.Services.AddSchemaRegistryClient(builder.Configuration);
 builder.AddSchemaRegistry();
 builder.AddProducing();
+builder.AddAdmin();
 
 var app = builder.Build();
 
