@@ -36,6 +36,12 @@ public static class SchemaRegistryClientServiceCollectionExtensions
         // Which registry serves ISchemaRegistry (this client or the built-in one) is decided from the final
         // configuration when it is first resolved: see SchemaRegistryServiceCollectionExtensions.AddSchemaRegistry.
         services.TryAddSingleton<HttpSchemaRegistryClient>();
+        services.TryAddSingleton(provider => new CachingSchemaRegistry(
+            provider.GetRequiredService<HttpSchemaRegistryClient>(),
+            provider.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value.CacheSettings,
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ILogger<CachingSchemaRegistry>>(),
+            provider.GetRequiredService<IMeterFactory>()));
 
         return services;
     }

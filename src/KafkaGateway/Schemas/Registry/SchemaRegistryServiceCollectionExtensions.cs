@@ -31,12 +31,7 @@ public static class SchemaRegistryServiceCollectionExtensions
         {
             var client = sp.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value;
             return client.UsesExternalRegistry
-                ? new CachingSchemaRegistry(
-                    sp.GetRequiredService<HttpSchemaRegistryClient>(),
-                    client.CacheSettings,
-                    sp.GetRequiredService<TimeProvider>(),
-                    sp.GetRequiredService<ILogger<CachingSchemaRegistry>>(),
-                    sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>())
+                ? sp.GetRequiredService<CachingSchemaRegistry>()
                 : sp.GetRequiredService<BuiltInSchemaRegistry>();
         });
 

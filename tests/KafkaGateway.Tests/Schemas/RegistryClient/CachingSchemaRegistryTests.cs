@@ -278,5 +278,5 @@ public sealed class CachingSchemaRegistryTests : IAsyncLifetime
     }
 
     private static CachingSchemaRegistry Cache(ServiceProvider services) =>
-        Assert.IsType<CachingSchemaRegistry>(services.GetRequiredService<ISchemaRegistry>());
+        services.GetRequiredService<CachingSchemaRegistry>();
 }

@@ -133,12 +133,11 @@ public sealed class SchemaRegistryClientOptionsTests
     }
 
     [Fact]
-    public void AddSchemaRegistryClient_WithoutUrl_LeavesISchemaRegistryToTheBuiltInRegistry()
+    public void AddSchemaRegistryClient_WithoutUrl_LeavesTheISchemaRegistryChoiceToAddSchemaRegistry()
     {
         using var services = RegistryClientTestServices.Build(url: "");
 
         Assert.Null(services.GetService<ISchemaRegistry>());
-        Assert.Null(services.GetService<HttpSchemaRegistryClient>());
         Assert.False(services.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value.UsesExternalRegistry);
     }
 
@@ -147,9 +146,9 @@ public sealed class SchemaRegistryClientOptionsTests
     {
         using var services = RegistryClientTestServices.Build("https://registry:8081");
 
-        var registry = services.GetRequiredService<ISchemaRegistry>();
+        var registry = services.GetRequiredService<CachingSchemaRegistry>();
 
-        Assert.IsType<CachingSchemaRegistry>(registry);
-        Assert.Same(registry, services.GetRequiredService<ISchemaRegistry>());
+        Assert.True(services.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value.UsesExternalRegistry);
+        Assert.Same(registry, services.GetRequiredService<CachingSchemaRegistry>());
     }
 }
