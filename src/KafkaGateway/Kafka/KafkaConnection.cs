@@ -28,6 +28,10 @@ public sealed partial class KafkaConnection : IDisposable
         {
             BootstrapServers = _options.BootstrapServers!.Trim();
         }
+
+        // Confluent.Kafka silently falls back between its native builds; operators need to know which one runs
+        // (the default build needs libsasl2.so.3, see the Dockerfile).
+        LogLibrdkafkaLoaded(logger, Library.VersionString, LibrdkafkaNative.LoadedPath);
     }
 
     /// <summary>The bootstrap servers any Kafka client (e.g. kcat) can use.</summary>
@@ -71,4 +75,7 @@ public sealed partial class KafkaConnection : IDisposable
     [LoggerMessage(Level = LogLevel.Warning,
         Message = "Embedded Kafka cluster started: {BrokerCount} brokers at {BootstrapServers} (librdkafka mock cluster from {Library}). Data lives in memory only and is lost at shutdown.")]
     private static partial void LogEmbeddedStarted(ILogger logger, int brokerCount, string bootstrapServers, string library);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "librdkafka {Version} loaded from {Library}.")]
+    private static partial void LogLibrdkafkaLoaded(ILogger logger, string version, string library);
 }
