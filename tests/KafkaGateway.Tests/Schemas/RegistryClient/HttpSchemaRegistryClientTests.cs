@@ -332,9 +332,19 @@ public sealed class HttpSchemaRegistryClientTests : IAsyncLifetime
     {
         _registry.Delay = TimeSpan.FromSeconds(5);
         using var services = RegistryClientTestServices.Build(_registry.Url);
-        using var cancellation = new CancellationTokenSource(TimeSpan.FromMilliseconds(200));
+        using var cancellation = new CancellationTokenSource();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Client(services).GetSchemaByIdAsync(1, cancellation.Token));
+        // Cancel once the registry has the request (not on a timer, which a loaded machine can beat).
+        var call = Client(services).GetSchemaByIdAsync(1, cancellation.Token);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (_registry.Requests.IsEmpty && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+
+        await cancellation.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        await Task.Delay(300);
 
         Assert.Single(_registry.Requests);
     }
