@@ -56,6 +56,7 @@ public sealed partial class RecordProducer(
         string? idempotencyKey, List<ProduceError>? errors = null)
     {
         errors ??= [];
+        var now = DateTimeOffset.UtcNow;
         var messages = new Message<byte[]?, byte[]?>[records.Count];
         var idempotencyBytes = idempotencyKey is null ? null : Encoding.UTF8.GetBytes(idempotencyKey);
         foreach (var record in records)
@@ -80,7 +81,8 @@ public sealed partial class RecordProducer(
                 Key = key,
                 Value = value,
                 Headers = headers,
-                Timestamp = record.Timestamp is { } ts ? new Timestamp(ts) : Timestamp.Default,
+                // Stamped here rather than left to the client so the answer can say when each record was taken.
+                Timestamp = new Timestamp(record.Timestamp ?? now),
             };
         }
 
@@ -143,7 +145,9 @@ public sealed partial class RecordProducer(
             if (delivery.IsCompletedSuccessfully && delivery.Result.Status == PersistenceStatus.Persisted)
             {
                 var result = delivery.Result;
-                produced[i] = new ProducedRecord(result.Partition.Value, result.Offset.Value, result.Timestamp.UnixTimestampMs);
+                // LogAppendTime topics report the broker's time; CreateTime topics echo the record's own.
+                var timestamp = result.Timestamp.Type == TimestampType.LogAppendTime ? result.Timestamp : result.Message.Timestamp;
+                produced[i] = new ProducedRecord(result.Partition.Value, result.Offset.Value, timestamp.UnixTimestampMs);
                 outcomes.Add(new RecordOutcome(i, "persisted", result.Partition.Value, result.Offset.Value, null, null));
                 continue;
             }

@@ -87,6 +87,7 @@ public sealed class ProduceTests(GatewayClusterFixture cluster) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(2, body.GetProperty("records")[0].GetProperty("partition").GetInt32());
         Assert.Equal(1, body.GetProperty("records")[1].GetProperty("partition").GetInt32());
+        Assert.Equal(1732270000123L, body.GetProperty("records")[1].GetProperty("timestamp").GetInt64());
         var consumed = ConsumeRaw(topic, 2).OrderBy(r => r.Partition.Value).ToArray();
         Assert.Equal("s-2", Encoding.UTF8.GetString(consumed[0].Message.Key));
         Assert.Equal(1732270000123L, consumed[0].Message.Timestamp.UnixTimestampMs);

@@ -47,6 +47,22 @@ internal sealed partial class RegistryTopic(
     /// </summary>
     public async Task EnsureCreatedAsync()
     {
+        if (connection.EmbeddedCluster is { } embedded)
+        {
+            // The embedded mock has no CreateTopics API (it would time out); it creates topics itself (no compaction).
+            try
+            {
+                embedded.CreateTopic(_topic, 1, Math.Min(embedded.BrokerCount, 3));
+                LogTopicCreated(logger, _topic);
+            }
+            catch (KafkaException ex)
+            {
+                LogTopicNotCreated(logger, _topic, ex.Error.Reason);
+            }
+
+            return;
+        }
+
         try
         {
             var brokers = admin.GetMetadata(s_adminTimeout).Brokers.Count;
