@@ -10,7 +10,7 @@ public sealed record ProduceResponse(string Topic, int? ValueSchemaId, int? Valu
 /// <summary>Where one record landed.</summary>
 /// <param name="Partition">Partition.</param>
 /// <param name="Offset">Offset within the partition.</param>
-/// <param name="Timestamp">Record timestamp, epoch milliseconds.</param>
+/// <param name="Timestamp">The record's create time, epoch milliseconds (the request's <c>timestamp</c>, else when the gateway took it).</param>
 public sealed record ProducedRecord(int Partition, long Offset, long Timestamp);
 
 /// <summary>The outcome of one record of a request that did not fully succeed.</summary>

@@ -145,9 +145,9 @@ public sealed partial class RecordProducer(
             if (delivery.IsCompletedSuccessfully && delivery.Result.Status == PersistenceStatus.Persisted)
             {
                 var result = delivery.Result;
-                // LogAppendTime topics report the broker's time; CreateTime topics echo the record's own.
-                var timestamp = result.Timestamp.Type == TimestampType.LogAppendTime ? result.Timestamp : result.Message.Timestamp;
-                produced[i] = new ProducedRecord(result.Partition.Value, result.Offset.Value, timestamp.UnixTimestampMs);
+                // The record's create time as stored (topics with message.timestamp.type=LogAppendTime replace it
+                // in the log; the mock broker reports a placeholder append time, so it is not echoed).
+                produced[i] = new ProducedRecord(result.Partition.Value, result.Offset.Value, result.Message.Timestamp.UnixTimestampMs);
                 outcomes.Add(new RecordOutcome(i, "persisted", result.Partition.Value, result.Offset.Value, null, null));
                 continue;
             }
