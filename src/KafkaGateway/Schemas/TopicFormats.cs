@@ -10,7 +10,9 @@ public enum TopicFormat
     Json,
 
     /// <summary>A JSON string, stored as its UTF-8 bytes.</summary>
+#pragma warning disable CA1720 // The member name is the configuration value ("string"); renaming it would change the setting.
     String,
+#pragma warning restore CA1720
 
     /// <summary>Raw bytes: base64 in JSON, the bytes themselves in Kafka.</summary>
     Binary,
