@@ -1,12 +1,14 @@
 using KafkaGateway.Hosting;
 using KafkaGateway.Http;
 using KafkaGateway.Kafka;
+using KafkaGateway.Streaming;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddGatewayHosting();
 builder.AddGatewayHttp();
 builder.AddKafka();
+builder.AddStreaming();
 
 var app = builder.Build();
 

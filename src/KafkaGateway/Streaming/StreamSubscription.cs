@@ -1,0 +1,95 @@
+using System.Threading.Channels;
+
+namespace KafkaGateway.Streaming;
+
+/// <summary>
+/// One open stream: a bounded channel the consumer writes into and the HTTP response reads from, the filter, and
+/// the next offset of every partition as far as the client has been sent records.
+/// </summary>
+public sealed class StreamSubscription
+{
+    private readonly Channel<StreamItem> _channel;
+    private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _overflowed;
+
+    internal StreamSubscription(string topic, IReadOnlyList<int> partitions, StreamStart start, StreamFilter filter, string client, int bufferSize)
+    {
+        Topic = topic;
+        TopicHash = ResumeToken.HashTopic(topic);
+        Partitions = partitions;
+        Start = start;
+        Filter = filter;
+        Client = client;
+        _channel = Channel.CreateBounded<StreamItem>(new BoundedChannelOptions(bufferSize)
+        {
+            SingleReader = true,
+            SingleWriter = false,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+    }
+
+    public string Topic { get; }
+
+    public ulong TopicHash { get; }
+
+    /// <summary>The partitions this stream reads (and its resume token covers).</summary>
+    public IReadOnlyList<int> Partitions { get; }
+
+    public StreamStart Start { get; }
+
+    public StreamFilter Filter { get; }
+
+    /// <summary>Who opened the stream, for the per-client limit.</summary>
+    public string Client { get; }
+
+    /// <summary>Completes when the consumer has fixed the start positions.</summary>
+    public Task Started => _started.Task;
+
+    /// <summary>True once the consumer found the buffer full; the stream then ends with <c>event: overflow</c>.</summary>
+    public bool Overflowed => _overflowed;
+
+    /// <summary>Next offset per partition of what the client has been sent; only the response writer changes it after start.</summary>
+    public Dictionary<int, long> Positions { get; } = [];
+
+    public ChannelReader<StreamItem> Reader => _channel.Reader;
+
+    internal TopicConsumer? Consumer { get; set; }
+
+    /// <summary>The token of the current positions.</summary>
+    public string ResumeTokenText() => ResumeToken.Encode(TopicHash, Positions);
+
+    /// <summary>Fixes the start positions (called by the consumer thread before the first item).</summary>
+    internal void MarkStarted(IReadOnlyDictionary<int, long> positions)
+    {
+        foreach (var partition in Partitions)
+        {
+            if (positions.TryGetValue(partition, out var offset))
+            {
+                Positions[partition] = offset;
+            }
+        }
+
+        _started.TrySetResult();
+    }
+
+    /// <summary>Hands an item over without waiting; false when the buffer is full.</summary>
+    internal bool TryWrite(StreamItem item) => _channel.Writer.TryWrite(item);
+
+    /// <summary>The subscriber fell behind: wake its reader, which ends the stream, and stop buffering for it.</summary>
+    internal void MarkOverflowed()
+    {
+        _overflowed = true;
+        _channel.Writer.TryComplete();
+    }
+
+    /// <summary>The stream ended: let go of buffered items.</summary>
+    internal void Close()
+    {
+        _channel.Writer.TryComplete();
+        while (_channel.Reader.TryRead(out _))
+        {
+        }
+
+        _started.TrySetCanceled();
+    }
+}
