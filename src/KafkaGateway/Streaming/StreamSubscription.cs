@@ -11,6 +11,7 @@ public sealed class StreamSubscription
     private readonly Channel<StreamItem> _channel;
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _overflowed;
+    private volatile bool _closed;
 
     internal StreamSubscription(string topic, IReadOnlyList<int> partitions, StreamStart start, StreamFilter filter, string client, int bufferSize)
     {
@@ -75,6 +76,21 @@ public sealed class StreamSubscription
     /// <summary>Hands an item over without waiting; false when the buffer is full.</summary>
     internal bool TryWrite(StreamItem item) => _channel.Writer.TryWrite(item);
 
+    /// <summary>
+    /// Waits up to <paramref name="timeout"/> for buffer space (private consumers apply back-pressure instead of
+    /// overflowing); false when the stream is closed.
+    /// </summary>
+    internal bool WaitForSpace(TimeSpan timeout)
+    {
+        if (_closed || _overflowed)
+        {
+            return false;
+        }
+
+        var waiting = _channel.Writer.WaitToWriteAsync().AsTask();
+        return !waiting.Wait(timeout) || waiting.Result;
+    }
+
     /// <summary>The subscriber fell behind: wake its reader, which ends the stream, and stop buffering for it.</summary>
     internal void MarkOverflowed()
     {
@@ -85,6 +101,7 @@ public sealed class StreamSubscription
     /// <summary>The stream ended: let go of buffered items.</summary>
     internal void Close()
     {
+        _closed = true;
         _channel.Writer.TryComplete();
         while (_channel.Reader.TryRead(out _))
         {

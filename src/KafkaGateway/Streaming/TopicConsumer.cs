@@ -262,6 +262,12 @@ internal sealed class TopicConsumer
 
     private void Deliver(ConsumedRecord record)
     {
+        if (!IsShared)
+        {
+            DeliverWithBackPressure(record);
+            return;
+        }
+
         lock (_gate)
         {
             _positions![record.Partition] = record.Offset + 1;
@@ -276,6 +282,33 @@ internal sealed class TopicConsumer
                 // Full buffer: the subscriber is too slow. It ends with event: overflow; nothing more is kept for it.
                 subscription.MarkOverflowed();
                 _subscribers.RemoveAt(i);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A private consumer serves one subscriber, so a full buffer pauses the consumer instead of dropping the
+    /// subscriber: catching up from earliest never overflows, and memory stays bounded by the buffer.
+    /// </summary>
+    private void DeliverWithBackPressure(ConsumedRecord record)
+    {
+        StreamSubscription? subscription;
+        lock (_gate)
+        {
+            _positions![record.Partition] = record.Offset + 1;
+            subscription = _subscribers.Count > 0 ? _subscribers[0] : null;
+        }
+
+        if (subscription is null || !subscription.Filter.Matches(record))
+        {
+            return;
+        }
+
+        while (!subscription.TryWrite(record))
+        {
+            if (_stopping || !subscription.WaitForSpace(s_pollTimeout))
+            {
+                return;
             }
         }
     }

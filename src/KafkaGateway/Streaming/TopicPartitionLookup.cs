@@ -16,7 +16,8 @@ public sealed class TopicPartitionLookup(IAdminClient admin, IOptions<KafkaOptio
         Metadata metadata;
         try
         {
-            metadata = await Task.Run(() => admin.GetMetadata(topic, timeout), cancellationToken);
+            // Metadata of all topics: asking for one topic by name lets brokers with auto-creation create it.
+            metadata = await Task.Run(() => admin.GetMetadata(timeout), cancellationToken);
         }
         catch (KafkaException ex)
         {
