@@ -19,6 +19,7 @@ public sealed class EventStreamResponder(
     private static readonly byte[] s_retry = "retry: 3000\n\n"u8.ToArray();
     private static readonly byte[] s_heartbeat = ": heartbeat\n\n"u8.ToArray();
     private static readonly TimeSpan s_startWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_finalFlushBudget = TimeSpan.FromSeconds(30);
 
     /// <summary>Streams until the client leaves, the subscriber overflows or the gateway stops; always unsubscribes.</summary>
     public async Task RunAsync(HttpContext context, StreamSubscription subscription)
@@ -52,9 +53,13 @@ public sealed class EventStreamResponder(
             reason = await PumpAsync(body, subscription, token);
             if (reason == "overflow")
             {
+                // Free the buffer and the stream's slot now; the client may take its time to read the last event.
+                hub.Unsubscribe(subscription);
                 WriteEvent(body, "overflow", subscription.ResumeTokenText(), JsonSerializer.SerializeToUtf8Bytes(
                     new { resumeToken = subscription.ResumeTokenText(), reason = "subscriber_buffer_full" }, StreamJson.Options));
-                await body.FlushAsync(aborted);
+                using var flushBudget = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+                flushBudget.CancelAfter(s_finalFlushBudget);
+                await body.FlushAsync(flushBudget.Token);
             }
         }
         catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !aborted.IsCancellationRequested)
@@ -75,6 +80,10 @@ public sealed class EventStreamResponder(
         catch (Exception ex) when (ex is OperationCanceledException or IOException && aborted.IsCancellationRequested)
         {
             reason = "client disconnected";
+        }
+        catch (OperationCanceledException) when (reason == "overflow")
+        {
+            // The overflowed client did not read its last event in time.
         }
         finally
         {
