@@ -14,8 +14,8 @@ public sealed record ResumeToken(ulong TopicHash, IReadOnlyDictionary<int, long>
 {
     private const byte Version = 1;
 
-    /// <summary>Longest token text accepted (a token for 1,000 partitions fits easily).</summary>
-    public const int MaxTextLength = 16_384;
+    /// <summary>Longest token text accepted: Kestrel's default request-header budget (a 1,000-partition token is ~10 KB).</summary>
+    public const int MaxTextLength = 32_768;
 
     /// <summary>A token for <paramref name="topic"/> at <paramref name="nextOffsets"/>.</summary>
     public static ResumeToken For(string topic, IReadOnlyDictionary<int, long> nextOffsets) => new(HashTopic(topic), nextOffsets);
