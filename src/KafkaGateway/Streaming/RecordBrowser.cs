@@ -160,8 +160,18 @@ public sealed class RecordBrowser(KafkaConnection connection, IOptions<Streaming
             return;
         }
 
-        consumer.Close();
-        consumer.Dispose();
+        try
+        {
+            consumer.Close();
+        }
+        catch (KafkaException)
+        {
+            // A consumer that failed is dropped either way.
+        }
+        finally
+        {
+            consumer.Dispose();
+        }
     }
 
     /// <inheritdoc />
