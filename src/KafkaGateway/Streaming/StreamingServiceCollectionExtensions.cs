@@ -17,7 +17,9 @@ public static class StreamingServiceCollectionExtensions
         services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StreamingOptions>, StreamingOptionsValidator>());
         services.AddOptions<TopicFormatOptions>().BindConfiguration(TopicFormatOptions.SectionName);
-        services.TryAddSingleton<AvroCodecCache>();
+        // A factory, not a type registration: Development's ValidateOnBuild must not demand an ISchemaRegistry that
+        // only the schema feature registers (without one, Avro records become error events).
+        services.TryAddSingleton(sp => new AvroCodecCache(sp.GetRequiredService<ISchemaRegistry>()));
         services.TryAddSingleton<RecordDecoder>();
         services.TryAddSingleton<TopicPartitionLookup>();
         services.TryAddSingleton<RecordBrowser>();

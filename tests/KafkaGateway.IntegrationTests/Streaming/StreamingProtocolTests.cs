@@ -29,6 +29,22 @@ public sealed class StreamingProtocolTests(KafkaClusterFixture cluster) : IClass
     }
 
     [Fact]
+    public async Task Records_DevelopmentEnvironmentWithoutSchemaRegistry_BootsAndReportsAvroAsErrors()
+    {
+        // Development validates the container on build: streaming must not require a registry to be registered.
+        var topic = cluster.CreateTopic(1);
+        using var producer = cluster.Producer();
+        await producer.ProduceAsync(topic, 0, null, KafkaGateway.Schemas.ConfluentWireFormat.Frame(1, [2]));
+        await using var gateway = GatewayFactory.For(cluster, environment: "Development");
+        using var client = gateway.CreateClient();
+
+        var page = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<System.Text.Json.JsonElement>(
+            client, $"/topics/{topic}/records");
+
+        Assert.Equal("schema_registry_not_configured", page.GetProperty("errors")[0].GetProperty("reason").GetString());
+    }
+
+    [Fact]
     public async Task Stream_TokenOffsetOutOfRange_ResumesAtEarliestWithNotice()
     {
         // The mock cluster cannot delete records, so "out of range" is a token beyond the end (a recreated topic);
