@@ -1,3 +1,4 @@
+using Confluent.Kafka;
 using KafkaGateway.Http;
 using KafkaGateway.Kafka;
 using Microsoft.Extensions.Options;
@@ -14,12 +15,15 @@ namespace KafkaGateway.Streaming;
 /// <item>Consumers are assigned partitions (no group membership, nothing committed), run on dedicated threads with
 /// <c>Consume(timeout)</c> so they never block the thread pool, and are closed and disposed when their last
 /// subscriber leaves.</item>
+/// <item>A live tail picks up partitions added to its topic (checked every
+/// <see cref="StreamingOptions.PartitionCheckSeconds"/> and when a subscriber joins) from their earliest offset.</item>
 /// <item>Limits: <see cref="StreamingOptions.MaxStreams"/> overall and <see cref="StreamingOptions.MaxStreamsPerClient"/>
 /// per client, answered with 429.</item>
 /// </list>
 /// </summary>
 public sealed class StreamHub(
-    KafkaConnection connection, IOptions<StreamingOptions> options, IOptions<KafkaOptions> kafkaOptions, ILogger<StreamHub> logger)
+    KafkaConnection connection, IAdminClient admin, IOptions<StreamingOptions> options, IOptions<KafkaOptions> kafkaOptions,
+    ILogger<StreamHub> logger)
     : BackgroundService
 {
     private readonly object _gate = new();
@@ -75,6 +79,7 @@ public sealed class StreamHub(
             if (start.IsLiveTail && _liveTails.TryGetValue(topic, out var live))
             {
                 consumer = live;
+                consumer.ExtendPartitions(topicPartitions);
             }
             else
             {
@@ -137,12 +142,42 @@ public sealed class StreamHub(
         subscription.Close();
     }
 
-    /// <inheritdoc />
+    /// <summary>Every <see cref="StreamingOptions.PartitionCheckSeconds"/>, live tails learn partitions added to their topics.</summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.PartitionCheckSeconds));
         try
         {
-            await Task.Delay(Timeout.Infinite, stoppingToken);
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                TopicConsumer[] tails;
+                lock (_gate)
+                {
+                    tails = [.. _liveTails.Values];
+                }
+
+                if (tails.Length == 0)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    var metadata = await Task.Run(
+                        () => admin.GetMetadata(TimeSpan.FromSeconds(kafkaOptions.Value.MetadataTimeoutSeconds)), stoppingToken);
+                    foreach (var tail in tails)
+                    {
+                        if (metadata.Topics.FirstOrDefault(t => t.Topic == tail.Topic) is { Partitions.Count: > 0 } topic)
+                        {
+                            tail.ExtendPartitions(topic.Partitions.Select(p => p.PartitionId).ToArray());
+                        }
+                    }
+                }
+                catch (KafkaException ex)
+                {
+                    StreamingLog.PartitionCheckFailed(logger, ex.Error.Code, ex.Error.Reason);
+                }
+            }
         }
         catch (OperationCanceledException)
         {

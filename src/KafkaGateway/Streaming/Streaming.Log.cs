@@ -32,6 +32,9 @@ internal static partial class StreamingLog
     [LoggerMessage(Level = LogLevel.Warning, Message = "Stream hub stop timed out with {Open} consumers still closing")]
     public static partial void HubStopTimedOut(ILogger logger, int open);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stream hub could not check live tails for new partitions: {Code} {Reason}")]
+    public static partial void PartitionCheckFailed(ILogger logger, ErrorCode code, string reason);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Stream of {Topic} for {Client} ended: {Reason}")]
     public static partial void StreamEnded(ILogger logger, string topic, string client, string reason);
 }

@@ -23,6 +23,9 @@ public sealed class StreamingOptions
     /// <summary>Upper bound of <c>limit</c> on <c>GET /topics/{topic}/records</c> (1-10000).</summary>
     public int MaxBrowseLimit { get; set; } = 500;
 
+    /// <summary>Seconds between checks for partitions added to topics with a live tail (1-3600).</summary>
+    public int PartitionCheckSeconds { get; set; } = 30;
+
     /// <summary>Seconds a browse request waits for records below the high watermark before answering with what it has (1-60).</summary>
     public int BrowseWaitSeconds { get; set; } = 5;
 }
@@ -39,6 +42,7 @@ internal sealed class StreamingOptionsValidator : IValidateOptions<StreamingOpti
         Check(failures, "SubscriberBufferSize", options.SubscriberBufferSize, 1, 1_000_000);
         Check(failures, "MaxBrowseLimit", options.MaxBrowseLimit, 1, 10_000);
         Check(failures, "BrowseWaitSeconds", options.BrowseWaitSeconds, 1, 60);
+        Check(failures, "PartitionCheckSeconds", options.PartitionCheckSeconds, 1, 3600);
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

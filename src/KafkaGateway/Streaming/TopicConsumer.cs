@@ -21,6 +21,7 @@ internal sealed class TopicConsumer
     private volatile bool _stopping;
     private readonly ConsumerConfig _config;
     private readonly IReadOnlyList<int> _partitions;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<int> _added = new();
     private readonly StreamStart _start;
     private readonly TimeSpan _queryTimeout;
     private readonly ILogger _logger;
@@ -93,6 +94,29 @@ internal sealed class TopicConsumer
         }
     }
 
+    /// <summary>
+    /// A live tail learns the topic's current partitions (from a new subscriber or the hub's periodic metadata check);
+    /// partitions created since it started are read from their earliest offset.
+    /// </summary>
+    public void ExtendPartitions(IReadOnlyList<int> partitions)
+    {
+        if (!IsShared)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            foreach (var partition in partitions)
+            {
+                if (!_partitions.Contains(partition) && !(_positions?.ContainsKey(partition) ?? false) && !_added.Contains(partition))
+                {
+                    _added.Enqueue(partition);
+                }
+            }
+        }
+    }
+
     /// <summary>Asks the thread to close the consumer; returns at once.</summary>
     public void Stop()
     {
@@ -144,6 +168,11 @@ internal sealed class TopicConsumer
 
             while (!_stopping)
             {
+                if (!_added.IsEmpty)
+                {
+                    AssignAdded(consumer);
+                }
+
                 ConsumeResult<byte[], byte[]>? result;
                 try
                 {
@@ -209,6 +238,36 @@ internal sealed class TopicConsumer
         }
 
         return false;
+    }
+
+    private void AssignAdded(IConsumer<byte[], byte[]> consumer)
+    {
+        var added = new Dictionary<int, long>();
+        while (_added.TryPeek(out var partition))
+        {
+            try
+            {
+                added[partition] = consumer.QueryWatermarkOffsets(new TopicPartition(Topic, partition), _queryTimeout).Low;
+                _added.TryDequeue(out _);
+            }
+            catch (KafkaException ex)
+            {
+                // Next loop turn tries again.
+                StreamingLog.StartFailed(_logger, Topic, ex.Error.Code, ex.Error.Reason);
+                return;
+            }
+        }
+
+        lock (_gate)
+        {
+            foreach (var (partition, offset) in added)
+            {
+                _positions![partition] = offset;
+            }
+
+            // Re-assigning at the consumed positions loses nothing: fetched but unconsumed records are fetched again.
+            consumer.Assign(_positions!.Select(p => new TopicPartitionOffset(Topic, p.Key, p.Value)));
+        }
     }
 
     private (Dictionary<int, long> Positions, List<StreamNotice> Notices) ResolveStart(IConsumer<byte[], byte[]> consumer)
