@@ -143,7 +143,7 @@ public sealed class EventStreamResponder(
         {
             case ConsumedRecord record:
                 var (decoded, failure) = await decoder.DecodeAsync(record, token);
-                subscription.Positions[record.Partition] = record.Offset + 1;
+                subscription.Advance(record.Partition, record.Offset + 1);
                 var id = subscription.ResumeTokenText();
                 if (decoded is not null)
                 {

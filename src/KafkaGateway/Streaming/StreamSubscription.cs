@@ -49,24 +49,44 @@ public sealed class StreamSubscription
     /// <summary>True once the consumer found the buffer full; the stream then ends with <c>event: overflow</c>.</summary>
     public bool Overflowed => _overflowed;
 
-    /// <summary>Next offset per partition of what the client has been sent; only the response writer changes it after start.</summary>
-    public Dictionary<int, long> Positions { get; } = [];
+    private readonly Dictionary<int, long> _positions = [];
 
     public ChannelReader<StreamItem> Reader => _channel.Reader;
 
     internal TopicConsumer? Consumer { get; set; }
 
-    /// <summary>The token of the current positions.</summary>
-    public string ResumeTokenText() => ResumeToken.Encode(TopicHash, Positions);
+    /// <summary>
+    /// The token of the next offset per partition of what the client has been sent. Locked because a stream whose
+    /// start is late (Kafka down) may need a token while the consumer thread is still fixing the start.
+    /// </summary>
+    public string ResumeTokenText()
+    {
+        lock (_positions)
+        {
+            return ResumeToken.Encode(TopicHash, _positions);
+        }
+    }
+
+    /// <summary>The client has been sent everything of <paramref name="partition"/> before <paramref name="nextOffset"/>.</summary>
+    public void Advance(int partition, long nextOffset)
+    {
+        lock (_positions)
+        {
+            _positions[partition] = nextOffset;
+        }
+    }
 
     /// <summary>Fixes the start positions (called by the consumer thread before the first item).</summary>
     internal void MarkStarted(IReadOnlyDictionary<int, long> positions)
     {
-        foreach (var partition in Partitions)
+        lock (_positions)
         {
-            if (positions.TryGetValue(partition, out var offset))
+            foreach (var partition in Partitions)
             {
-                Positions[partition] = offset;
+                if (positions.TryGetValue(partition, out var offset))
+                {
+                    _positions[partition] = offset;
+                }
             }
         }
 
