@@ -1,6 +1,7 @@
 namespace KafkaGateway.Schemas;
 
 /// <summary>How the values of a topic are encoded in Kafka.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720", Justification = "Member names are the configuration values users write (avro, json, string, binary).")]
 public enum TopicFormat
 {
     /// <summary>Avro in the Confluent wire format, validated against the registry (the default).</summary>
@@ -10,9 +11,7 @@ public enum TopicFormat
     Json,
 
     /// <summary>A JSON string, stored as its UTF-8 bytes.</summary>
-#pragma warning disable CA1720 // The member name is the configuration value ("string"); renaming it would change the setting.
     String,
-#pragma warning restore CA1720
 
     /// <summary>Raw bytes: base64 in JSON, the bytes themselves in Kafka.</summary>
     Binary,
