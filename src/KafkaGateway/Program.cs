@@ -4,6 +4,7 @@ using KafkaGateway.Kafka;
 using KafkaGateway.Producing;
 using KafkaGateway.Schemas;
 using KafkaGateway.Schemas.Registry;
+using KafkaGateway.Streaming;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -14,6 +15,7 @@ builder.Services.AddSchemaRegistryClient(builder.Configuration);
 builder.AddSchemaRegistry();
 builder.AddProducing();
 builder.AddAdmin();
+builder.AddStreaming();
 
 var app = builder.Build();
 

@@ -1,0 +1,208 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace KafkaGateway.Streaming;
+
+/// <summary>
+/// Writes a <see cref="StreamSubscription"/> to an HTTP response as server-sent events: a <c>retry: 3000</c> hint,
+/// then <c>record</c>, <c>error</c> and <c>notice</c> events, <c>: heartbeat</c> comments when idle, and a final
+/// <c>overflow</c> or <c>end</c> event carrying the resume token. Every <c>data</c> line is one line of compact JSON.
+/// </summary>
+public sealed class EventStreamResponder(
+    StreamHub hub, RecordDecoder decoder, IOptions<StreamingOptions> options, IHostApplicationLifetime lifetime,
+    ILogger<EventStreamResponder> logger)
+{
+    private static readonly byte[] s_retry = "retry: 3000\n\n"u8.ToArray();
+    private static readonly byte[] s_heartbeat = ": heartbeat\n\n"u8.ToArray();
+    private static readonly TimeSpan s_startWait = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan s_finalFlushBudget = TimeSpan.FromSeconds(30);
+
+    /// <summary>Streams until the client leaves, the subscriber overflows or the gateway stops; always unsubscribes.</summary>
+    public async Task RunAsync(HttpContext context, StreamSubscription subscription)
+    {
+        var response = context.Response;
+        var aborted = context.RequestAborted;
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(aborted, lifetime.ApplicationStopping);
+        var token = stopping.Token;
+        var reason = "client disconnected";
+        try
+        {
+            // Fix the start before the headers: a client that sees the response may rely on "latest" meaning "from now".
+            try
+            {
+                await subscription.Started.WaitAsync(s_startWait, token);
+            }
+            catch (TimeoutException)
+            {
+                // Kafka is slow or down: answer anyway; error events say why records do not come yet.
+            }
+
+            context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = "text/event-stream";
+            response.Headers.CacheControl = "no-cache";
+            response.Headers["X-Accel-Buffering"] = "no";
+            var body = response.BodyWriter;
+            body.Write(s_retry);
+            await body.FlushAsync(token);
+
+            reason = await PumpAsync(body, subscription, token);
+            if (reason == "overflow")
+            {
+                // Free the buffer and the stream's slot now; the client may take its time to read the last event.
+                hub.Unsubscribe(subscription);
+                WriteEvent(body, "overflow", subscription.ResumeTokenText(), JsonSerializer.SerializeToUtf8Bytes(
+                    new { resumeToken = subscription.ResumeTokenText(), reason = "subscriber_buffer_full" }, StreamJson.Options));
+                using var flushBudget = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+                flushBudget.CancelAfter(s_finalFlushBudget);
+                await body.FlushAsync(flushBudget.Token);
+            }
+        }
+        catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !aborted.IsCancellationRequested)
+        {
+            reason = "gateway stopping";
+            try
+            {
+                var body = response.BodyWriter;
+                WriteEvent(body, "end", subscription.ResumeTokenText(), JsonSerializer.SerializeToUtf8Bytes(
+                    new { resumeToken = subscription.ResumeTokenText(), reason = "shutdown" }, StreamJson.Options));
+                await body.FlushAsync(aborted);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+            {
+                // The client left while the gateway was stopping.
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && aborted.IsCancellationRequested)
+        {
+            reason = "client disconnected";
+        }
+        catch (OperationCanceledException) when (reason == "overflow")
+        {
+            // The overflowed client did not read its last event in time.
+        }
+        finally
+        {
+            hub.Unsubscribe(subscription);
+            StreamingLog.StreamEnded(logger, subscription.Topic, subscription.Client, reason);
+        }
+    }
+
+    private async Task<string> PumpAsync(PipeWriter body, StreamSubscription subscription, CancellationToken token)
+    {
+        var reader = subscription.Reader;
+        var heartbeat = TimeSpan.FromSeconds(options.Value.HeartbeatSeconds);
+        while (true)
+        {
+            var waiting = reader.WaitToReadAsync(token).AsTask();
+            while (!waiting.IsCompleted)
+            {
+                using var idle = CancellationTokenSource.CreateLinkedTokenSource(token);
+                var delay = Task.Delay(heartbeat, idle.Token);
+                if (await Task.WhenAny(waiting, delay) == delay)
+                {
+                    body.Write(s_heartbeat);
+                    await body.FlushAsync(token);
+                }
+                else
+                {
+                    await idle.CancelAsync();
+                }
+            }
+
+            if (!await waiting || subscription.Overflowed)
+            {
+                // The channel completes only on overflow (or when the hub closes the stream).
+                return subscription.Overflowed ? "overflow" : "closed";
+            }
+
+            // Drain what is buffered, then flush once.
+            var written = 0;
+            while (written < 256 && !subscription.Overflowed && reader.TryRead(out var item))
+            {
+                await WriteItemAsync(body, subscription, item, token);
+                written++;
+            }
+
+            if (subscription.Overflowed)
+            {
+                return "overflow";
+            }
+
+            await body.FlushAsync(token);
+        }
+    }
+
+    private async ValueTask WriteItemAsync(PipeWriter body, StreamSubscription subscription, StreamItem item, CancellationToken token)
+    {
+        switch (item)
+        {
+            case ConsumedRecord record:
+                var (decoded, failure) = await decoder.DecodeAsync(record, token);
+                subscription.Advance(record.Partition, record.Offset + 1);
+                var id = subscription.ResumeTokenText();
+                if (decoded is not null)
+                {
+                    WriteEvent(body, "record", id, JsonSerializer.SerializeToUtf8Bytes(decoded, StreamJson.Options));
+                }
+                else
+                {
+                    WriteEvent(body, "error", id, JsonSerializer.SerializeToUtf8Bytes(failure, StreamJson.Options));
+                }
+
+                break;
+            case StreamNotice notice:
+                WriteEvent(body, "notice", null, JsonSerializer.SerializeToUtf8Bytes(notice, StreamJson.Options));
+                break;
+            case KafkaUnavailable unavailable:
+                WriteEvent(body, "error", null, JsonSerializer.SerializeToUtf8Bytes(
+                    new { reason = "kafka_unavailable", detail = unavailable.Detail }, StreamJson.Options));
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Writes one event. The data is compact JSON, which never holds a raw CR or LF (they are escaped inside strings);
+    /// should it ever, each line becomes its own <c>data:</c> line, which SSE parsers join back with LF.
+    /// </summary>
+    internal static void WriteEvent(IBufferWriter<byte> body, string eventName, string? id, ReadOnlySpan<byte> data)
+    {
+        Write(body, "event: "u8);
+        Write(body, Encoding.UTF8.GetBytes(eventName));
+        Write(body, "\n"u8);
+        if (id is not null)
+        {
+            Write(body, "id: "u8);
+            Write(body, Encoding.UTF8.GetBytes(id));
+            Write(body, "\n"u8);
+        }
+
+        while (true)
+        {
+            var end = data.IndexOfAny((byte)'\r', (byte)'\n');
+            Write(body, "data: "u8);
+            Write(body, end < 0 ? data : data[..end]);
+            Write(body, "\n"u8);
+            if (end < 0)
+            {
+                break;
+            }
+
+            var crlf = data[end] == '\r' && end + 1 < data.Length && data[end + 1] == '\n';
+            data = data[(end + (crlf ? 2 : 1))..];
+        }
+
+        Write(body, "\n"u8);
+    }
+
+    private static void Write(IBufferWriter<byte> body, ReadOnlySpan<byte> bytes)
+    {
+        var span = body.GetSpan(bytes.Length);
+        bytes.CopyTo(span);
+        body.Advance(bytes.Length);
+    }
+}

@@ -1,0 +1,187 @@
+using System.Collections.Concurrent;
+using Confluent.Kafka;
+using KafkaGateway.Http;
+using KafkaGateway.Kafka;
+using Microsoft.Extensions.Options;
+
+namespace KafkaGateway.Streaming;
+
+/// <summary>Where a browse page starts: a cursor, an offset, a timestamp, or (by default) the earliest record.</summary>
+/// <param name="Partitions">The partitions to read.</param>
+/// <param name="Cursor">Continue from this cursor (its partitions win over <paramref name="Partitions"/>).</param>
+/// <param name="Offset">Start every partition at this offset.</param>
+/// <param name="Timestamp">Start every partition at the first record at or after this time.</param>
+/// <param name="Limit">At most this many records.</param>
+public sealed record BrowseRequest(IReadOnlyList<int> Partitions, ResumeToken? Cursor, long? Offset, DateTimeOffset? Timestamp, int Limit);
+
+/// <summary>
+/// Reads pages of records for browsing. Each page reads up to the high watermark it saw when it began, so it answers
+/// quickly instead of waiting for new records; the cursor holds the next offset of every browsed partition, so pages
+/// cover every record exactly once. Consumers are pooled: a request rents one, assigns its partitions and gives it
+/// back unassigned.
+/// </summary>
+public sealed class RecordBrowser(KafkaConnection connection, IOptions<StreamingOptions> options, IOptions<KafkaOptions> kafkaOptions)
+    : IDisposable
+{
+    private const int MaxIdleConsumers = 4;
+    private static readonly TimeSpan s_pollTimeout = TimeSpan.FromMilliseconds(100);
+    private readonly ConcurrentBag<IConsumer<byte[], byte[]>> _idle = [];
+    private volatile bool _disposed;
+
+    /// <summary>Reads one page of raw records of <paramref name="topic"/> and the cursor after them.</summary>
+    public Task<(IReadOnlyList<ConsumedRecord> Records, ResumeToken Next)> ReadAsync(
+        string topic, BrowseRequest request, CancellationToken cancellationToken) =>
+        // Consume(timeout) blocks: a dedicated thread keeps it off the thread pool.
+        Task.Factory.StartNew(
+            () => Read(topic, request, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private (IReadOnlyList<ConsumedRecord>, ResumeToken) Read(string topic, BrowseRequest request, CancellationToken cancellationToken)
+    {
+        var timeout = TimeSpan.FromSeconds(kafkaOptions.Value.MetadataTimeoutSeconds);
+        var consumer = Rent();
+        var healthy = true;
+        try
+        {
+            var partitions = request.Cursor is { } cursor ? cursor.NextOffsets.Keys.Order().ToArray() : request.Partitions;
+            Dictionary<int, long>? byTime = null;
+            if (request.Timestamp is { } time && request.Cursor is null)
+            {
+                byTime = consumer.OffsetsForTimes(
+                        partitions.Select(p => new TopicPartitionTimestamp(topic, p, new Timestamp(time))).ToList(), timeout)
+                    .ToDictionary(r => r.Partition.Value, r => r.Offset.Value);
+            }
+
+            var next = new Dictionary<int, long>();
+            var high = new Dictionary<int, long>();
+            foreach (var partition in partitions)
+            {
+                var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, partition), timeout);
+                high[partition] = watermarks.High;
+                var start = request.Cursor is { } c ? c.NextOffsets[partition]
+                    : request.Offset is { } offset ? offset
+                    : byTime is not null ? (byTime.TryGetValue(partition, out var o) && o >= 0 ? o : watermarks.High)
+                    : watermarks.Low;
+                next[partition] = Math.Clamp(start, watermarks.Low.Value, watermarks.High.Value);
+            }
+
+            var pending = next.Where(p => p.Value < high[p.Key]).Select(p => p.Key).ToHashSet();
+            var records = new List<ConsumedRecord>();
+            if (pending.Count > 0)
+            {
+                consumer.Assign(pending.Select(p => new TopicPartitionOffset(topic, p, next[p])));
+                var deadline = Environment.TickCount64 + (options.Value.BrowseWaitSeconds * 1000L);
+                while (records.Count < request.Limit && pending.Count > 0 && Environment.TickCount64 < deadline
+                    && !cancellationToken.IsCancellationRequested)
+                {
+                    var result = consumer.Consume(s_pollTimeout);
+                    if (result is null)
+                    {
+                        // Transaction markers and compacted tails hold offsets no record is delivered for.
+                        foreach (var partition in pending.ToArray())
+                        {
+                            var position = consumer.Position(new TopicPartition(topic, partition));
+                            if (position.Value >= high[partition])
+                            {
+                                next[partition] = Math.Max(next[partition], high[partition]);
+                                pending.Remove(partition);
+                            }
+                        }
+
+                        continue;
+                    }
+
+                    var p = result.Partition.Value;
+                    if (result.IsPartitionEOF || !string.Equals(result.Topic, topic, StringComparison.Ordinal)
+                        || !pending.Contains(p) || result.Offset.Value < next[p])
+                    {
+                        continue;
+                    }
+
+                    records.Add(ConsumedRecord.From(result));
+                    next[p] = result.Offset.Value + 1;
+                    if (next[p] >= high[p])
+                    {
+                        pending.Remove(p);
+                    }
+                }
+            }
+
+            return (records, ResumeToken.For(topic, next));
+        }
+        catch (KafkaException ex)
+        {
+            healthy = false;
+            throw new GatewayException(StatusCodes.Status503ServiceUnavailable, "kafka_unavailable", "Kafka is unavailable",
+                $"Kafka did not answer while reading topic '{topic}': {ex.Error.Reason} ({ex.Error.Code}).", ex)
+            {
+                RetryAfterSeconds = 5,
+            };
+        }
+        finally
+        {
+            Return(consumer, healthy);
+        }
+    }
+
+    private IConsumer<byte[], byte[]> Rent()
+    {
+        if (_idle.TryTake(out var consumer))
+        {
+            return consumer;
+        }
+
+        var config = new ConsumerConfig(connection.CreateClientConfig())
+        {
+            // Assigned, never subscribed; nothing is committed under this throwaway group id.
+            GroupId = $"kafkagateway-browse-{Guid.NewGuid():N}",
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnablePartitionEof = false,
+            FetchWaitMaxMs = 50,
+        };
+        return new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler((_, _) => { }).Build();
+    }
+
+    private void Return(IConsumer<byte[], byte[]> consumer, bool healthy)
+    {
+        try
+        {
+            consumer.Unassign();
+        }
+        catch (KafkaException)
+        {
+            healthy = false;
+        }
+
+        if (healthy && !_disposed && _idle.Count < MaxIdleConsumers)
+        {
+            _idle.Add(consumer);
+            return;
+        }
+
+        try
+        {
+            consumer.Close();
+        }
+        catch (KafkaException)
+        {
+            // A consumer that failed is dropped either way.
+        }
+        finally
+        {
+            consumer.Dispose();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _disposed = true;
+        while (_idle.TryTake(out var consumer))
+        {
+            consumer.Close();
+            consumer.Dispose();
+        }
+    }
+}

@@ -1,0 +1,136 @@
+using System.Buffers.Binary;
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+
+namespace KafkaGateway.Streaming;
+
+/// <summary>
+/// Where a stream (or a browse) continues: a hash of the topic and the next offset of every partition it reads.
+/// The token carries all the state, so any replica, after any restart, continues with no gap and no duplicate.
+/// Text form: base64url (no padding) of <c>version(1) topicHash(8) count(varint) {partition(varint) offset(varint)}*</c>.
+/// </summary>
+public sealed record ResumeToken(ulong TopicHash, IReadOnlyDictionary<int, long> NextOffsets)
+{
+    private const byte Version = 1;
+
+    /// <summary>Longest token text accepted: Kestrel's default request-header budget (a 1,000-partition token is ~10 KB).</summary>
+    public const int MaxTextLength = 32_768;
+
+    /// <summary>A token for <paramref name="topic"/> at <paramref name="nextOffsets"/>.</summary>
+    public static ResumeToken For(string topic, IReadOnlyDictionary<int, long> nextOffsets) => new(HashTopic(topic), nextOffsets);
+
+    /// <summary>The first 8 bytes of SHA-256 of the UTF-8 topic name: tells topics apart without spelling them out.</summary>
+    public static ulong HashTopic(string topic) =>
+        BinaryPrimitives.ReadUInt64BigEndian(SHA256.HashData(Encoding.UTF8.GetBytes(topic)));
+
+    /// <summary>True when the token was made for <paramref name="topic"/>.</summary>
+    public bool IsFor(string topic) => TopicHash == HashTopic(topic);
+
+    /// <summary>The compact URL-safe text form.</summary>
+    public string Encode() => Encode(TopicHash, NextOffsets);
+
+    /// <summary>The text form of a token without allocating the record.</summary>
+    public static string Encode(ulong topicHash, IReadOnlyDictionary<int, long> nextOffsets)
+    {
+        // Header 1 + 8 + count (<= 5), then per partition <= 5 + 10 bytes.
+        var size = 14 + (nextOffsets.Count * 15);
+        Span<byte> bytes = size <= 512 ? stackalloc byte[512] : new byte[size];
+        bytes[0] = Version;
+        BinaryPrimitives.WriteUInt64BigEndian(bytes[1..], topicHash);
+        var length = 9;
+        length += WriteVarint(bytes[length..], (ulong)nextOffsets.Count);
+        foreach (var (partition, offset) in nextOffsets.OrderBy(p => p.Key))
+        {
+            length += WriteVarint(bytes[length..], (ulong)partition);
+            length += WriteVarint(bytes[length..], (ulong)offset);
+        }
+
+        return Base64Url.EncodeToString(bytes[..length]);
+    }
+
+    /// <summary>Parses the text form; false for anything that is not a well-formed token.</summary>
+    public static bool TryParse(string? text, out ResumeToken? token)
+    {
+        token = null;
+        if (string.IsNullOrEmpty(text) || text.Length > MaxTextLength || !Base64Url.IsValid(text))
+        {
+            return false;
+        }
+
+        byte[] bytes;
+        try
+        {
+            bytes = Base64Url.DecodeFromChars(text);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+
+        if (bytes.Length < 10 || bytes[0] != Version)
+        {
+            return false;
+        }
+
+        var hash = BinaryPrimitives.ReadUInt64BigEndian(bytes.AsSpan(1));
+        var position = 9;
+        if (!TryReadVarint(bytes, ref position, out var count) || count > (ulong)(bytes.Length - position) / 2)
+        {
+            return false;
+        }
+
+        var offsets = new Dictionary<int, long>((int)count);
+        for (var i = 0UL; i < count; i++)
+        {
+            if (!TryReadVarint(bytes, ref position, out var partition) || partition > int.MaxValue
+                || !TryReadVarint(bytes, ref position, out var offset) || offset > long.MaxValue
+                || !offsets.TryAdd((int)partition, (long)offset))
+            {
+                return false;
+            }
+        }
+
+        if (position != bytes.Length)
+        {
+            return false;
+        }
+
+        token = new ResumeToken(hash, offsets);
+        return true;
+    }
+
+    private static int WriteVarint(Span<byte> destination, ulong value)
+    {
+        var i = 0;
+        while (value >= 0x80)
+        {
+            destination[i++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+
+        destination[i++] = (byte)value;
+        return i;
+    }
+
+    private static bool TryReadVarint(byte[] source, ref int position, out ulong value)
+    {
+        value = 0;
+        for (var shift = 0; shift < 64; shift += 7)
+        {
+            if (position >= source.Length)
+            {
+                return false;
+            }
+
+            var b = source[position++];
+            value |= (ulong)(b & 0x7F) << shift;
+            if ((b & 0x80) == 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

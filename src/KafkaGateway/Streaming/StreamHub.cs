@@ -1,0 +1,227 @@
+using Confluent.Kafka;
+using KafkaGateway.Http;
+using KafkaGateway.Kafka;
+using Microsoft.Extensions.Options;
+
+namespace KafkaGateway.Streaming;
+
+/// <summary>
+/// Owns every Kafka consumer behind the gateway's event streams.
+/// <list type="bullet">
+/// <item>Live tails (<c>from=latest</c>) of one topic share one consumer that reads every partition from its end and
+/// fans out to all subscribers through bounded per-subscriber channels.</item>
+/// <item>A stream starting anywhere else (earliest, a timestamp, a resume token) gets its own consumer for its whole
+/// life: simplest correct choice, since catching up and then joining the live tail would need a hand-over.</item>
+/// <item>Consumers are assigned partitions (no group membership, nothing committed), run on dedicated threads with
+/// <c>Consume(timeout)</c> so they never block the thread pool, and are closed and disposed when their last
+/// subscriber leaves.</item>
+/// <item>A live tail picks up partitions added to its topic (checked every
+/// <see cref="StreamingOptions.PartitionCheckSeconds"/> and when a subscriber joins) from their earliest offset.</item>
+/// <item>Limits: <see cref="StreamingOptions.MaxStreams"/> overall and <see cref="StreamingOptions.MaxStreamsPerClient"/>
+/// per client, answered with 429.</item>
+/// </list>
+/// </summary>
+public sealed class StreamHub(
+    KafkaConnection connection, IAdminClient admin, IOptions<StreamingOptions> options, IOptions<KafkaOptions> kafkaOptions,
+    ILogger<StreamHub> logger)
+    : BackgroundService
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<string, TopicConsumer> _liveTails = new(StringComparer.Ordinal);
+    private readonly HashSet<TopicConsumer> _consumers = [];
+    private readonly Dictionary<string, int> _streamsByClient = new(StringComparer.Ordinal);
+    private readonly HashSet<StreamSubscription> _subscriptions = [];
+    private int _activeConsumers;
+
+    /// <summary>Consumers not yet closed and disposed.</summary>
+    public int ActiveConsumers => Volatile.Read(ref _activeConsumers);
+
+    /// <summary>Open streams.</summary>
+    public int ActiveSubscribers
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _subscriptions.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Opens a stream of <paramref name="topic"/> over <paramref name="partitions"/> (the partitions it reads; all
+    /// of the topic for a live tail's shared consumer).
+    /// </summary>
+    /// <exception cref="GatewayException">429 when a stream limit is reached.</exception>
+    public StreamSubscription Subscribe(
+        string topic, IReadOnlyList<int> topicPartitions, IReadOnlyList<int> partitions, StreamStart start, StreamFilter filter, string client)
+    {
+        var settings = options.Value;
+        var subscription = new StreamSubscription(topic, partitions, start, filter, client, settings.SubscriberBufferSize);
+        TopicConsumer consumer;
+        lock (_gate)
+        {
+            if (_subscriptions.Count >= settings.MaxStreams)
+            {
+                throw TooManyStreams($"The gateway serves at most {settings.MaxStreams} streams at once (Streaming:MaxStreams).");
+            }
+
+            var perClient = _streamsByClient.GetValueOrDefault(client);
+            if (perClient >= settings.MaxStreamsPerClient)
+            {
+                throw TooManyStreams(
+                    $"A client may hold at most {settings.MaxStreamsPerClient} streams at once (Streaming:MaxStreamsPerClient).");
+            }
+
+            _streamsByClient[client] = perClient + 1;
+            _subscriptions.Add(subscription);
+
+            if (start.IsLiveTail && _liveTails.TryGetValue(topic, out var live))
+            {
+                consumer = live;
+                consumer.ExtendPartitions(topicPartitions);
+            }
+            else
+            {
+                consumer = new TopicConsumer(
+                    topic, start.IsLiveTail ? topicPartitions : partitions, start, connection.CreateClientConfig(),
+                    TimeSpan.FromSeconds(kafkaOptions.Value.MetadataTimeoutSeconds), logger, OnConsumerClosed);
+                _consumers.Add(consumer);
+                Interlocked.Increment(ref _activeConsumers);
+                if (start.IsLiveTail)
+                {
+                    _liveTails[topic] = consumer;
+                }
+
+                consumer.Begin();
+            }
+
+            consumer.References++;
+            subscription.Consumer = consumer;
+            consumer.Add(subscription);
+        }
+
+        return subscription;
+    }
+
+    /// <summary>Closes a stream: frees its buffer at once and stops its consumer when it was the last subscriber.</summary>
+    public void Unsubscribe(StreamSubscription subscription)
+    {
+        lock (_gate)
+        {
+            if (!_subscriptions.Remove(subscription))
+            {
+                return;
+            }
+
+            var remaining = _streamsByClient[subscription.Client] - 1;
+            if (remaining == 0)
+            {
+                _streamsByClient.Remove(subscription.Client);
+            }
+            else
+            {
+                _streamsByClient[subscription.Client] = remaining;
+            }
+
+            if (subscription.Consumer is { } consumer)
+            {
+                consumer.Remove(subscription);
+                if (--consumer.References == 0)
+                {
+                    if (consumer.IsShared && _liveTails.TryGetValue(consumer.Topic, out var live) && live == consumer)
+                    {
+                        _liveTails.Remove(consumer.Topic);
+                    }
+
+                    consumer.Stop();
+                }
+            }
+        }
+
+        subscription.Close();
+    }
+
+    /// <summary>Every <see cref="StreamingOptions.PartitionCheckSeconds"/>, live tails learn partitions added to their topics.</summary>
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.PartitionCheckSeconds));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                TopicConsumer[] tails;
+                lock (_gate)
+                {
+                    tails = [.. _liveTails.Values];
+                }
+
+                if (tails.Length == 0)
+                {
+                    continue;
+                }
+
+                try
+                {
+                    var metadata = await Task.Run(
+                        () => admin.GetMetadata(TimeSpan.FromSeconds(kafkaOptions.Value.MetadataTimeoutSeconds)), stoppingToken);
+                    foreach (var tail in tails)
+                    {
+                        if (metadata.Topics.FirstOrDefault(t => t.Topic == tail.Topic) is { Partitions.Count: > 0 } topic)
+                        {
+                            tail.ExtendPartitions(topic.Partitions.Select(p => p.PartitionId).ToArray());
+                        }
+                    }
+                }
+                catch (KafkaException ex)
+                {
+                    StreamingLog.PartitionCheckFailed(logger, ex.Error.Code, ex.Error.Reason);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Host shutdown: StopAsync closes the consumers.
+        }
+    }
+
+    /// <inheritdoc />
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        Task[] closing;
+        lock (_gate)
+        {
+            StreamingLog.HubStopping(logger, _subscriptions.Count, _consumers.Count);
+            foreach (var consumer in _consumers)
+            {
+                consumer.Stop();
+            }
+
+            closing = _consumers.Select(c => c.Closed).ToArray();
+            _liveTails.Clear();
+        }
+
+        try
+        {
+            await Task.WhenAll(closing).WaitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            StreamingLog.HubStopTimedOut(logger, closing.Count(t => !t.IsCompleted));
+        }
+    }
+
+    private void OnConsumerClosed(TopicConsumer consumer)
+    {
+        lock (_gate)
+        {
+            _consumers.Remove(consumer);
+        }
+
+        Interlocked.Decrement(ref _activeConsumers);
+    }
+
+    private static GatewayException TooManyStreams(string detail) =>
+        new(StatusCodes.Status429TooManyRequests, "too_many_streams", "Too many streams", detail) { RetryAfterSeconds = 5 };
+}

@@ -1,0 +1,127 @@
+using System.Text;
+using Confluent.Kafka;
+
+namespace KafkaGateway.Streaming;
+
+/// <summary>What a consumer hands to a subscriber: a record, a notice or a Kafka failure.</summary>
+public abstract record StreamItem;
+
+/// <summary>A record as consumed, not yet decoded; key and header texts are computed once for every subscriber's filter.</summary>
+public sealed record ConsumedRecord(
+    string Topic,
+    int Partition,
+    long Offset,
+    long TimestampMs,
+    string? KeyText,
+    IReadOnlyList<KeyValuePair<string, string>> HeaderTexts,
+    byte[]? Value) : StreamItem
+{
+    private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Copies what the gateway needs out of a Confluent consume result.</summary>
+    public static ConsumedRecord From(ConsumeResult<byte[], byte[]> result)
+    {
+        var headers = result.Message.Headers is { Count: > 0 } h
+            ? h.Select(header => KeyValuePair.Create(header.Key, Text(header.GetValueBytes()) ?? "")).ToArray()
+            : [];
+        return new ConsumedRecord(
+            result.Topic,
+            result.Partition.Value,
+            result.Offset.Value,
+            result.Message.Timestamp.UnixTimestampMs,
+            Text(result.Message.Key),
+            headers,
+            result.Message.Value);
+    }
+
+    /// <summary>UTF-8 text of <paramref name="bytes"/>, or base64 when they are not valid UTF-8; null for null.</summary>
+    public static string? Text(byte[]? bytes)
+    {
+        if (bytes is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return s_strictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            return Convert.ToBase64String(bytes);
+        }
+    }
+}
+
+/// <summary>The stream resumed a partition elsewhere than asked (e.g. the data was deleted by retention).</summary>
+public sealed record StreamNotice(string Reason, int Partition, long Requested, long ResumedAt) : StreamItem;
+
+/// <summary>Kafka could not be reached; the consumer keeps retrying.</summary>
+public sealed record KafkaUnavailable(string Detail) : StreamItem;
+
+/// <summary>Where a stream starts.</summary>
+public abstract record StreamStart
+{
+    /// <summary>From the end of every partition: only new records (the default).</summary>
+    public static readonly StreamStart Latest = new LatestStart();
+
+    /// <summary>From the first retained record of every partition.</summary>
+    public static readonly StreamStart Earliest = new EarliestStart();
+
+    /// <summary>True for <see cref="Latest"/>: such streams share one consumer per topic.</summary>
+    public bool IsLiveTail => this is LatestStart;
+
+    private sealed record LatestStart : StreamStart;
+
+    private sealed record EarliestStart : StreamStart;
+}
+
+/// <summary>From the first record at or after <paramref name="Time"/> (Kafka OffsetsForTimes).</summary>
+public sealed record TimestampStart(DateTimeOffset Time) : StreamStart;
+
+/// <summary>From a resume token: the next offset of every partition it names; other partitions from earliest.</summary>
+public sealed record TokenStart(ResumeToken Token) : StreamStart;
+
+/// <summary>Which records a subscriber wants.</summary>
+/// <param name="Partitions">Only these partitions, or all when null.</param>
+/// <param name="Key">Only records whose key text is exactly this, or any when null.</param>
+/// <param name="Headers">Only records carrying every one of these header name/value pairs.</param>
+public sealed record StreamFilter(IReadOnlySet<int>? Partitions, string? Key, IReadOnlyList<KeyValuePair<string, string>> Headers)
+{
+    /// <summary>Everything.</summary>
+    public static readonly StreamFilter None = new(null, null, []);
+
+    /// <summary>True when <paramref name="record"/> passes the filter.</summary>
+    public bool Matches(ConsumedRecord record)
+    {
+        if (Partitions is not null && !Partitions.Contains(record.Partition))
+        {
+            return false;
+        }
+
+        if (Key is not null && !string.Equals(Key, record.KeyText, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        foreach (var (name, value) in Headers)
+        {
+            var found = false;
+            foreach (var header in record.HeaderTexts)
+            {
+                if (string.Equals(header.Key, name, StringComparison.Ordinal) && string.Equals(header.Value, value, StringComparison.Ordinal))
+                {
+                    found = true;
+                    break;
+                }
+            }
+
+            if (!found)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Options;
+
+namespace KafkaGateway.Streaming;
+
+/// <summary>Configuration section <c>Streaming</c>: server-sent event streams and record browsing.</summary>
+public sealed class StreamingOptions
+{
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = "Streaming";
+
+    /// <summary>Seconds between <c>: heartbeat</c> comment lines on an idle stream (1-300).</summary>
+    public int HeartbeatSeconds { get; set; } = 15;
+
+    /// <summary>Open streams the gateway serves at once, over all clients (1-100000).</summary>
+    public int MaxStreams { get; set; } = 1000;
+
+    /// <summary>Open streams per client: the authenticated principal name, else the remote IP (1-10000).</summary>
+    public int MaxStreamsPerClient { get; set; } = 20;
+
+    /// <summary>Events buffered per subscriber; a subscriber that falls further behind is disconnected (1-1000000).</summary>
+    public int SubscriberBufferSize { get; set; } = 1000;
+
+    /// <summary>Upper bound of <c>limit</c> on <c>GET /topics/{topic}/records</c> (1-10000).</summary>
+    public int MaxBrowseLimit { get; set; } = 500;
+
+    /// <summary>Seconds between checks for partitions added to topics with a live tail (1-3600).</summary>
+    public int PartitionCheckSeconds { get; set; } = 30;
+
+    /// <summary>Seconds a browse request waits for records below the high watermark before answering with what it has (1-60).</summary>
+    public int BrowseWaitSeconds { get; set; } = 5;
+}
+
+/// <summary>Start-up validation of <see cref="StreamingOptions"/>; every message names the key.</summary>
+internal sealed class StreamingOptionsValidator : IValidateOptions<StreamingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, StreamingOptions options)
+    {
+        var failures = new List<string>();
+        Check(failures, "HeartbeatSeconds", options.HeartbeatSeconds, 1, 300);
+        Check(failures, "MaxStreams", options.MaxStreams, 1, 100_000);
+        Check(failures, "MaxStreamsPerClient", options.MaxStreamsPerClient, 1, 10_000);
+        Check(failures, "SubscriberBufferSize", options.SubscriberBufferSize, 1, 1_000_000);
+        Check(failures, "MaxBrowseLimit", options.MaxBrowseLimit, 1, 10_000);
+        Check(failures, "BrowseWaitSeconds", options.BrowseWaitSeconds, 1, 60);
+        Check(failures, "PartitionCheckSeconds", options.PartitionCheckSeconds, 1, 3600);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void Check(List<string> failures, string key, int value, int min, int max)
+    {
+        if (value < min || value > max)
+        {
+            failures.Add($"{StreamingOptions.SectionName}:{key} must be between {min} and {max} (was {value}).");
+        }
+    }
+}

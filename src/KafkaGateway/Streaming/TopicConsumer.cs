@@ -1,0 +1,420 @@
+using Confluent.Kafka;
+
+namespace KafkaGateway.Streaming;
+
+/// <summary>
+/// One Kafka consumer on a dedicated thread, fanning records out to its subscribers' bounded channels.
+/// Partitions are assigned (never subscribed), nothing is committed: the random <c>group.id</c> only satisfies
+/// librdkafka. A live tail is shared by every <c>from=latest</c> stream of its topic; any other start gets a private
+/// consumer for the stream's whole life. The consumer is closed and disposed on its own thread when stopped.
+/// </summary>
+internal sealed class TopicConsumer
+{
+    private static readonly TimeSpan s_pollTimeout = TimeSpan.FromMilliseconds(200);
+    private static readonly TimeSpan s_retryDelay = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan s_errorEventInterval = TimeSpan.FromSeconds(5);
+
+    private readonly object _gate = new();
+    private readonly List<StreamSubscription> _subscribers = [];
+    private readonly List<StreamSubscription> _pending = [];
+    private readonly object _stopLock = new();
+    private volatile bool _stopping;
+    private readonly ConsumerConfig _config;
+    private readonly IReadOnlyList<int> _partitions;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<int> _added = new();
+    private readonly StreamStart _start;
+    private readonly TimeSpan _queryTimeout;
+    private readonly ILogger _logger;
+    private readonly Action<TopicConsumer> _onClosed;
+    private readonly Thread _thread;
+    private Dictionary<int, long>? _positions;
+    private List<StreamNotice> _notices = [];
+    private long _lastErrorEventTicks;
+
+    public TopicConsumer(
+        string topic, IReadOnlyList<int> partitions, StreamStart start, ClientConfig clientConfig, TimeSpan queryTimeout,
+        ILogger logger, Action<TopicConsumer> onClosed)
+    {
+        Topic = topic;
+        _partitions = partitions;
+        _start = start;
+        _queryTimeout = queryTimeout;
+        _logger = logger;
+        _onClosed = onClosed;
+        _config = new ConsumerConfig(clientConfig)
+        {
+            // librdkafka needs a group id to build a consumer; assign() with no commits never touches the group.
+            GroupId = $"kafkagateway-stream-{Guid.NewGuid():N}",
+            EnableAutoCommit = false,
+            EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnablePartitionEof = false,
+            FetchWaitMaxMs = 100,
+        };
+        _thread = new Thread(Run) { IsBackground = true, Name = "stream-consumer" };
+    }
+
+    public string Topic { get; }
+
+    /// <summary>True for the shared live tail of <see cref="Topic"/>.</summary>
+    public bool IsShared => _start.IsLiveTail;
+
+    /// <summary>Subscribers holding this consumer (maintained by the hub under its lock).</summary>
+    public int References { get; set; }
+
+    /// <summary>Completes when the consumer is closed and disposed.</summary>
+    public Task Closed => _closed.Task;
+
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void Begin() => _thread.Start();
+
+    /// <summary>Adds a subscriber; it starts at the consumer's current positions (or at the start positions once fixed).</summary>
+    public void Add(StreamSubscription subscription)
+    {
+        lock (_gate)
+        {
+            if (_positions is null)
+            {
+                _pending.Add(subscription);
+            }
+            else
+            {
+                Attach(subscription);
+            }
+        }
+    }
+
+    public void Remove(StreamSubscription subscription)
+    {
+        lock (_gate)
+        {
+            _subscribers.Remove(subscription);
+            _pending.Remove(subscription);
+        }
+    }
+
+    /// <summary>
+    /// A live tail learns the topic's current partitions (from a new subscriber or the hub's periodic metadata check);
+    /// partitions created since it started are read from their earliest offset.
+    /// </summary>
+    public void ExtendPartitions(IReadOnlyList<int> partitions)
+    {
+        if (!IsShared)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            foreach (var partition in partitions)
+            {
+                if (!_partitions.Contains(partition) && !(_positions?.ContainsKey(partition) ?? false) && !_added.Contains(partition))
+                {
+                    _added.Enqueue(partition);
+                }
+            }
+        }
+    }
+
+    /// <summary>Asks the thread to close the consumer; returns at once.</summary>
+    public void Stop()
+    {
+        lock (_stopLock)
+        {
+            _stopping = true;
+            Monitor.PulseAll(_stopLock);
+        }
+    }
+
+    private void WaitBeforeRetry()
+    {
+        lock (_stopLock)
+        {
+            if (!_stopping)
+            {
+                Monitor.Wait(_stopLock, s_retryDelay);
+            }
+        }
+    }
+
+    private void Attach(StreamSubscription subscription)
+    {
+        foreach (var notice in _notices)
+        {
+            if (subscription.Partitions.Contains(notice.Partition))
+            {
+                subscription.TryWrite(notice);
+            }
+        }
+
+        subscription.MarkStarted(_positions!);
+        _subscribers.Add(subscription);
+    }
+
+    private void Run()
+    {
+        IConsumer<byte[], byte[]>? consumer = null;
+        try
+        {
+            consumer = new ConsumerBuilder<byte[], byte[]>(_config)
+                .SetErrorHandler((_, error) => OnError(error))
+                .SetLogHandler((_, _) => { })
+                .Build();
+            if (!TryStart(consumer))
+            {
+                return;
+            }
+
+            while (!_stopping)
+            {
+                if (!_added.IsEmpty)
+                {
+                    AssignAdded(consumer);
+                }
+
+                ConsumeResult<byte[], byte[]>? result;
+                try
+                {
+                    result = consumer.Consume(s_pollTimeout);
+                }
+                catch (ConsumeException ex)
+                {
+                    StreamingLog.ConsumeFailed(_logger, Topic, ex.Error.Code, ex.Error.Reason);
+                    Broadcast(new KafkaUnavailable($"{ex.Error.Reason} ({ex.Error.Code})"), throttled: true);
+                    continue;
+                }
+
+                if (result is null || result.IsPartitionEOF)
+                {
+                    continue;
+                }
+
+                Deliver(ConsumedRecord.From(result));
+            }
+        }
+        catch (Exception ex)
+        {
+            StreamingLog.ConsumerFailed(_logger, ex, Topic);
+            Broadcast(new KafkaUnavailable(ex.Message), throttled: false);
+        }
+        finally
+        {
+            Shutdown(consumer);
+        }
+    }
+
+    /// <summary>Fixes the start positions, retrying while Kafka is unreachable; false when stopped first.</summary>
+    private bool TryStart(IConsumer<byte[], byte[]> consumer)
+    {
+        while (!_stopping)
+        {
+            try
+            {
+                var (positions, notices) = ResolveStart(consumer);
+                consumer.Assign(positions.Select(p => new TopicPartitionOffset(Topic, p.Key, p.Value)));
+                lock (_gate)
+                {
+                    _positions = positions;
+                    _notices = notices;
+                    foreach (var subscription in _pending)
+                    {
+                        Attach(subscription);
+                    }
+
+                    _pending.Clear();
+                    _notices = IsShared ? [] : notices;
+                }
+
+                StreamingLog.ConsumerStarted(_logger, Topic, IsShared, positions.Count);
+                return true;
+            }
+            catch (KafkaException ex)
+            {
+                StreamingLog.StartFailed(_logger, Topic, ex.Error.Code, ex.Error.Reason);
+                Broadcast(new KafkaUnavailable($"{ex.Error.Reason} ({ex.Error.Code}); retrying"), throttled: false);
+                WaitBeforeRetry();
+            }
+        }
+
+        return false;
+    }
+
+    private void AssignAdded(IConsumer<byte[], byte[]> consumer)
+    {
+        var added = new Dictionary<int, long>();
+        while (_added.TryPeek(out var partition))
+        {
+            try
+            {
+                added[partition] = consumer.QueryWatermarkOffsets(new TopicPartition(Topic, partition), _queryTimeout).Low;
+                _added.TryDequeue(out _);
+            }
+            catch (KafkaException ex)
+            {
+                // Next loop turn tries again.
+                StreamingLog.StartFailed(_logger, Topic, ex.Error.Code, ex.Error.Reason);
+                return;
+            }
+        }
+
+        lock (_gate)
+        {
+            foreach (var (partition, offset) in added)
+            {
+                _positions![partition] = offset;
+            }
+
+            // Re-assigning at the consumed positions loses nothing: fetched but unconsumed records are fetched again.
+            consumer.Assign(_positions!.Select(p => new TopicPartitionOffset(Topic, p.Key, p.Value)));
+        }
+    }
+
+    private (Dictionary<int, long> Positions, List<StreamNotice> Notices) ResolveStart(IConsumer<byte[], byte[]> consumer)
+    {
+        var positions = new Dictionary<int, long>();
+        var notices = new List<StreamNotice>();
+        Dictionary<int, long>? byTime = null;
+        if (_start is TimestampStart timestamp)
+        {
+            var timestampMs = new Timestamp(timestamp.Time);
+            byTime = consumer.OffsetsForTimes(
+                    _partitions.Select(p => new TopicPartitionTimestamp(Topic, p, timestampMs)).ToList(), _queryTimeout)
+                .ToDictionary(r => r.Partition.Value, r => r.Offset.Value);
+        }
+
+        foreach (var partition in _partitions)
+        {
+            var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(Topic, partition), _queryTimeout);
+            long low = watermarks.Low, high = watermarks.High;
+            positions[partition] = _start switch
+            {
+                TimestampStart => byTime!.TryGetValue(partition, out var o) && o >= 0 ? Math.Clamp(o, low, high) : high,
+                TokenStart token => FromToken(token.Token, partition, low, high, notices),
+                _ when _start.IsLiveTail => high,
+                _ => low,
+            };
+        }
+
+        return (positions, notices);
+    }
+
+    /// <summary>
+    /// A partition the token names resumes at its offset; below the log start (retention) or beyond the end (the topic
+    /// was recreated) it resumes at the earliest offset with a notice. Partitions added since start at earliest.
+    /// </summary>
+    internal static long FromToken(ResumeToken token, int partition, long low, long high, List<StreamNotice> notices)
+    {
+        if (!token.NextOffsets.TryGetValue(partition, out var requested))
+        {
+            return low;
+        }
+
+        if (requested < low || requested > high)
+        {
+            notices.Add(new StreamNotice("offset_out_of_range", partition, requested, low));
+            return low;
+        }
+
+        return requested;
+    }
+
+    private void Deliver(ConsumedRecord record)
+    {
+        if (!IsShared)
+        {
+            DeliverWithBackPressure(record);
+            return;
+        }
+
+        lock (_gate)
+        {
+            _positions![record.Partition] = record.Offset + 1;
+            for (var i = _subscribers.Count - 1; i >= 0; i--)
+            {
+                var subscription = _subscribers[i];
+                if (!subscription.Filter.Matches(record) || subscription.TryWrite(record))
+                {
+                    continue;
+                }
+
+                // Full buffer: the subscriber is too slow. It ends with event: overflow; nothing more is kept for it.
+                subscription.MarkOverflowed();
+                _subscribers.RemoveAt(i);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A private consumer serves one subscriber, so a full buffer pauses the consumer instead of dropping the
+    /// subscriber: catching up from earliest never overflows, and memory stays bounded by the buffer.
+    /// </summary>
+    private void DeliverWithBackPressure(ConsumedRecord record)
+    {
+        StreamSubscription? subscription;
+        lock (_gate)
+        {
+            _positions![record.Partition] = record.Offset + 1;
+            subscription = _subscribers.Count > 0 ? _subscribers[0] : null;
+        }
+
+        if (subscription is null || !subscription.Filter.Matches(record))
+        {
+            return;
+        }
+
+        while (!subscription.TryWrite(record))
+        {
+            if (_stopping || !subscription.WaitForSpace(s_pollTimeout))
+            {
+                return;
+            }
+        }
+    }
+
+    private void OnError(Error error)
+    {
+        if (error.IsFatal || error.Code is ErrorCode.Local_AllBrokersDown or ErrorCode.Local_Authentication or ErrorCode.Local_Resolve)
+        {
+            StreamingLog.KafkaError(_logger, Topic, error.Code, error.Reason);
+            Broadcast(new KafkaUnavailable($"{error.Reason} ({error.Code})"), throttled: true);
+        }
+    }
+
+    private void Broadcast(StreamItem item, bool throttled)
+    {
+        var now = Environment.TickCount64;
+        if (throttled && now - Interlocked.Read(ref _lastErrorEventTicks) < (long)s_errorEventInterval.TotalMilliseconds)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _lastErrorEventTicks, now);
+        lock (_gate)
+        {
+            foreach (var subscription in _subscribers.Concat(_pending))
+            {
+                subscription.TryWrite(item);
+            }
+        }
+    }
+
+    private void Shutdown(IConsumer<byte[], byte[]>? consumer)
+    {
+        try
+        {
+            consumer?.Close();
+        }
+        catch (KafkaException ex)
+        {
+            StreamingLog.CloseFailed(_logger, Topic, ex.Error.Code, ex.Error.Reason);
+        }
+        finally
+        {
+            consumer?.Dispose();
+            StreamingLog.ConsumerClosed(_logger, Topic, IsShared);
+            _onClosed(this);
+            _closed.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,72 @@
+using System.Text;
+using KafkaGateway.IntegrationTests.Harness;
+using KafkaGateway.Streaming;
+
+namespace KafkaGateway.IntegrationTests.Streaming;
+
+public sealed class StreamingProtocolTests(KafkaClusterFixture cluster) : IClassFixture<KafkaClusterFixture>
+{
+    [Fact]
+    public async Task Stream_IdleWithHeartbeatSetting_StartsWithRetryHintAndSendsHeartbeatComments()
+    {
+        var topic = cluster.CreateTopic(1);
+        await using var gateway = GatewayFactory.For(cluster, new Dictionary<string, string?> { ["Streaming:HeartbeatSeconds"] = "1" });
+        using var client = gateway.CreateClient();
+        using var response = await client.GetAsync(new Uri($"/topics/{topic}/stream", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync();
+
+        var text = new StringBuilder();
+        var buffer = new byte[256];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!text.ToString().Contains(": heartbeat\n\n: heartbeat\n\n", StringComparison.Ordinal))
+        {
+            var read = await body.ReadAsync(buffer, timeout.Token);
+            text.Append(Encoding.UTF8.GetString(buffer, 0, read));
+        }
+
+        Assert.StartsWith("retry: 3000\n\n", text.ToString(), StringComparison.Ordinal);
+        Assert.Equal("no-cache", response.Headers.CacheControl?.ToString());
+    }
+
+    [Fact]
+    public async Task Records_DevelopmentEnvironment_BootsAndReportsAnUnknownSchemaAsError()
+    {
+        // Development validates the container on build: streaming must boot whether or not a registry is registered
+        // (this branch has none: schema_registry_not_configured; with the schema feature: schema_not_found).
+        var topic = cluster.CreateTopic(1);
+        using var producer = cluster.Producer();
+        await producer.ProduceAsync(topic, 0, null, KafkaGateway.Schemas.ConfluentWireFormat.Frame(987_654, [2]));
+        await using var gateway = GatewayFactory.For(cluster, environment: "Development");
+        using var client = gateway.CreateClient();
+
+        var page = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<System.Text.Json.JsonElement>(
+            client, $"/topics/{topic}/records");
+
+        Assert.Contains(page.GetProperty("errors")[0].GetProperty("reason").GetString(), new[] { "schema_registry_not_configured", "schema_not_found" });
+    }
+
+    [Fact]
+    public async Task Stream_TokenOffsetOutOfRange_ResumesAtEarliestWithNotice()
+    {
+        // The mock cluster cannot delete records, so "out of range" is a token beyond the end (a recreated topic);
+        // below the log start takes the same path (see ResumeTokenTests.FromToken_*).
+        var topic = cluster.CreateTopic(2);
+        using var producer = cluster.Producer();
+        await producer.ProduceTextAsync(topic, 0, "p0-0");
+        await producer.ProduceTextAsync(topic, 1, "p1-0");
+        await producer.ProduceTextAsync(topic, 1, "p1-1");
+        var token = ResumeToken.For(topic, new Dictionary<int, long> { [0] = 1000, [1] = 1 }).Encode();
+        await using var gateway = GatewayFactory.For(cluster, StreamingTestSupport.Format(topic, "string"));
+        using var client = gateway.CreateClient();
+
+        await using var stream = await OpenStream.OpenAsync(client, $"/topics/{topic}/stream", token);
+        var events = await stream.ReadUntilAsync(2);
+
+        var notice = Assert.Single(events, e => e.EventType == "notice").Data();
+        Assert.Equal("offset_out_of_range", notice.GetProperty("reason").GetString());
+        Assert.Equal(0, notice.GetProperty("partition").GetInt32());
+        Assert.Equal(1000, notice.GetProperty("requested").GetInt64());
+        Assert.Equal(0, notice.GetProperty("resumedAt").GetInt64());
+        Assert.Equal(["p0-0", "p1-1"], events.Where(e => e.EventType == "record").Select(e => e.Data().GetProperty("value").GetString()).Order());
+    }
+}

@@ -1,0 +1,78 @@
+using KafkaGateway.Streaming;
+
+namespace KafkaGateway.Tests.Streaming;
+
+public sealed class ResumeTokenTests
+{
+    [Fact]
+    public void Encode_ThenTryParse_RoundTripsTopicAndOffsets()
+    {
+        var offsets = new Dictionary<int, long> { [0] = 0, [2] = 127, [1] = 128, [7] = long.MaxValue, [1000] = 1_234_567_890_123 };
+
+        var text = ResumeToken.For("orders", offsets).Encode();
+
+        Assert.True(ResumeToken.TryParse(text, out var token));
+        Assert.True(token!.IsFor("orders"));
+        Assert.False(token.IsFor("orders2"));
+        Assert.Equal(offsets.OrderBy(p => p.Key), token.NextOffsets.OrderBy(p => p.Key));
+    }
+
+    [Fact]
+    public void Encode_ThreePartitions_IsCompactAndUrlSafe()
+    {
+        var text = ResumeToken.For("orders", new Dictionary<int, long> { [0] = 41, [1] = 1_000_000, [2] = 7 }).Encode();
+
+        Assert.True(text.Length < 40, text);
+        Assert.Matches("^[A-Za-z0-9_-]+$", text);
+    }
+
+    [Fact]
+    public void Encode_ManyPartitions_FitsBeyondTheStackBuffer()
+    {
+        var offsets = Enumerable.Range(0, 1000).ToDictionary(p => p, p => (long)p * 1_000_000_007);
+
+        Assert.True(ResumeToken.TryParse(ResumeToken.For("t", offsets).Encode(), out var token));
+        Assert.Equal(1000, token!.NextOffsets.Count);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("")]
+    [InlineData("not*a*token")]
+    [InlineData("AAAA")]
+    [InlineData("AgAAAAAAAAAAAA")]
+    public void TryParse_Malformed_ReturnsFalse(string? text)
+    {
+        Assert.False(ResumeToken.TryParse(text, out _));
+    }
+
+    [Fact]
+    public void TryParse_TruncatedOrPadded_ReturnsFalse()
+    {
+        var text = ResumeToken.For("orders", new Dictionary<int, long> { [0] = 300, [1] = 5 }).Encode();
+        var bytes = System.Buffers.Text.Base64Url.DecodeFromChars(text);
+
+        Assert.False(ResumeToken.TryParse(System.Buffers.Text.Base64Url.EncodeToString(bytes.AsSpan(0, bytes.Length - 1)), out _));
+        Assert.False(ResumeToken.TryParse(System.Buffers.Text.Base64Url.EncodeToString([.. bytes, 0]), out _));
+    }
+
+    [Fact]
+    public void FromToken_OffsetBelowLogStartOrBeyondEnd_ResumesAtEarliestWithNotice()
+    {
+        var token = ResumeToken.For("t", new Dictionary<int, long> { [0] = 5, [1] = 50, [2] = 500 });
+        var notices = new List<StreamNotice>();
+
+        var within = TopicConsumer.FromToken(token, 1, 10, 100, notices);
+        var below = TopicConsumer.FromToken(token, 0, 10, 100, notices);
+        var beyond = TopicConsumer.FromToken(token, 2, 10, 100, notices);
+        var added = TopicConsumer.FromToken(token, 3, 10, 100, notices);
+
+        Assert.Equal(50, within);
+        Assert.Equal(10, below);
+        Assert.Equal(10, beyond);
+        Assert.Equal(10, added);
+        Assert.Equal(
+            [new StreamNotice("offset_out_of_range", 0, 5, 10), new StreamNotice("offset_out_of_range", 2, 500, 10)],
+            notices);
+    }
+}
