@@ -94,7 +94,7 @@ public sealed partial class RecordProducer(
         var kafkaProducer = pool.Get(identity);
         pool.EnsureBrokersReachable(identity);
         var deliveries = Send(kafkaProducer, topic, records, messages);
-        return await CollectAsync(topic, valueEncoding, deliveries, identity);
+        return await CollectAsync(topic, valueEncoding, deliveries, messages, identity);
     }
 
     private static Task<DeliveryResult<byte[]?, byte[]?>>[] Send(
@@ -121,7 +121,7 @@ public sealed partial class RecordProducer(
     }
 
     private async Task<ProduceResponse> CollectAsync(
-        string topic, RecordEncoding valueEncoding, Task<DeliveryResult<byte[]?, byte[]?>>[] deliveries, string identity)
+        string topic, RecordEncoding valueEncoding, Task<DeliveryResult<byte[]?, byte[]?>>[] deliveries, Message<byte[]?, byte[]?>[] messages, string identity)
     {
         try
         {
@@ -145,9 +145,9 @@ public sealed partial class RecordProducer(
             if (delivery.IsCompletedSuccessfully && delivery.Result.Status == PersistenceStatus.Persisted)
             {
                 var result = delivery.Result;
-                // The record's create time as stored (topics with message.timestamp.type=LogAppendTime replace it
-                // in the log; the mock broker reports a placeholder append time, so it is not echoed).
-                produced[i] = new ProducedRecord(result.Partition.Value, result.Offset.Value, result.Message.Timestamp.UnixTimestampMs);
+                // The create time the gateway stamped (topics with message.timestamp.type=LogAppendTime replace it in
+                // the log; delivery reports carry the broker's append time, which the mock broker fakes).
+                produced[i] = new ProducedRecord(result.Partition.Value, result.Offset.Value, messages[i].Timestamp.UnixTimestampMs);
                 outcomes.Add(new RecordOutcome(i, "persisted", result.Partition.Value, result.Offset.Value, null, null));
                 continue;
             }
