@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace KafkaGateway.Kafka;
 
 /// <summary>Ready when a Kafka broker answers a metadata request within <see cref="KafkaOptions.MetadataTimeoutSeconds"/>.</summary>
-internal sealed class KafkaReadinessCheck(IAdminClient admin, KafkaConnection connection, IOptions<KafkaOptions> options)
+internal sealed class KafkaReadinessCheck(IAdminClient admin, KafkaConnection connection, IOptions<KafkaOptions> options, KafkaClientErrors errors)
     : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -27,8 +27,9 @@ internal sealed class KafkaReadinessCheck(IAdminClient admin, KafkaConnection co
         }
         catch (KafkaException ex)
         {
+            var cause = errors.Recent() is { } recent ? $" Last Kafka client error: {recent.Reason}" : "";
             return HealthCheckResult.Unhealthy(
-                $"Kafka metadata did not answer within {timeout.TotalSeconds:0}s: {ex.Error.Reason}", data: data);
+                $"Kafka metadata did not answer within {timeout.TotalSeconds:0}s: {ex.Error.Reason}.{cause}", data: data);
         }
     }
 }

@@ -18,9 +18,12 @@ public static class KafkaServiceCollectionExtensions
         services.AddKafkaTls();
         services.TryAddSingleton<KafkaConnection>();
         services.AddHostedService<KafkaConnectionStarter>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<KafkaClientErrors>();
         services.TryAddSingleton<IAdminClient>(sp =>
             new AdminClientBuilder(new AdminClientConfig(sp.GetRequiredService<KafkaConnection>().CreateClientConfig()))
                 .SetLogHandler(KafkaLogBridge.Create<IAdminClient>(sp.GetRequiredService<ILoggerFactory>(), "admin"))
+                .SetErrorHandler(sp.GetRequiredService<KafkaClientErrors>().Handler<IAdminClient>("admin"))
                 .Build());
         services.TryAddSingleton<Admin.ClusterDescriber>();
         services.AddHealthChecks()

@@ -21,11 +21,13 @@ public sealed partial class ProducerPool : IDisposable
     private readonly ILogger<ProducerPool> _logger;
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _time;
+    private readonly KafkaClientErrors _errors;
     private readonly ITimer _idleSweep;
     private bool _disposed;
 
-    public ProducerPool(KafkaConnection connection, IOptions<ProducerOptions> options, ILoggerFactory loggerFactory, TimeProvider time)
+    public ProducerPool(KafkaConnection connection, IOptions<ProducerOptions> options, ILoggerFactory loggerFactory, TimeProvider time, KafkaClientErrors errors)
     {
+        _errors = errors;
         _connection = connection;
         _options = options.Value;
         _loggerFactory = loggerFactory;
@@ -167,6 +169,7 @@ public sealed partial class ProducerPool : IDisposable
                 else
                 {
                     pooled.LastError = error;
+                    _errors.Record("producer-" + identity, error);
                 }
             })
             .Build();

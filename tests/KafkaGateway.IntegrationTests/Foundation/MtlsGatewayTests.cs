@@ -32,9 +32,13 @@ public sealed class MtlsGatewayTests(MtlsKafkaClusterFixture cluster) : IClassFi
         using var client = gateway.CreateClient();
 
         var response = await client.GetAsync(new Uri("/health/ready", UriKind.Relative));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         Assert.Contains(cluster.Terminators.SelectMany(t => t.Rejections), r => r.Contains("CN=intruder", StringComparison.Ordinal));
+        var kafka = body.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "kafka");
+        // The readable cause (the broker closed the TLS connection), not only "timed out".
+        Assert.Contains("SSL", kafka.GetProperty("description").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
