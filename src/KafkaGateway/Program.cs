@@ -1,8 +1,10 @@
 using KafkaGateway.Hosting;
 using KafkaGateway.Http;
 using KafkaGateway.Kafka;
+using KafkaGateway.Observability;
 using KafkaGateway.Producing;
 using KafkaGateway.Schemas;
+using KafkaGateway.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -11,10 +13,13 @@ builder.AddGatewayHttp();
 builder.AddKafka();
 builder.Services.AddSchemaRegistryClient(builder.Configuration);
 builder.AddProducing();
+builder.AddSecurity();
+builder.AddObservability();
 
 var app = builder.Build();
 
 app.UseGatewayHosting();
+app.MapObservability();
 
 app.Run();
 

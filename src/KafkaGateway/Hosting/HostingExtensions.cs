@@ -144,6 +144,7 @@ public static partial class HostingExtensions
             options.ConfigureHttpsDefaults(https =>
             {
                 https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                Security.ClientCertificateAuthentication.ConfigureHttps(https, configuration);
                 if (developmentCertificate is not null)
                 {
                     https.ServerCertificate = developmentCertificate;

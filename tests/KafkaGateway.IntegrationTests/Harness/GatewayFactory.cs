@@ -16,6 +16,8 @@ public sealed class GatewayFactory(IReadOnlyDictionary<string, string?> settings
         var settings = cluster.GatewaySettings();
         settings["Kafka:MetadataTimeoutSeconds"] = "2";
         settings["Gateway:DataDirectory"] = Path.Combine(Path.GetTempPath(), "kafkagateway-tests", Guid.NewGuid().ToString("N"));
+        // Tests that are not about security run without credentials; security tests turn it off in 'extra'.
+        settings["Security:AllowAnonymous"] = "true";
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
