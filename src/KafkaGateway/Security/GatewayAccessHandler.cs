@@ -31,33 +31,40 @@ internal sealed class GatewayAccessHandler(RouteAccessTable table, AccessPolicy 
         return requirement;
     }
 
-    protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, GatewayAccessRequirement requirement)
+    /// <summary>
+    /// Why the credentials the request carries were refused, or null. The authentication middleware only records
+    /// successes; asking the default scheme again is cheap (handlers cache their result per request).
+    /// </summary>
+    public static async Task<Exception?> AuthenticationFailureAsync(HttpContext context) =>
+        (await context.AuthenticateAsync()).Failure;
+
+    protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, GatewayAccessRequirement requirement)
     {
         if (context.Resource is not HttpContext http)
         {
             context.Fail(new AuthorizationFailureReason(this, "The request could not be classified."));
-            return Task.CompletedTask;
+            return;
         }
 
         var access = RequirementOf(http, table);
         if (access.Kind == AccessKind.Anonymous)
         {
             context.Succeed(requirement);
-            return Task.CompletedTask;
+            return;
         }
 
-        if (http.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure is { } failure)
+        if (await AuthenticationFailureAsync(http) is { } failure)
         {
             // Wrong credentials are refused even where anonymous access would do: the client meant to be someone.
             context.Fail(new AuthorizationFailureReason(this, $"The credentials were refused: {failure.Message}."));
-            return Task.CompletedTask;
+            return;
         }
 
         var user = context.User;
         if (user.Identity?.IsAuthenticated != true && !options.Value.AllowAnonymous)
         {
             context.Fail(new AuthorizationFailureReason(this, "Authentication is required."));
-            return Task.CompletedTask;
+            return;
         }
 
         var allowed = access.Kind switch
@@ -76,8 +83,6 @@ internal sealed class GatewayAccessHandler(RouteAccessTable table, AccessPolicy 
             var on = access.Topic is null ? "" : $" on '{access.Topic}'";
             context.Fail(new AuthorizationFailureReason(this, $"'{AccessPolicy.PrincipalName(user)}' lacks the permission '{what}'{on}."));
         }
-
-        return Task.CompletedTask;
     }
 }
 
@@ -113,7 +118,7 @@ internal sealed class GatewayAuthorizationResultHandler(IProblemDetailsService p
         }
         else
         {
-            var failure = context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult?.Failure;
+            var failure = await GatewayAccessHandler.AuthenticationFailureAsync(context);
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             foreach (var challenge in Challenges(options.Value.Authentication, failure is not null))
             {
