@@ -53,6 +53,8 @@ public static class SecurityServiceCollectionExtensions
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, GatewayAuthorizationResultHandler>();
 
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelLimitsSetup>();
+        services.TryAddSingleton<ReloadingServerCertificate>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions>, GatewayHttpsSetup>());
         services.AddOptions<JsonOptions>()
             .Configure<IOptions<SecurityOptions>>((json, security) => json.JsonSerializerOptions.MaxDepth = security.Value.Limits.MaxJsonDepth);
         services.AddRateLimiter(_ => { });

@@ -11,6 +11,14 @@ namespace KafkaGateway.IntegrationTests.Harness;
 public sealed class GatewayFactory(IReadOnlyDictionary<string, string?> settings, string environment = "Testing")
     : WebApplicationFactory<Program>
 {
+    static GatewayFactory()
+    {
+        // Every host would watch appsettings*.json with an inotify instance; with many hosts alive in parallel the
+        // per-user limit (128 by default, shared with every other process of the user) is reached and hosts fail to
+        // start. Tests never edit those files.
+        Environment.SetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange", "false");
+    }
+
     public static GatewayFactory For(KafkaClusterFixture cluster, IReadOnlyDictionary<string, string?>? extra = null, string environment = "Testing")
     {
         var settings = cluster.GatewaySettings();

@@ -24,7 +24,7 @@ public sealed class SecureGateway : IAsyncDisposable
 {
     private readonly GatewayFactory _root;
 
-    private SecureGateway(KafkaClusterFixture cluster, IReadOnlyDictionary<string, string?> settings, bool kestrel)
+    private SecureGateway(KafkaClusterFixture cluster, IReadOnlyDictionary<string, string?> settings, bool kestrel, bool certificateFromConfiguration = false)
     {
         var all = new Dictionary<string, string?>
         {
@@ -44,7 +44,17 @@ public sealed class SecureGateway : IAsyncDisposable
         }));
         if (kestrel)
         {
-            App.UseKestrel(options => options.Listen(IPAddress.Loopback, 0, listen => listen.UseHttps(TestCertificates.Shared.Broker)));
+            App.UseKestrel(options => options.Listen(IPAddress.Loopback, 0, listen =>
+            {
+                if (certificateFromConfiguration)
+                {
+                    listen.UseHttps();
+                }
+                else
+                {
+                    listen.UseHttps(TestCertificates.Shared.Broker);
+                }
+            }));
         }
     }
 
@@ -74,9 +84,9 @@ public sealed class SecureGateway : IAsyncDisposable
     public static SecureGateway InProcess(KafkaClusterFixture cluster, IReadOnlyDictionary<string, string?> settings) => new(cluster, settings, kestrel: false);
 
     /// <summary>On a real HTTPS socket (needed for client certificates), server certificate from the harness CA.</summary>
-    public static SecureGateway OverHttps(KafkaClusterFixture cluster, IReadOnlyDictionary<string, string?> settings)
+    public static SecureGateway OverHttps(KafkaClusterFixture cluster, IReadOnlyDictionary<string, string?> settings, bool certificateFromConfiguration = false)
     {
-        var gateway = new SecureGateway(cluster, settings, kestrel: true);
+        var gateway = new SecureGateway(cluster, settings, kestrel: true, certificateFromConfiguration);
         gateway.App.StartServer();
         return gateway;
     }
@@ -93,14 +103,22 @@ public sealed class SecureGateway : IAsyncDisposable
     }
 
     /// <summary>A real HTTPS client, optionally presenting <paramref name="clientCertificate"/>.</summary>
-    public HttpClient HttpsClient(X509Certificate2? clientCertificate = null)
+    public HttpClient HttpsClient(X509Certificate2? clientCertificate = null, Action<X509Certificate2>? serverCertificateSeen = null)
     {
         var address = App.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var handler = new HttpClientHandler
         {
             ClientCertificateOptions = ClientCertificateOption.Manual,
             ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
-                certificate is not null && certificate.Thumbprint == TestCertificates.Shared.Broker.Thumbprint,
+            {
+                if (serverCertificateSeen is not null && certificate is not null)
+                {
+                    serverCertificateSeen(certificate);
+                    return true;
+                }
+
+                return certificate is not null && certificate.Thumbprint == TestCertificates.Shared.Broker.Thumbprint;
+            },
         };
         if (clientCertificate is not null)
         {
