@@ -24,8 +24,6 @@ public sealed class GatewayFactory(IReadOnlyDictionary<string, string?> settings
         var settings = cluster.GatewaySettings();
         settings["Kafka:MetadataTimeoutSeconds"] = "2";
         settings["Gateway:DataDirectory"] = Path.Combine(Path.GetTempPath(), "kafkagateway-tests", Guid.NewGuid().ToString("N"));
-        // Tests that are not about security run without credentials; security tests turn it off in 'extra'.
-        settings["Security:AllowAnonymous"] = "true";
         foreach (var (key, value) in extra ?? new Dictionary<string, string?>())
         {
             settings[key] = value;
@@ -39,6 +37,9 @@ public sealed class GatewayFactory(IReadOnlyDictionary<string, string?> settings
         builder.UseEnvironment(environment);
         // TestServer has no listening addresses; plain http keeps HTTPS set-up out of tests that don't need it.
         builder.UseSetting("urls", "http://127.0.0.1:0");
-        builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
+        builder.ConfigureAppConfiguration((_, configuration) => configuration
+            // Tests that are not about security run without credentials; security tests set it to false.
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Security:AllowAnonymous"] = "true" })
+            .AddInMemoryCollection(settings));
     }
 }
