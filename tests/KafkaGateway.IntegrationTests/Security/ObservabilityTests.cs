@@ -15,7 +15,7 @@ public sealed class ObservabilityTests(KafkaClusterFixture cluster) : IClassFixt
         var settings = SecureGateway.ApiKeys(("scraper", null));
         settings["Producer:StatisticsIntervalMs"] = "100";
         settings["Observability:Metrics:MaxTopicLabels"] = "1";
-        await using var gateway = SecureGateway.InProcess(cluster, settings);
+        await using var gateway = SecureGateway.InProcess(cluster, settings, cachingRegistry: true);
         var topic = cluster.CreateTopic(partitions: 1);
         using var client = gateway.Client("scraper");
         var produced = await client.PostAsJsonAsync($"/topics/{topic}/records", new { records = new[] { new { value = new { n = 1 } }, new { value = new { n = 2 } } } });
@@ -43,6 +43,7 @@ public sealed class ObservabilityTests(KafkaClusterFixture cluster) : IClassFixt
         Assert.Contains("kafkagateway_producer_queue_messages", text, StringComparison.Ordinal);
         Assert.Contains("kafkagateway_producer_broker_inflight_requests", text, StringComparison.Ordinal);
         Assert.Contains("kafkagateway_producer_broker_rtt", text, StringComparison.Ordinal);
+        Assert.Contains("kafkagateway_schema_cache_misses", text, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -24,7 +24,8 @@ public sealed class SecureGateway : IAsyncDisposable
 {
     private readonly GatewayFactory _root;
 
-    private SecureGateway(KafkaClusterFixture cluster, IReadOnlyDictionary<string, string?> settings, bool kestrel, bool certificateFromConfiguration = false)
+    private SecureGateway(
+        KafkaClusterFixture cluster, IReadOnlyDictionary<string, string?> settings, bool kestrel, bool certificateFromConfiguration = false, bool cachingRegistry = false)
     {
         var all = new Dictionary<string, string?>
         {
@@ -39,7 +40,18 @@ public sealed class SecureGateway : IAsyncDisposable
         _root = GatewayFactory.For(cluster, all);
         App = _root.WithWebHostBuilder(builder => builder.ConfigureTestServices(services =>
         {
-            services.AddSingleton<ISchemaRegistry, EmptySchemaRegistryStandIn>();
+            if (cachingRegistry)
+            {
+                // The production cache over the stand-in, for its hit/miss metrics.
+                services.AddSingleton<ISchemaRegistry>(provider => new CachingSchemaRegistry(
+                    new EmptySchemaRegistryStandIn(), new SchemaRegistryClientOptions().CacheSettings, TimeProvider.System,
+                    provider.GetRequiredService<ILogger<CachingSchemaRegistry>>(), provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+            }
+            else
+            {
+                services.AddSingleton<ISchemaRegistry, EmptySchemaRegistryStandIn>();
+            }
+
             services.AddSingleton<ILoggerFactory>(_ => LoggerFactory.Create(logging => logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Information)));
         }));
         if (kestrel)
@@ -81,7 +93,8 @@ public sealed class SecureGateway : IAsyncDisposable
 
     public static string KeyOf(string name) => "key-" + name + "-0123456789abcdef";
 
-    public static SecureGateway InProcess(KafkaClusterFixture cluster, IReadOnlyDictionary<string, string?> settings) => new(cluster, settings, kestrel: false);
+    public static SecureGateway InProcess(KafkaClusterFixture cluster, IReadOnlyDictionary<string, string?> settings, bool cachingRegistry = false) =>
+        new(cluster, settings, kestrel: false, cachingRegistry: cachingRegistry);
 
     /// <summary>On a real HTTPS socket (needed for client certificates), server certificate from the harness CA.</summary>
     public static SecureGateway OverHttps(KafkaClusterFixture cluster, IReadOnlyDictionary<string, string?> settings, bool certificateFromConfiguration = false)
