@@ -46,6 +46,22 @@ public sealed class AccessPolicy(IOptions<SecurityOptions> options)
         return false;
     }
 
+    /// <summary>
+    /// For actions that learn their topic from the body (e.g. <c>POST /topics</c> when its route entry is relaxed to
+    /// <c>authenticated</c>): throws 403 ProblemDetails unless <paramref name="user"/> holds the permission. Call it
+    /// before touching Kafka.
+    /// </summary>
+    public void EnsureAllowed(ClaimsPrincipal user, GatewayPermission permission, string? topic)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (!IsAllowed(user, permission, topic))
+        {
+            var on = topic is null ? "" : $" on '{topic}'";
+            throw new Http.GatewayException(StatusCodes.Status403Forbidden, "forbidden", "Forbidden",
+                $"'{PrincipalName(user)}' lacks the permission '{GatewayPermissions.Name(permission)}'{on}.");
+        }
+    }
+
     /// <summary>Whether <paramref name="user"/> holds any topic permission on <paramref name="topic"/> (to describe it).</summary>
     public bool MayDescribe(ClaimsPrincipal user, string? topic) =>
         IsAllowed(user, GatewayPermission.Consume, topic) || IsAllowed(user, GatewayPermission.Produce, topic)

@@ -26,6 +26,10 @@ internal sealed class SecurityOptionsValidator : IValidateOptions<SecurityOption
             {
                 failures.Add($"{at}Name is required and must not contain ':' (it is the HTTP Basic user name).");
             }
+            else if (key.Name is AccessPolicy.AnonymousPrincipal or "*")
+            {
+                failures.Add($"{at}Name: '{key.Name}' is reserved (rules use it for unauthenticated requests or any principal).");
+            }
             else if (!names.Add(key.Name))
             {
                 failures.Add($"{at}Name: '{key.Name}' is used by another key.");

@@ -63,6 +63,16 @@ public sealed class AccessPolicyTests
     }
 
     [Fact]
+    public void EnsureAllowed_Lacking_Throws403GatewayException()
+    {
+        var error = Assert.Throws<KafkaGateway.Http.GatewayException>(() => s_policy.EnsureAllowed(User("alice", null), GatewayPermission.Admin, "orders.eu"));
+
+        Assert.Equal(403, error.StatusCode);
+        Assert.Equal("forbidden", error.Code);
+        s_policy.EnsureAllowed(User("topic-admin", null), GatewayPermission.Admin, "orders.eu");
+    }
+
+    [Fact]
     public void MayDescribe_AnyTopicPermission()
     {
         Assert.True(s_policy.MayDescribe(User("alice", null), "sensors"));
