@@ -67,6 +67,8 @@ public static class SecurityServiceCollectionExtensions
             hsts.MaxAge = TimeSpan.FromDays(security.Value.HstsMaxAgeDays);
             hsts.IncludeSubDomains = false;
         });
+        services.AddOptions<Swashbuckle.AspNetCore.SwaggerGen.SwaggerGenOptions>()
+            .Configure<IOptions<SecurityOptions>>((swagger, security) => SwaggerSecurityDefinitions.Configure(swagger, security.Value.Authentication));
         services.AddHostedService<SecurityStartupReport>();
         return builder;
     }

@@ -47,6 +47,19 @@ public sealed class AuthenticationTests(KafkaClusterFixture cluster) : IClassFix
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
     }
 
+    [Fact]
+    public async Task Swagger_IsAnonymous_AndOffersTheConfiguredSchemes()
+    {
+        await using var gateway = SecureGateway.InProcess(cluster, Settings());
+        using var client = gateway.Client();
+
+        var document = await client.GetFromJsonAsync<JsonElement>("/swagger/v1/swagger.json");
+
+        var schemes = document.GetProperty("components").GetProperty("securitySchemes");
+        Assert.Equal("X-API-Key", schemes.GetProperty("ApiKey").GetProperty("name").GetString());
+        Assert.Equal("bearer", schemes.GetProperty("Bearer").GetProperty("scheme").GetString());
+    }
+
     [Theory]
     [InlineData("x-api-key")]
     [InlineData("authorization-apikey")]
