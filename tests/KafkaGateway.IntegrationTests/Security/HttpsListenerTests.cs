@@ -6,8 +6,8 @@ using KafkaGateway.IntegrationTests.Harness;
 
 namespace KafkaGateway.IntegrationTests.Security;
 
-/// <summary>Client certificates over a real HTTPS socket (TestServer has no TLS).</summary>
-public sealed class ClientCertificateTests(KafkaClusterFixture cluster) : IClassFixture<KafkaClusterFixture>, IDisposable
+/// <summary>Client certificates, Kestrel limits and HSTS over a real HTTPS socket (TestServer has no TLS).</summary>
+public sealed class HttpsListenerTests(KafkaClusterFixture cluster) : IClassFixture<KafkaClusterFixture>, IDisposable
 {
     private static readonly Lazy<X509Certificate2> s_revoked = new(() => TestCertificates.Shared.IssueClient("CN=revoked-client"));
     private readonly string _folder = Directory.CreateTempSubdirectory("kafkagateway-mtls-").FullName;
@@ -91,6 +91,29 @@ public sealed class ClientCertificateTests(KafkaClusterFixture cluster) : IClass
         var health = await fresh.GetAsync(new Uri("/health/live", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.RequestHeaderFieldsTooLarge, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    [Fact]
+    public async Task HeadersSentTooSlowly_ConnectionAnswered408AndClosed_AndTheGatewayStaysHealthy()
+    {
+        var settings = Settings();
+        settings["Security:Limits:RequestHeadersTimeoutSeconds"] = "1";
+        await using var gateway = SecureGateway.OverHttps(cluster, settings);
+        var address = new Uri(gateway.HttpsClient().BaseAddress!.ToString());
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(address.Host, address.Port);
+        await using var tls = new System.Net.Security.SslStream(tcp.GetStream(), false, (_, _, _, _) => true);
+        await tls.AuthenticateAsClientAsync("localhost");
+
+        await tls.WriteAsync("GET /health/live HTTP/1.1\r\nHost: localhost\r\n"u8.ToArray());
+        var buffer = new byte[1024];
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(15));
+        var read = await tls.ReadAsync(buffer, timeout.Token);
+        using var fresh = gateway.HttpsClient();
+        var health = await fresh.GetAsync(new Uri("/health/live", UriKind.Relative));
+
+        Assert.StartsWith("HTTP/1.1 408", System.Text.Encoding.ASCII.GetString(buffer, 0, read), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
     }
 
