@@ -1,10 +1,12 @@
 using KafkaGateway.Hosting;
 using KafkaGateway.Http;
 using KafkaGateway.Kafka;
+using KafkaGateway.Observability;
 using KafkaGateway.Producing;
 using KafkaGateway.Schemas;
 using KafkaGateway.Schemas.Registry;
 using KafkaGateway.Streaming;
+using KafkaGateway.Security;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -16,10 +18,13 @@ builder.AddSchemaRegistry();
 builder.AddProducing();
 builder.AddAdmin();
 builder.AddStreaming();
+builder.AddSecurity();
+builder.AddObservability();
 
 var app = builder.Build();
 
 app.UseGatewayHosting();
+app.MapObservability();
 
 app.Run();
 

@@ -113,7 +113,8 @@ public static partial class HostingExtensions
 
     /// <summary>Default listening addresses, TLS 1.2+ and the server certificate.</summary>
     private sealed class KestrelSetup(
-        IConfiguration configuration, IHostEnvironment environment, DevelopmentCertificateProvider developmentCertificates)
+        IConfiguration configuration, IHostEnvironment environment, DevelopmentCertificateProvider developmentCertificates,
+        IEnumerable<IConfigureOptions<Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions>> httpsSetups)
         : IConfigureOptions<KestrelServerOptions>
     {
         public void Configure(KestrelServerOptions options)
@@ -144,6 +145,11 @@ public static partial class HostingExtensions
             options.ConfigureHttpsDefaults(https =>
             {
                 https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                // Features add theirs (Security: client certificates, the reloading server certificate).
+                foreach (var setup in httpsSetups)
+                {
+                    setup.Configure(https);
+                }
                 if (developmentCertificate is not null)
                 {
                     https.ServerCertificate = developmentCertificate;

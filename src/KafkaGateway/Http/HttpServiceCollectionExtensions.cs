@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Reflection;
 using FluentValidation;
+using KafkaGateway.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.OpenApi;
 
@@ -83,6 +84,8 @@ public static class HttpServiceCollectionExtensions
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        // Inside error handling and request logging, before Swagger and every endpoint.
+        app.UseGatewaySecurity();
         app.UseSwagger();
         app.UseSwaggerUI(options =>
         {

@@ -46,9 +46,13 @@ public sealed partial class KafkaConnection : IDisposable
     /// <summary>The embedded cluster, when <see cref="IsEmbedded"/>.</summary>
     public MockCluster? EmbeddedCluster => _embedded;
 
-    /// <summary>Kafka properties shared by every client the gateway creates.</summary>
-    public ClientConfig CreateClientConfig()
+    /// <summary>Kafka properties shared by every client the gateway creates, with the gateway's own TLS material.</summary>
+    public ClientConfig CreateClientConfig() => CreateClientConfig(_tls.Current);
+
+    /// <summary>Kafka properties shared by every client, with <paramref name="tls"/> (e.g. a principal's identity, <c>Kafka:Identities</c>).</summary>
+    public ClientConfig CreateClientConfig(KafkaTlsMaterial tls)
     {
+        ArgumentNullException.ThrowIfNull(tls);
         var config = new ClientConfig
         {
             BootstrapServers = BootstrapServers,
@@ -60,7 +64,6 @@ public sealed partial class KafkaConnection : IDisposable
             config.Set(key, value);
         }
 
-        var tls = _tls.Current;
         if (_embedded is null && tls.IsEnabled)
         {
             tls.ApplyTo(config);

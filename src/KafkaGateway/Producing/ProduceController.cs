@@ -1,5 +1,6 @@
 using System.Text.Json;
 using KafkaGateway.Http;
+using KafkaGateway.Security;
 using Microsoft.AspNetCore.Mvc;
 
 namespace KafkaGateway.Producing;
@@ -8,7 +9,7 @@ namespace KafkaGateway.Producing;
 [ApiController]
 [Route("topics/{topic}/records")]
 [Produces("application/json")]
-public sealed class ProduceController(RecordProducer producer, IdempotencyCache idempotency) : ControllerBase
+public sealed class ProduceController(RecordProducer producer, IdempotencyCache idempotency, KafkaIdentities identities) : ControllerBase
 {
     /// <summary>
     /// Produces one record (<c>{"value": {...}}</c>) or a batch (<c>{"records": [{"value": {...}}, ...]}</c>).
@@ -59,7 +60,7 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
     {
         TopicNames.EnsureValid(topic);
         var selection = new ProduceSchemaSelection(schemaId, schemaVersion, subject);
-        var identity = ProducerPool.DefaultIdentity;
+        var identity = identities.For(User);
         if (string.IsNullOrEmpty(idempotencyKey))
         {
             return await producer.ProduceAsync(topic, selection, body, identity, null, cancellationToken);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Confluent.Kafka;
 using KafkaGateway.Kafka;
+using KafkaGateway.Security;
 using Microsoft.Extensions.Options;
 
 namespace KafkaGateway.Producing;
@@ -17,6 +18,7 @@ public sealed partial class ProducerPool : IDisposable
     private readonly ConcurrentDictionary<string, PooledProducer> _producers = new(StringComparer.Ordinal);
     private readonly Lock _createLock = new();
     private readonly KafkaConnection _connection;
+    private readonly KafkaIdentities _identities;
     private readonly ProducerOptions _options;
     private readonly ILogger<ProducerPool> _logger;
     private readonly ILoggerFactory _loggerFactory;
@@ -25,10 +27,13 @@ public sealed partial class ProducerPool : IDisposable
     private readonly ITimer _idleSweep;
     private bool _disposed;
 
-    public ProducerPool(KafkaConnection connection, IOptions<ProducerOptions> options, ILoggerFactory loggerFactory, TimeProvider time, KafkaClientErrors errors)
+    public ProducerPool(
+        KafkaConnection connection, KafkaIdentities identities, IOptions<ProducerOptions> options, ILoggerFactory loggerFactory,
+        TimeProvider time, KafkaClientErrors errors)
     {
         _errors = errors;
         _connection = connection;
+        _identities = identities;
         _options = options.Value;
         _loggerFactory = loggerFactory;
         _logger = loggerFactory.CreateLogger<ProducerPool>();
@@ -138,7 +143,10 @@ public sealed partial class ProducerPool : IDisposable
 
     private PooledProducer Create(string identity)
     {
-        var client = _connection.CreateClientConfig();
+        // A principal with its own Kafka identity (Kafka:Identities:<principal>) connects with its own certificate.
+        var client = _identities.MaterialOf(identity) is { } material
+            ? _connection.CreateClientConfig(material)
+            : _connection.CreateClientConfig();
         var config = new ProducerConfig(client)
         {
             Acks = Acks.All,
@@ -158,7 +166,12 @@ public sealed partial class ProducerPool : IDisposable
         var pooled = new PooledProducer(identity);
         pooled.Producer = new ProducerBuilder<byte[]?, byte[]?>(config)
             .SetLogHandler(KafkaLogBridge.Create<IProducer<byte[]?, byte[]?>>(_loggerFactory, "producer"))
-            .SetStatisticsHandler((_, json) => pooled.BrokersUp = CountBrokersUp(json))
+            .SetStatisticsHandler((_, json) =>
+            {
+                var statistics = ParseStatistics(identity, json, out var brokersUp);
+                pooled.BrokersUp = brokersUp;
+                pooled.Statistics = statistics;
+            })
             .SetErrorHandler((_, error) =>
             {
                 if (error.IsFatal)
@@ -224,24 +237,55 @@ public sealed partial class ProducerPool : IDisposable
     /// <summary>Brokers in state UP in a librdkafka statistics document (bootstrap-only entries excluded).</summary>
     internal static int CountBrokersUp(string statisticsJson)
     {
-        using var document = System.Text.Json.JsonDocument.Parse(statisticsJson);
-        if (!document.RootElement.TryGetProperty("brokers", out var brokers))
-        {
-            return -1;
-        }
-
-        var up = 0;
-        foreach (var broker in brokers.EnumerateObject())
-        {
-            if (broker.Value.TryGetProperty("nodeid", out var id) && id.GetInt32() >= 0
-                && broker.Value.TryGetProperty("state", out var state) && state.GetString() == "UP")
-            {
-                up++;
-            }
-        }
-
+        _ = ParseStatistics(DefaultIdentity, statisticsJson, out var up);
         return up;
     }
+
+    /// <summary>The last statistics of every producer alive (for the metrics gauges).</summary>
+    public IEnumerable<ProducerStatistics> Statistics() =>
+        _producers.Values.Select(p => p.Statistics).OfType<ProducerStatistics>();
+
+    /// <summary>
+    /// Queue depth (msg_cnt) and per-broker outbuf_cnt, waitresp_cnt and rtt.avg from a librdkafka statistics
+    /// document; <paramref name="brokersUp"/> counts brokers in state UP (-1 when the document has no brokers).
+    /// </summary>
+    internal static ProducerStatistics ParseStatistics(string identity, string statisticsJson, out int brokersUp)
+    {
+        using var document = System.Text.Json.JsonDocument.Parse(statisticsJson);
+        var root = document.RootElement;
+        var queued = root.TryGetProperty("msg_cnt", out var count) ? count.GetInt64() : 0;
+        var list = new List<BrokerStatistics>();
+        if (!root.TryGetProperty("brokers", out var brokers))
+        {
+            brokersUp = -1;
+            return new ProducerStatistics(identity, queued, list);
+        }
+
+        brokersUp = 0;
+        foreach (var broker in brokers.EnumerateObject())
+        {
+            if (!broker.Value.TryGetProperty("nodeid", out var id) || id.GetInt32() < 0)
+            {
+                continue;
+            }
+
+            if (broker.Value.TryGetProperty("state", out var state) && state.GetString() == "UP")
+            {
+                brokersUp++;
+            }
+
+            list.Add(new BrokerStatistics(
+                id.GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture),
+                Long(broker.Value, "outbuf_cnt"),
+                Long(broker.Value, "waitresp_cnt"),
+                broker.Value.TryGetProperty("rtt", out var rtt) ? Long(rtt, "avg") / 1_000_000.0 : 0));
+        }
+
+        return new ProducerStatistics(identity, queued, list);
+    }
+
+    private static long Long(System.Text.Json.JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.TryGetInt64(out var number) ? number : 0;
 
     /// <summary>The last non-fatal client error of the default producer (e.g. a TLS handshake failure), if any.</summary>
     public Error? LastError(string identity = DefaultIdentity) =>
@@ -261,6 +305,9 @@ public sealed partial class ProducerPool : IDisposable
 
         /// <summary>Brokers up in the last statistics; -1 before the first statistics arrive.</summary>
         public volatile int BrokersUp = -1;
+
+        /// <summary>The last statistics; null before the first arrive.</summary>
+        public ProducerStatistics? Statistics { get; set; }
 
         public DateTimeOffset LastUsed => new(Interlocked.Read(ref _lastUsedTicks), TimeSpan.Zero);
 

@@ -19,6 +19,9 @@ public static class ProducingServiceCollectionExtensions
         services.TryAddSingleton<ProducerPool>();
         services.TryAddSingleton<TopicSchemaResolver>();
         services.TryAddSingleton<IdempotencyCache>();
+        services.TryAddSingleton<ProducingMetrics>();
+        services.TryAddSingleton<Observability.TopicLabels>();
+        services.AddOptions<Observability.ObservabilityOptions>();
         services.TryAddSingleton<RecordProducer>();
         services.AddHostedService<ProducerShutdown>();
         return builder;

@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using Confluent.Kafka;
 using KafkaGateway.Http;
+using KafkaGateway.Observability;
 using KafkaGateway.Schemas;
 using Microsoft.Extensions.Options;
 
@@ -17,6 +19,7 @@ public sealed partial class RecordProducer(
     TopicSchemaResolver resolver,
     IOptions<ProducerOptions> options,
     IHostApplicationLifetime lifetime,
+    ProducingMetrics metrics,
     ILogger<RecordProducer> logger)
 {
     /// <summary>Kafka header carrying the client's Idempotency-Key.</summary>
@@ -55,46 +58,80 @@ public sealed partial class RecordProducer(
         string topic, IReadOnlyList<ProduceRecord> records, RecordEncoding valueEncoding, RecordEncoding keyEncoding, string identity,
         string? idempotencyKey, List<ProduceError>? errors = null)
     {
+        using var activity = GatewayTelemetry.ActivitySource.StartActivity($"produce {topic}", ActivityKind.Producer);
+        activity?.SetTag("messaging.system", "kafka");
+        activity?.SetTag("messaging.destination.name", topic);
+        activity?.SetTag("messaging.batch.message_count", records.Count);
+        // Each record carries the produce span's W3C context (or the HTTP request's when tracing is off), so a
+        // consumer, or the gateway's own stream, can continue the trace.
+        var trace = Activity.Current;
+        var traceParent = trace is { IdFormat: ActivityIdFormat.W3C, Id: { } id } ? Encoding.ASCII.GetBytes(id) : null;
+        var traceState = trace?.TraceStateString is { Length: > 0 } state ? Encoding.ASCII.GetBytes(state) : null;
+
         errors ??= [];
         var now = DateTimeOffset.UtcNow;
         var messages = new Message<byte[]?, byte[]?>[records.Count];
         var idempotencyBytes = idempotencyKey is null ? null : Encoding.UTF8.GetBytes(idempotencyKey);
-        foreach (var record in records)
+        using (GatewayTelemetry.ActivitySource.StartActivity("serialize"))
         {
-            var value = record.Value.ValueKind == System.Text.Json.JsonValueKind.Undefined
-                ? null
-                : RecordEncoder.Encode(valueEncoding, record.Value, record.Path + ".value", record.Index, errors);
-            var key = RecordEncoder.EncodeKey(keyEncoding, record.Key, record.Path + ".key", record.Index, errors);
-            var headers = new Headers();
-            foreach (var (name, headerValue) in record.Headers)
+            foreach (var record in records)
             {
-                headers.Add(name, headerValue);
-            }
+                var value = record.Value.ValueKind == System.Text.Json.JsonValueKind.Undefined
+                    ? null
+                    : RecordEncoder.Encode(valueEncoding, record.Value, record.Path + ".value", record.Index, errors);
+                var key = RecordEncoder.EncodeKey(keyEncoding, record.Key, record.Path + ".key", record.Index, errors);
+                var headers = new Headers();
+                var clientTraceContext = false;
+                foreach (var (name, headerValue) in record.Headers)
+                {
+                    headers.Add(name, headerValue);
+                    clientTraceContext |= name == GatewayTelemetry.TraceParentHeader;
+                }
 
-            if (idempotencyBytes is not null)
-            {
-                headers.Add(IdempotencyHeader, idempotencyBytes);
-            }
+                if (idempotencyBytes is not null)
+                {
+                    headers.Add(IdempotencyHeader, idempotencyBytes);
+                }
 
-            messages[record.Index] = new Message<byte[]?, byte[]?>
-            {
-                Key = key,
-                Value = value,
-                Headers = headers,
-                // Stamped here rather than left to the client so the answer can say when each record was taken.
-                Timestamp = new Timestamp(record.Timestamp ?? now),
-            };
+                if (traceParent is not null && !clientTraceContext)
+                {
+                    headers.Add(GatewayTelemetry.TraceParentHeader, traceParent);
+                    if (traceState is not null)
+                    {
+                        headers.Add(GatewayTelemetry.TraceStateHeader, traceState);
+                    }
+                }
+
+                messages[record.Index] = new Message<byte[]?, byte[]?>
+                {
+                    Key = key,
+                    Value = value,
+                    Headers = headers,
+                    // Stamped here rather than left to the client so the answer can say when each record was taken.
+                    Timestamp = new Timestamp(record.Timestamp ?? now),
+                };
+            }
         }
 
         if (errors.Count > 0)
         {
+            activity?.SetStatus(ActivityStatusCode.Error, "invalid records");
             throw Invalid(errors);
         }
 
         var kafkaProducer = pool.Get(identity);
         pool.EnsureBrokersReachable(identity);
+        var started = Stopwatch.GetTimestamp();
         var deliveries = Send(kafkaProducer, topic, records, messages);
-        return await CollectAsync(topic, valueEncoding, deliveries, messages, identity);
+        try
+        {
+            return await CollectAsync(topic, valueEncoding, deliveries, identity, messages, started);
+        }
+        catch (GatewayException ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Code);
+            throw;
+        }
     }
 
     private static Task<DeliveryResult<byte[]?, byte[]?>>[] Send(
@@ -121,7 +158,8 @@ public sealed partial class RecordProducer(
     }
 
     private async Task<ProduceResponse> CollectAsync(
-        string topic, RecordEncoding valueEncoding, Task<DeliveryResult<byte[]?, byte[]?>>[] deliveries, Message<byte[]?, byte[]?>[] messages, string identity)
+        string topic, RecordEncoding valueEncoding, Task<DeliveryResult<byte[]?, byte[]?>>[] deliveries, string identity,
+        Message<byte[]?, byte[]?>[] messages, long started)
     {
         try
         {
@@ -184,6 +222,18 @@ public sealed partial class RecordProducer(
                 detail = $"Record {i}: {outcomes[^1].Reason}";
             }
         }
+
+        var persistedBytes = 0L;
+        for (var i = 0; i < deliveries.Length; i++)
+        {
+            if (outcomes[i].Status == "persisted")
+            {
+                persistedBytes += (messages[i].Key?.Length ?? 0) + (messages[i].Value?.Length ?? 0);
+            }
+        }
+
+        metrics.Delivered(topic, worst?.Code ?? "persisted", outcomes.Count(o => o.Status == "persisted"), persistedBytes,
+            outcomes.Select(o => (o.Status, o.Error)), Stopwatch.GetElapsedTime(started));
 
         if (worst is { } failure)
         {

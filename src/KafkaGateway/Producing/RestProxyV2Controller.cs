@@ -1,6 +1,7 @@
 using System.Text.Json;
 using KafkaGateway.Http;
 using KafkaGateway.Schemas;
+using KafkaGateway.Security;
 using Microsoft.AspNetCore.Mvc;
 
 namespace KafkaGateway.Producing;
@@ -16,7 +17,7 @@ namespace KafkaGateway.Producing;
 [ApiController]
 [Route("topics/{topic}")]
 [Produces(V2Json)]
-public sealed class RestProxyV2Controller(RecordProducer producer, TopicSchemaResolver schemas) : ControllerBase
+public sealed class RestProxyV2Controller(RecordProducer producer, TopicSchemaResolver schemas, KafkaIdentities identities) : ControllerBase
 {
     private const string V2Json = "application/vnd.kafka.v2+json";
     private const string AvroV2 = "application/vnd.kafka.avro.v2+json";
@@ -70,7 +71,7 @@ public sealed class RestProxyV2Controller(RecordProducer producer, TopicSchemaRe
             var (keyEncoding, valueEncoding) = format == TopicFormat.Avro
                 ? (await AvroEncodingAsync(topic, body, records, isKey: true, cancellationToken), await AvroEncodingAsync(topic, body, records, isKey: false, cancellationToken))
                 : (new RecordEncoding(format, null, null, null), new RecordEncoding(format, null, null, null));
-            var response = await producer.ProduceEncodedAsync(topic, records, valueEncoding, keyEncoding, ProducerPool.DefaultIdentity, null);
+            var response = await producer.ProduceEncodedAsync(topic, records, valueEncoding, keyEncoding, identities.For(User), null);
             return Ok(new RestProxyProduceResponse(
                 keyEncoding.SchemaId,
                 valueEncoding.SchemaId,

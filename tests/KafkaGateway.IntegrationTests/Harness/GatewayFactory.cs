@@ -11,6 +11,14 @@ namespace KafkaGateway.IntegrationTests.Harness;
 public sealed class GatewayFactory(IReadOnlyDictionary<string, string?> settings, string environment = "Testing")
     : WebApplicationFactory<Program>
 {
+    static GatewayFactory()
+    {
+        // Every host would watch appsettings*.json with an inotify instance; with many hosts alive in parallel the
+        // per-user limit (128 by default, shared with every other process of the user) is reached and hosts fail to
+        // start. Tests never edit those files.
+        Environment.SetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange", "false");
+    }
+
     public static GatewayFactory For(KafkaClusterFixture cluster, IReadOnlyDictionary<string, string?>? extra = null, string environment = "Testing")
     {
         var settings = cluster.GatewaySettings();
@@ -29,6 +37,9 @@ public sealed class GatewayFactory(IReadOnlyDictionary<string, string?> settings
         builder.UseEnvironment(environment);
         // TestServer has no listening addresses; plain http keeps HTTPS set-up out of tests that don't need it.
         builder.UseSetting("urls", "http://127.0.0.1:0");
-        builder.ConfigureAppConfiguration((_, configuration) => configuration.AddInMemoryCollection(settings));
+        builder.ConfigureAppConfiguration((_, configuration) => configuration
+            // Tests that are not about security run without credentials; security tests set it to false.
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Security:AllowAnonymous"] = "true" })
+            .AddInMemoryCollection(settings));
     }
 }

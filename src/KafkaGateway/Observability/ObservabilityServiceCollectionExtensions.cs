@@ -1,0 +1,66 @@
+using System.Diagnostics;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace KafkaGateway.Observability;
+
+/// <summary>OpenTelemetry metrics (Prometheus text at <c>/metrics</c>) and traces (optionally exported over OTLP).</summary>
+public static class ObservabilityServiceCollectionExtensions
+{
+    /// <summary>The scrape path.</summary>
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>Adds metrics and tracing; the exporter choice is read from the final configuration when the tracer starts.</summary>
+    public static WebApplicationBuilder AddObservability(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<ObservabilityOptions>().BindConfiguration(ObservabilityOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ObservabilityOptions>, ObservabilityOptionsValidator>());
+        services.TryAddSingleton<TopicLabels>();
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("kafkagateway"))
+            .WithMetrics(metrics => metrics
+                .AddAspNetCoreInstrumentation()
+                .AddMeter(GatewayTelemetry.MeterNames)
+                .AddPrometheusExporter())
+            .WithTracing(tracing => tracing
+                .AddSource(GatewayTelemetry.ActivitySourceName)
+                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context =>
+                    !context.Request.Path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase)
+                    && !context.Request.Path.StartsWithSegments(MetricsPath, StringComparison.OrdinalIgnoreCase))
+                .AddProcessor(provider => CreateExportProcessor(provider.GetRequiredService<IOptions<ObservabilityOptions>>().Value.Tracing)));
+        return builder;
+    }
+
+    /// <summary>Maps <c>/metrics</c> (authorization: permission <c>cluster</c> by default, see the route table).</summary>
+    public static WebApplication MapObservability(this WebApplication app)
+    {
+        app.MapPrometheusScrapingEndpoint(MetricsPath);
+        return app;
+    }
+
+    private static BaseProcessor<Activity> CreateExportProcessor(TracingSettings settings)
+    {
+        if (!settings.Exporter.Equals("otlp", StringComparison.OrdinalIgnoreCase))
+        {
+            return new NoExport();
+        }
+
+        var exporter = new OtlpTraceExporter(new OtlpExporterOptions
+        {
+            Endpoint = new Uri(settings.OtlpEndpoint!),
+            Protocol = settings.OtlpProtocol.Equals("http/protobuf", StringComparison.OrdinalIgnoreCase)
+                ? OtlpExportProtocol.HttpProtobuf
+                : OtlpExportProtocol.Grpc,
+        });
+        return new BatchActivityExportProcessor(exporter);
+    }
+
+    /// <summary>Spans are still created and sampled (so <c>traceparent</c> reaches Kafka); they just go nowhere.</summary>
+    private sealed class NoExport : BaseProcessor<Activity>;
+}

@@ -1,0 +1,91 @@
+using System.Security.Claims;
+using Microsoft.Extensions.Options;
+
+namespace KafkaGateway.Security;
+
+/// <summary>
+/// <c>Kafka:Identities:&lt;principal&gt;</c>: Kafka TLS credentials per gateway principal (same keys as
+/// <c>Kafka:Tls</c>). A principal with an identity produces with its own certificate, so the brokers' ACLs apply to
+/// it; everybody else uses the gateway's own (<c>Kafka:Tls</c>, identity <c>default</c>).
+/// </summary>
+public sealed record KafkaIdentityOptions
+{
+    /// <summary>Bound from the <c>Kafka</c> section.</summary>
+    public const string SectionName = "Kafka";
+
+    /// <summary>The identity of the gateway's own credentials (same value as the producer pool's default).</summary>
+    public const string DefaultIdentity = "default";
+
+    /// <summary><c>Kafka:Identities</c>, by principal name.</summary>
+    public IDictionary<string, KafkaTlsOptions> Identities { get; init; } = new Dictionary<string, KafkaTlsOptions>(StringComparer.Ordinal);
+}
+
+/// <summary>Loads every configured identity's material at start-up; a bad one fails the start naming its key.</summary>
+public sealed class KafkaIdentities
+{
+    private readonly Dictionary<string, KafkaTlsMaterial> _material = new(StringComparer.Ordinal);
+
+    public KafkaIdentities(IOptions<KafkaIdentityOptions> options, TimeProvider time)
+    {
+        foreach (var (name, tls) in options.Value.Identities)
+        {
+            _material[name] = Load(name, tls, time);
+        }
+    }
+
+    /// <summary>Names of the configured identities.</summary>
+    public IReadOnlyCollection<string> Names => _material.Keys;
+
+    /// <summary>The Kafka identity requests of <paramref name="user"/> produce with.</summary>
+    public string For(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return user.Identity is { IsAuthenticated: true, Name: { } name } && _material.ContainsKey(name)
+            ? name
+            : KafkaIdentityOptions.DefaultIdentity;
+    }
+
+    /// <summary>The TLS material of <paramref name="identity"/>; null for the default identity.</summary>
+    public KafkaTlsMaterial? MaterialOf(string identity) => _material.GetValueOrDefault(identity);
+
+    internal static KafkaTlsMaterial Load(string name, KafkaTlsOptions tls, TimeProvider time)
+    {
+        if (name == KafkaIdentityOptions.DefaultIdentity)
+        {
+            throw new KafkaTlsConfigurationException($"Kafka:Identities:{name}", "'default' is the gateway's own identity (Kafka:Tls); choose the principal's name");
+        }
+
+        try
+        {
+            return KafkaTlsMaterialLoader.Load(tls with { Enabled = true }, time);
+        }
+        catch (KafkaTlsConfigurationException ex)
+        {
+            // The loader names Kafka:Tls keys; point at the identity's own.
+            var key = ex.ConfigurationKey.Replace(KafkaTlsOptions.SectionName + ":", $"Kafka:Identities:{name}:", StringComparison.Ordinal);
+            throw new KafkaTlsConfigurationException(key, ex.Message[(ex.ConfigurationKey.Length + 2)..], ex);
+        }
+    }
+}
+
+/// <summary>Loads each identity once at start so a bad one stops the host.</summary>
+internal sealed class KafkaIdentityOptionsValidator(TimeProvider time) : IValidateOptions<KafkaIdentityOptions>
+{
+    public ValidateOptionsResult Validate(string? name, KafkaIdentityOptions options)
+    {
+        var failures = new List<string>();
+        foreach (var (identity, tls) in options.Identities)
+        {
+            try
+            {
+                using var material = KafkaIdentities.Load(identity, tls, time);
+            }
+            catch (KafkaTlsConfigurationException ex)
+            {
+                failures.Add(ex.Message);
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}

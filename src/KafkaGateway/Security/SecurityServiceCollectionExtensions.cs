@@ -1,0 +1,284 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.HttpsPolicy;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace KafkaGateway.Security;
+
+/// <summary>Authentication, authorization, audit, request limits, CORS and HSTS.</summary>
+public static class SecurityServiceCollectionExtensions
+{
+    /// <summary>The default scheme: forwards to client certificate, API key or JWT by what the request carries.</summary>
+    public const string GatewayScheme = "Gateway";
+
+    /// <summary>
+    /// Adds <c>Security</c> (validated at start-up). Every decision is made from the final configuration when the
+    /// options are first read, not here.
+    /// </summary>
+    public static WebApplicationBuilder AddSecurity(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>());
+        services.TryAddSingleton<AccessPolicy>();
+        services.TryAddSingleton<RouteAccessTable>();
+        services.TryAddSingleton<ApiKeyStore>();
+        services.TryAddSingleton<ClientCertificateTrust>();
+
+        services.AddAuthentication(GatewayScheme)
+            .AddPolicyScheme(GatewayScheme, GatewayScheme, options => options.ForwardDefaultSelector = SelectScheme)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
+            .AddScheme<AuthenticationSchemeOptions, ClientCertificateAuthenticationHandler>(ClientCertificateAuthentication.SchemeName, null)
+            .AddJwtBearer(JwtBearerSetup.SchemeName);
+        services.AddOptions<JwtBearerOptions>(JwtBearerSetup.SchemeName)
+            .Configure<IOptions<SecurityOptions>>((jwt, security) => JwtBearerSetup.Configure(jwt, security.Value.Authentication.Jwt));
+
+        var everyRequest = new AuthorizationPolicyBuilder().AddRequirements(new GatewayAccessRequirement()).Build();
+        services.AddAuthorization(options =>
+        {
+            options.FallbackPolicy = everyRequest;
+            options.DefaultPolicy = everyRequest;
+        });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, GatewayAccessHandler>());
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, GatewayAuthorizationResultHandler>();
+
+        services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelLimitsSetup>();
+        services.TryAddSingleton<ReloadingServerCertificate>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions>, GatewayHttpsSetup>());
+        services.AddOptions<JsonOptions>()
+            .Configure<IOptions<SecurityOptions>>((json, security) => json.JsonSerializerOptions.MaxDepth = security.Value.Limits.MaxJsonDepth);
+        services.AddRateLimiter(_ => { });
+        services.AddOptions<RateLimiterOptions>().Configure<IOptions<SecurityOptions>>((limiter, security) => RequestRateLimits.Configure(limiter, security.Value.Limits));
+        services.AddCors();
+        services.AddOptions<CorsOptions>().Configure<IOptions<SecurityOptions>>((cors, security) => ConfigureCors(cors, security.Value.Cors));
+        services.AddHsts(_ => { });
+        services.AddOptions<HstsOptions>().Configure<IOptions<SecurityOptions>>((hsts, security) =>
+        {
+            hsts.MaxAge = TimeSpan.FromDays(security.Value.HstsMaxAgeDays);
+            hsts.IncludeSubDomains = false;
+        });
+        services.AddOptions<Swashbuckle.AspNetCore.SwaggerGen.SwaggerGenOptions>()
+            .Configure<IOptions<SecurityOptions>>((swagger, security) => SwaggerSecurityDefinitions.Configure(swagger, security.Value.Authentication));
+        services.AddHostedService<SecurityStartupReport>();
+        return builder;
+    }
+
+    /// <summary>
+    /// The security middleware, between error handling and the endpoints: HSTS (outside Development), CORS,
+    /// authentication, the body-size limit, rate limiting, audit, authorization.
+    /// </summary>
+    public static WebApplication UseGatewaySecurity(this WebApplication app)
+    {
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseWhen(context => app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.HstsMaxAgeDays > 0, branch => branch.UseHsts());
+        }
+
+        app.UseCors();
+        app.UseAuthentication();
+        app.Use(RequestBodyLimit.InvokeAsync);
+        app.UseRateLimiter();
+        app.UseMiddleware<AuditMiddleware>();
+        app.UseAuthorization();
+        return app;
+    }
+
+    private static string SelectScheme(HttpContext context)
+    {
+        var authentication = context.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.Authentication;
+        var authorization = context.Request.Headers.Authorization.ToString();
+        if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && authentication.Jwt.IsEnabled)
+        {
+            return JwtBearerSetup.SchemeName;
+        }
+
+        if (ApiKeyAuthenticationHandler.HasCredentials(context.Request))
+        {
+            return ApiKeyAuthenticationHandler.SchemeName;
+        }
+
+        if (authentication.ClientCertificates.IsEnabled && context.Connection.ClientCertificate is not null)
+        {
+            return ClientCertificateAuthentication.SchemeName;
+        }
+
+        // Nothing (or an unconfigured kind): the API key handler answers "no result", i.e. unauthenticated.
+        return ApiKeyAuthenticationHandler.SchemeName;
+    }
+
+    private static void ConfigureCors(CorsOptions cors, CorsSettings settings)
+    {
+        if (settings.AllowedOrigins.Count == 0)
+        {
+            return;
+        }
+
+        cors.AddDefaultPolicy(policy =>
+        {
+            if (settings.AllowedOrigins.Contains("*"))
+            {
+                policy.AllowAnyOrigin();
+            }
+            else
+            {
+                policy.WithOrigins([.. settings.AllowedOrigins]);
+            }
+
+            policy.WithMethods(settings.AllowedMethods.Count > 0 ? [.. settings.AllowedMethods] : ["GET", "POST", "PUT", "PATCH", "DELETE"]);
+            policy.WithHeaders(settings.AllowedHeaders.Count > 0 ? [.. settings.AllowedHeaders]
+                : ["Authorization", "Content-Type", ApiKeyAuthenticationHandler.HeaderName, "Idempotency-Key", "Last-Event-ID", "traceparent", "tracestate"]);
+            policy.WithExposedHeaders("Retry-After", "Idempotent-Replayed");
+            if (settings.AllowCredentials)
+            {
+                policy.AllowCredentials();
+            }
+        });
+    }
+
+    /// <summary>Kestrel's limits against large and slow requests.</summary>
+    private sealed class KestrelLimitsSetup(IOptions<SecurityOptions> options) : IConfigureOptions<KestrelServerOptions>
+    {
+        public void Configure(KestrelServerOptions kestrel)
+        {
+            var limits = options.Value.Limits;
+            kestrel.Limits.MaxRequestBodySize = limits.MaxRequestBodyBytes;
+            kestrel.Limits.MaxRequestHeaderCount = limits.MaxRequestHeaderCount;
+            kestrel.Limits.MaxRequestHeadersTotalSize = limits.MaxRequestHeadersTotalBytes;
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(limits.RequestHeadersTimeoutSeconds);
+            kestrel.Limits.MinRequestBodyDataRate = limits.MinRequestBodyBytesPerSecond > 0
+                ? new MinDataRate(limits.MinRequestBodyBytesPerSecond, TimeSpan.FromSeconds(5))
+                : null;
+        }
+    }
+
+    /// <summary>Logs what is configured, and warns about anonymous access and the absence of rules.</summary>
+    private sealed class SecurityStartupReport(IOptions<SecurityOptions> options, ClientCertificateTrust trust, ILogger<SecurityStartupReport> logger)
+        : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            var security = options.Value;
+            var authentication = security.Authentication;
+            SecurityLog.Configured(logger, authentication.ClientCertificates.IsEnabled, authentication.ApiKeys.Count, authentication.Jwt.IsEnabled,
+                security.Authorization.Rules.Count);
+            if (security.AllowAnonymous)
+            {
+                SecurityLog.AnonymousAllowed(logger);
+            }
+
+            if (security.Authorization.Rules.Count == 0)
+            {
+                SecurityLog.NoRules(logger);
+            }
+
+            if (authentication.ClientCertificates.IsEnabled && trust.Revocations is null)
+            {
+                SecurityLog.NoRevocationCheck(logger);
+            }
+
+            if (trust.Revocations?.NextUpdate is { } next && next < DateTimeOffset.UtcNow)
+            {
+                SecurityLog.CrlStale(logger, next);
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
+
+/// <summary>
+/// <c>Security:Limits:MaxRequestBodyBytes</c> per request: a declared Content-Length above it is answered 413 before
+/// anything is read; a chunked body is cut by the server's <see cref="IHttpMaxRequestBodySizeFeature"/> (413 too).
+/// </summary>
+internal static class RequestBodyLimit
+{
+    public static async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    {
+        var max = context.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.Limits.MaxRequestBodyBytes;
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        {
+            feature.MaxRequestBodySize = max;
+        }
+
+        if (context.Request.ContentLength > max)
+        {
+            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
+            await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                ProblemDetails = new ProblemDetails
+                {
+                    Status = StatusCodes.Status413PayloadTooLarge,
+                    Title = "Request body too large",
+                    Detail = $"The body has {context.Request.ContentLength} bytes; the gateway accepts at most {max} (Security:Limits:MaxRequestBodyBytes).",
+                    Extensions = { ["code"] = "payload_too_large" },
+                },
+            });
+            return;
+        }
+
+        await next(context);
+    }
+}
+
+/// <summary>Requests per second per principal (per IP address when anonymous): a token bucket, 429 with Retry-After.</summary>
+internal static class RequestRateLimits
+{
+    public static void Configure(RateLimiterOptions limiter, RequestLimitOptions limits)
+    {
+        limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+        if (limits.RequestsPerSecondPerClient <= 0)
+        {
+            return;
+        }
+
+        var rate = limits.RequestsPerSecondPerClient;
+        var burst = limits.RequestBurstPerClient ?? rate * 2;
+        limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            context.Request.Path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase)
+                ? RateLimitPartition.GetNoLimiter("health")
+                : RateLimitPartition.GetTokenBucketLimiter(ClientKey(context), _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = burst,
+                    TokensPerPeriod = rate,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                    AutoReplenishment = true,
+                }));
+        limiter.OnRejected = async (rejected, cancellationToken) =>
+        {
+            var context = rejected.HttpContext;
+            var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
+            context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+            {
+                HttpContext = context,
+                ProblemDetails = new ProblemDetails
+                {
+                    Status = StatusCodes.Status429TooManyRequests,
+                    Title = "Too many requests",
+                    Detail = $"At most {rate} requests per second (bursts of {burst}) per client (Security:Limits:RequestsPerSecondPerClient); retry after {retryAfter} s.",
+                    Extensions = { ["code"] = "too_many_requests" },
+                },
+            });
+        };
+    }
+
+    private static string ClientKey(HttpContext context) =>
+        context.User.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name }
+            ? "principal:" + name
+            : "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+}
