@@ -171,6 +171,10 @@ public sealed partial class ProducerPool : IDisposable
                 var statistics = ParseStatistics(identity, json, out var brokersUp);
                 pooled.BrokersUp = brokersUp;
                 pooled.Statistics = statistics;
+                if (brokersUp > 0)
+                {
+                    pooled.AllBrokersDown = false;
+                }
             })
             .SetErrorHandler((_, error) =>
             {
@@ -183,6 +187,10 @@ public sealed partial class ProducerPool : IDisposable
                 {
                     pooled.LastError = error;
                     _errors.Record("producer-" + identity, error);
+                    if (error.Code == ErrorCode.Local_AllBrokersDown)
+                    {
+                        pooled.AllBrokersDown = true;
+                    }
                 }
             })
             .Build();
@@ -222,7 +230,9 @@ public sealed partial class ProducerPool : IDisposable
     /// </summary>
     public void EnsureBrokersReachable(string identity)
     {
-        if (_producers.TryGetValue(identity, out var pooled) && pooled.BrokersUp == 0)
+        // Both signals: librdkafka said all brokers went down, and no statistics since showed one up again. (A young
+        // producer's statistics alone can show no broker up while it is still connecting.)
+        if (_producers.TryGetValue(identity, out var pooled) && pooled.AllBrokersDown && pooled.BrokersUp == 0)
         {
             var cause = pooled.LastError is { } error ? $" Last Kafka client error: {error.Reason}" : "";
             throw new Http.GatewayException(StatusCodes.Status503ServiceUnavailable, "kafka_unavailable", "Kafka is unavailable",
@@ -305,6 +315,9 @@ public sealed partial class ProducerPool : IDisposable
 
         /// <summary>Brokers up in the last statistics; -1 before the first statistics arrive.</summary>
         public volatile int BrokersUp = -1;
+
+        /// <summary>librdkafka reported all brokers down, and no broker was seen up since.</summary>
+        public volatile bool AllBrokersDown;
 
         /// <summary>The last statistics; null before the first arrive.</summary>
         public ProducerStatistics? Statistics { get; set; }

@@ -102,12 +102,14 @@ public sealed class AuthorizationTests(KafkaClusterFixture cluster) : IClassFixt
         using var root = gateway.Client("root");
         using var writer = gateway.Client("writer");
 
-        // DELETE /topics/{topic} is an admin route (the admin feature's endpoint is not on this branch: 404/405 after authorization).
-        await root.DeleteAsync(new Uri("/topics/orders-audit", UriKind.Relative));
-        await writer.DeleteAsync(new Uri("/topics/orders-audit", UriKind.Relative));
+        // POST /topics is an admin route; an invalid request (0 partitions) is refused by validation before Kafka.
+        var rootAnswer = await root.PostAsJsonAsync("/topics", new { name = "orders-audit", partitions = 0 });
+        var writerAnswer = await writer.PostAsJsonAsync("/topics", new { name = "orders-audit", partitions = 0 });
+        Assert.Equal(HttpStatusCode.BadRequest, rootAnswer.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, writerAnswer.StatusCode);
 
         var audits = gateway.Logs.Events.Where(e => e.EventId.Id == 4200).Select(e => e.Message).ToArray();
-        Assert.Contains(audits, m => m.Contains("root", StringComparison.Ordinal) && m.Contains("DELETE", StringComparison.Ordinal)
+        Assert.Contains(audits, m => m.Contains("root", StringComparison.Ordinal) && m.Contains("POST", StringComparison.Ordinal)
             && m.Contains("orders-audit", StringComparison.Ordinal) && m.Contains("rejected", StringComparison.Ordinal));
         Assert.Contains(audits, m => m.Contains("writer", StringComparison.Ordinal) && m.Contains("denied (403)", StringComparison.Ordinal));
     }
