@@ -1,0 +1,186 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using Confluent.Kafka;
+using KafkaGateway.IntegrationTests.Harness;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace KafkaGateway.IntegrationTests.Deployment;
+
+/// <summary>
+/// Swagger UI as a person uses it: headless Chromium on the gateway's real Kestrel port, "Try it out" and "Execute"
+/// on the registry and produce operations, then Kafka itself is asked whether the record arrived.
+/// </summary>
+public sealed class SwaggerUiBrowserTests(KafkaClusterFixture cluster, ITestOutputHelper output) : IClassFixture<KafkaClusterFixture>
+{
+    private const string RegisterOperationPath = "/registry/subjects/{subject}/versions";
+    private const string ProduceOperationPath = "/topics/{topic}/records";
+
+    /// <summary>JSON as a person types it (README): inner quotes as \", not the serializer's default \u0022.</summary>
+    private static readonly JsonSerializerOptions s_typedJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    [Fact]
+    public async Task SwaggerUi_RegisterSchemaThenProduceFromHeadlessChromium_ShowsOkAndRecordIsInKafka()
+    {
+        // Arrange
+        var chromium = HeadlessChromium.ExecutablePath();
+        var topic = cluster.CreateTopic(partitions: 3, prefix: "sensors");
+        await using var gateway = GatewayFactory.For(cluster);
+        gateway.UseKestrel(0);
+        gateway.StartServer();
+        var address = gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(HeadlessChromium.LaunchOptions(chromium));
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        page.SetDefaultTimeout(15_000);
+        var registrationBody = JsonSerializer.Serialize(new { schema = GatewayClusterFixture.SensorSchema }, s_typedJson);
+        const string reading = """{"value": {"id": "s-browser", "timestamp": 1732270000000, "value": 21.5}}""";
+
+        try
+        {
+            // Act
+            await page.GotoAsync($"{address}/swagger");
+            var register = await TryItOutAsync(page, "post", RegisterOperationPath);
+            await register.Locator("tr[data-param-name='subject'] input").FillAsync($"{topic}-value");
+            await register.Locator("textarea.body-param__text").FillAsync(registrationBody);
+            var (registerStatus, registerResponse) = await ExecuteAsync(register);
+
+            var produce = await TryItOutAsync(page, "post", ProduceOperationPath);
+            await produce.Locator("tr[data-param-name='topic'] input").FillAsync(topic);
+            await produce.Locator("textarea.body-param__text").FillAsync(reading);
+            var (produceStatus, produceResponse) = await ExecuteAsync(produce);
+
+            // Assert
+            Assert.True(registerStatus == "200", $"registering in Swagger UI answered {registerStatus}: {registerResponse}");
+            Assert.True(JsonDocument.Parse(registerResponse).RootElement.TryGetProperty("id", out var id) && id.GetInt32() > 0,
+                $"the registration answer shown has no id: {registerResponse}");
+            Assert.True(produceStatus == "200", $"producing in Swagger UI answered {produceStatus}: {produceResponse}");
+            Assert.Contains("\"offset\"", produceResponse, StringComparison.Ordinal);
+            Assert.Equal(1, RecordsInKafka(topic, partitions: 3));
+        }
+        finally
+        {
+            await SaveScreenshotsAsync(page);
+        }
+    }
+
+    /// <summary>
+    /// Into TestResults beside the test assembly: the whole page (over 10,000 pixels tall), and each exercised
+    /// operation from its header down to the server response Swagger UI shows. Never masks the test's own failure.
+    /// </summary>
+    private async Task SaveScreenshotsAsync(IPage page)
+    {
+        var folder = Path.Combine(AppContext.BaseDirectory, "TestResults");
+        Directory.CreateDirectory(folder);
+        try
+        {
+            var whole = Path.Combine(folder, $"{nameof(SwaggerUiBrowserTests)}-page.png");
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = whole, FullPage = true });
+            output.WriteLine($"screenshot: {whole}");
+            foreach (var (name, path) in new[] { ("register", RegisterOperationPath), ("produce", ProduceOperationPath) })
+            {
+                var operation = Operation(page, "post", path);
+                var top = await operation.BoundingBoxAsync(new LocatorBoundingBoxOptions { Timeout = 2_000 });
+                var response = await operation.Locator(".live-responses-table").BoundingBoxAsync(new LocatorBoundingBoxOptions { Timeout = 2_000 });
+                if (top is null || response is null)
+                {
+                    continue;
+                }
+
+                // Bounding boxes are relative to the scrolled viewport; a full-page clip is in page coordinates.
+                var scrollY = await page.EvaluateAsync<float>("() => window.scrollY");
+                var file = Path.Combine(folder, $"{nameof(SwaggerUiBrowserTests)}-{name}.png");
+                await page.ScreenshotAsync(new PageScreenshotOptions
+                {
+                    Path = file,
+                    FullPage = true,
+                    Clip = new Clip { X = top.X, Y = top.Y + scrollY, Width = top.Width, Height = response.Y + response.Height - top.Y },
+                });
+                output.WriteLine($"screenshot: {file}");
+            }
+        }
+        catch (Exception exception) when (exception is PlaywrightException or TimeoutException)
+        {
+            output.WriteLine($"screenshot failed: {exception.Message}");
+        }
+    }
+
+    private static ILocator Operation(IPage page, string method, string path) =>
+        page.Locator($".opblock.opblock-{method}")
+            .Filter(new LocatorFilterOptions { Has = page.Locator($".opblock-summary-path[data-path='{path}']") });
+
+    /// <summary>Expands the operation and presses "Try it out"; returns the operation's block.</summary>
+    private static async Task<ILocator> TryItOutAsync(IPage page, string method, string path)
+    {
+        var operation = Operation(page, method, path);
+        await operation.Locator(".opblock-summary").First.ClickAsync();
+        await operation.Locator("button.try-out__btn").ClickAsync();
+        return operation;
+    }
+
+    /// <summary>Presses "Execute" and reads the live response Swagger UI shows: status code and body text.</summary>
+    private static async Task<(string Status, string Body)> ExecuteAsync(ILocator operation)
+    {
+        await operation.Locator("button.execute").ClickAsync();
+        var response = operation.Locator(".live-responses-table .response");
+        var status = (await response.Locator(".response-col_status").InnerTextAsync()).Trim();
+        var body = await response.Locator(".response-col_description .microlight").First.InnerTextAsync();
+        return (status, body);
+    }
+
+    /// <summary>Counts the topic's records from the partitions' watermarks, straight from Kafka.</summary>
+    private long RecordsInKafka(string topic, int partitions)
+    {
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig(cluster.ClientConfig()) { GroupId = "swagger-ui-check" }).Build();
+        return Enumerable.Range(0, partitions).Sum(partition =>
+        {
+            var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, partition), TimeSpan.FromSeconds(5));
+            return watermarks.High.Value - watermarks.Low.Value;
+        });
+    }
+}
+
+/// <summary>The system's Chromium (Debian's <c>chromium</c> package), driven by Playwright without its browser downloads.</summary>
+internal static class HeadlessChromium
+{
+    private const string InstallHint =
+        "Chromium is not installed; the Swagger UI browser test needs it. Install it with " +
+        "`apt-get update && apt-get install -y chromium` (.ci/run does this when it is missing), " +
+        "or set CHROMIUM_PATH to a Chromium or Chrome executable. Do not run `playwright install`.";
+
+    /// <summary>CHROMIUM_PATH, else <c>chromium</c> on PATH; fails the test with how to install it when there is none.</summary>
+    public static string ExecutablePath()
+    {
+        var configured = Environment.GetEnvironmentVariable("CHROMIUM_PATH");
+        if (!string.IsNullOrEmpty(configured))
+        {
+            Assert.True(File.Exists(configured), $"CHROMIUM_PATH={configured} does not exist. {InstallHint}");
+            return configured;
+        }
+
+        var found = (Environment.GetEnvironmentVariable("PATH") ?? "")
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Select(directory => Path.Combine(directory, "chromium"))
+            .FirstOrDefault(File.Exists);
+        Assert.True(found is not null, InstallHint);
+        return found;
+    }
+
+    public static BrowserTypeLaunchOptions LaunchOptions(string executablePath) => new()
+    {
+        ExecutablePath = executablePath,
+        Headless = true,
+        Timeout = 30_000,
+        // Playwright gives each launch a fresh temporary --user-data-dir. The test needs only loopback. Even with background networking off, Chromium still resolves Google hosts
+        // (autofill, accounts, update) that a closed network refuses; the resolver rule answers them locally instead.
+        Args =
+        [
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+        ],
+    };
+}
