@@ -17,7 +17,18 @@ public sealed class KafkaClientErrors(TimeProvider time)
     public Action<T, Error> Handler<T>(string client) => (_, error) => Record(client, error);
 
     /// <summary>Records <paramref name="error"/> as the latest of <paramref name="client"/>.</summary>
-    public void Record(string client, Error error) => _latest[client] = (error, time.GetUtcNow());
+    public void Record(string client, Error error)
+    {
+        var now = time.GetUtcNow();
+        // "3/3 brokers are down" follows the error that says why (e.g. "SSL connection closed by peer"): keep the why.
+        if (error.Code == ErrorCode.Local_AllBrokersDown && _latest.TryGetValue(client, out var previous)
+            && previous.Error.Code != ErrorCode.Local_AllBrokersDown && now - previous.At < s_relevance)
+        {
+            return;
+        }
+
+        _latest[client] = (error, now);
+    }
 
     /// <summary>The most recent error of any client within the last two minutes, or null.</summary>
     public Error? Recent()

@@ -5,7 +5,7 @@ namespace KafkaGateway.Kafka;
 /// <summary>Routes librdkafka's log lines into the gateway's logging with the right level.</summary>
 internal static partial class KafkaLogBridge
 {
-    public static Action<T, LogMessage> Create<T>(ILoggerFactory factory, string client)
+    public static Action<T, LogMessage> Create<T>(ILoggerFactory factory, string client, KafkaClientErrors? errors = null)
     {
         var logger = factory.CreateLogger("KafkaGateway.Kafka.Librdkafka");
         return (_, message) =>
@@ -18,6 +18,11 @@ internal static partial class KafkaLogBridge
                 _ => LogLevel.Debug,
             };
             Log(logger, level, client, message.Facility, message.Message);
+            if (errors is not null && message.Facility == "FAIL")
+            {
+                // Connection failures (TLS handshake, refused, closed by peer) are only logged, never raised as errors.
+                errors.Record(client, new Error(ErrorCode.Local_Transport, message.Message));
+            }
         };
     }
 

@@ -22,7 +22,7 @@ public static class KafkaServiceCollectionExtensions
         services.TryAddSingleton<KafkaClientErrors>();
         services.TryAddSingleton<IAdminClient>(sp =>
             new AdminClientBuilder(new AdminClientConfig(sp.GetRequiredService<KafkaConnection>().CreateClientConfig()))
-                .SetLogHandler(KafkaLogBridge.Create<IAdminClient>(sp.GetRequiredService<ILoggerFactory>(), "admin"))
+                .SetLogHandler(KafkaLogBridge.Create<IAdminClient>(sp.GetRequiredService<ILoggerFactory>(), "admin", sp.GetRequiredService<KafkaClientErrors>()))
                 .SetErrorHandler(sp.GetRequiredService<KafkaClientErrors>().Handler<IAdminClient>("admin"))
                 .Build());
         services.TryAddSingleton<Admin.ClusterDescriber>();

@@ -165,7 +165,7 @@ public sealed partial class ProducerPool : IDisposable
         };
         var pooled = new PooledProducer(identity);
         pooled.Producer = new ProducerBuilder<byte[]?, byte[]?>(config)
-            .SetLogHandler(KafkaLogBridge.Create<IProducer<byte[]?, byte[]?>>(_loggerFactory, "producer"))
+            .SetLogHandler(KafkaLogBridge.Create<IProducer<byte[]?, byte[]?>>(_loggerFactory, "producer-" + identity, _errors))
             .SetStatisticsHandler((_, json) =>
             {
                 var statistics = ParseStatistics(identity, json, out var brokersUp);

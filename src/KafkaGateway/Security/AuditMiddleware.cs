@@ -1,5 +1,3 @@
-using KafkaGateway.Http;
-
 namespace KafkaGateway.Security;
 
 /// <summary>
@@ -18,19 +16,11 @@ internal sealed class AuditMiddleware(RequestDelegate next, RouteAccessTable tab
             return;
         }
 
-        var status = StatusCodes.Status500InternalServerError;
-        try
+        // Written when the response is complete: exceptions thrown by the action (validation, Kafka errors) become
+        // their final status in the exception handler further out, and that status is the outcome to audit.
+        context.Response.OnCompleted(() =>
         {
-            await next(context);
-            status = context.Response.StatusCode;
-        }
-        catch (GatewayException ex)
-        {
-            status = ex.StatusCode;
-            throw;
-        }
-        finally
-        {
+            var status = context.Response.StatusCode;
             var outcome = status switch
             {
                 < 400 => "succeeded",
@@ -41,7 +31,9 @@ internal sealed class AuditMiddleware(RequestDelegate next, RouteAccessTable tab
             var principal = AccessPolicy.PrincipalName(context.User);
             var target = Target(context, requirement);
             SecurityLog.Audit(logger, principal, requirement.AuditAction, target, outcome, status);
-        }
+            return Task.CompletedTask;
+        });
+        await next(context);
     }
 
     private static string Target(HttpContext context, AccessRequirement requirement)

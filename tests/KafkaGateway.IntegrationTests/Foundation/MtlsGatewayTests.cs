@@ -38,7 +38,8 @@ public sealed class MtlsGatewayTests(MtlsKafkaClusterFixture cluster) : IClassFi
         Assert.Contains(cluster.Terminators.SelectMany(t => t.Rejections), r => r.Contains("CN=intruder", StringComparison.Ordinal));
         var kafka = body.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "kafka");
         // The readable cause (the broker closed the TLS connection), not only "timed out".
-        Assert.Contains("SSL", kafka.GetProperty("description").GetString(), StringComparison.Ordinal);
+        var description = kafka.GetProperty("description").GetString()!;
+        Assert.True(description.Contains("SSL", StringComparison.Ordinal), description);
     }
 
     [Fact]
