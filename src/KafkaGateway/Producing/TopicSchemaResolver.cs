@@ -17,7 +17,12 @@ public sealed record RecordEncoding(TopicFormat Format, int? SchemaId, int? Sche
 /// that the hot path does not ask the registry on every request (including "this topic has no key schema").
 /// </summary>
 public sealed class TopicSchemaResolver(
-    ISchemaRegistry registry, AvroCodecCache codecs, IOptions<TopicFormatOptions> formats, IOptions<ProducerOptions> options, TimeProvider time)
+    ISchemaRegistry registry,
+    AvroCodecCache codecs,
+    IOptions<TopicFormatOptions> formats,
+    IOptions<ProducerOptions> options,
+    IOptions<SchemaRegistryClientOptions> registryOptions,
+    TimeProvider time)
 {
     private static readonly TimeSpan s_defaultLookupTtl = TimeSpan.FromSeconds(5);
     private readonly ConcurrentDictionary<string, (DateTimeOffset Expires, Task<RecordEncoding?> Encoding)> _latest = new(StringComparer.Ordinal);
@@ -25,7 +30,7 @@ public sealed class TopicSchemaResolver(
     /// <summary>The value encoding of a produce request to <paramref name="topic"/>.</summary>
     public async Task<RecordEncoding> ResolveValueAsync(string topic, ProduceSchemaSelection selection, string? inlineSchema, CancellationToken cancellationToken)
     {
-        var subject = string.IsNullOrEmpty(selection.Subject) ? $"{topic}-value" : selection.Subject;
+        var subject = string.IsNullOrEmpty(selection.Subject) ? ValueSubject(topic, inlineSchema) : selection.Subject;
         if (selection.SchemaId is { } id)
         {
             return new RecordEncoding(TopicFormat.Avro, id, null, await Explicit(() => codecs.GetAsync(id, cancellationToken)));
@@ -60,9 +65,46 @@ public sealed class TopicSchemaResolver(
         return new RecordEncoding(format, null, null, null);
     }
 
-    /// <summary>Avro when <c>{topic}-key</c> has a schema; otherwise keys are written as UTF-8 bytes.</summary>
+    /// <summary>
+    /// Avro when the key subject (<c>{topic}-key</c> under the TopicName strategy) has a schema; otherwise keys are
+    /// written as UTF-8 bytes. Under RecordName strategies keys have no subject to look up and stay UTF-8.
+    /// </summary>
     public async Task<RecordEncoding> ResolveKeyAsync(string topic, CancellationToken cancellationToken) =>
-        await LatestAsync($"{topic}-key", cancellationToken) ?? RecordEncoding.RawKey;
+        registryOptions.Value.KeySubjectNameStrategy == SubjectNameStrategyKind.TopicName
+            ? await LatestAsync(SubjectNameStrategy.GetSubject(SubjectNameStrategyKind.TopicName, topic, isKey: true), cancellationToken) ?? RecordEncoding.RawKey
+            : RecordEncoding.RawKey;
+
+    /// <summary>
+    /// The value subject per <c>SchemaRegistry:ValueSubjectNameStrategy</c>: TopicName needs only the topic; RecordName
+    /// and TopicRecordName need the record's full name, taken from an inline <c>valueSchema</c>.
+    /// </summary>
+    private string ValueSubject(string topic, string? inlineSchema)
+    {
+        var strategy = registryOptions.Value.ValueSubjectNameStrategy;
+        if (strategy == SubjectNameStrategyKind.TopicName)
+        {
+            return SubjectNameStrategy.GetSubject(strategy, topic, isKey: false);
+        }
+
+        string? fullName = null;
+        if (inlineSchema is not null)
+        {
+            try
+            {
+                fullName = (Avro.Schema.Parse(inlineSchema) as Avro.NamedSchema)?.Fullname;
+            }
+            catch (Avro.SchemaParseException)
+            {
+                // Reported by the registry when the schema is registered or looked up.
+            }
+        }
+
+        return fullName is not null
+            ? SubjectNameStrategy.GetSubject(strategy, topic, isKey: false, fullName)
+            : throw new GatewayException(StatusCodes.Status422UnprocessableEntity, "subject_required", "The value subject cannot be derived",
+                $"SchemaRegistry:ValueSubjectNameStrategy is {strategy}: the subject depends on the record's name. Pass ?subject=<subject> " +
+                "or send the record schema as valueSchema.");
+    }
 
     /// <summary>The Avro encoding of registry id <paramref name="id"/> (404 ProblemDetails when unknown).</summary>
     public async Task<RecordEncoding> ResolveByIdAsync(int id, CancellationToken cancellationToken) =>
