@@ -22,6 +22,7 @@ public sealed class ReadmeConfigurationTests
     public static TheoryData<string, string> Settings()
     {
         var data = new TheoryData<string, string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var type in s_options)
         {
             var section = (string)type.GetField("SectionName")!.GetValue(null)!;
@@ -31,7 +32,8 @@ public sealed class ReadmeConfigurationTests
                 var scalar = property.PropertyType.IsPrimitive || property.PropertyType.IsEnum
                     || Nullable.GetUnderlyingType(property.PropertyType) is { } underlying && (underlying.IsPrimitive || underlying.IsEnum)
                     || property.PropertyType == typeof(string);
-                if (settable && scalar)
+                // Two options classes read SchemaRegistry:Url; list each key once.
+                if (settable && scalar && seen.Add($"{section}:{property.Name}"))
                 {
                     data.Add(section, property.Name);
                 }
