@@ -3,12 +3,15 @@ using System.Diagnostics;
 namespace KafkaGateway.Bench.LoadGeneration;
 
 /// <summary>Result of a closed-loop run: records completed in the measured window, the process CPU spent in it, failures.</summary>
-internal sealed record ClosedLoopResult(long Records, long Operations, long Failures, TimeSpan Elapsed, TimeSpan Cpu)
+internal sealed record ClosedLoopResult(long Records, long Operations, long Failures, TimeSpan Elapsed, TimeSpan Cpu, long AllocatedBytes)
 {
     public double RecordsPerSecond => Records / Elapsed.TotalSeconds;
 
     /// <summary>Process CPU per record, in microseconds (load generator and system under test together: both run here).</summary>
     public double CpuMicrosecondsPerRecord => Records == 0 ? double.NaN : Cpu.TotalMicroseconds / Records;
+
+    /// <summary>Managed bytes allocated per record by the whole process (load generator and system under test).</summary>
+    public double AllocatedBytesPerRecord => Records == 0 ? double.NaN : AllocatedBytes / (double)Records;
 }
 
 /// <summary>Result of an open-loop run: latencies from each operation's scheduled start.</summary>
@@ -57,16 +60,18 @@ internal static class LoadRunner
 
         await Task.Delay(warmup);
         var cpuStart = Process.GetCurrentProcess().TotalProcessorTime;
+        var allocatedStart = GC.GetTotalAllocatedBytes();
         var clock = Stopwatch.StartNew();
         Volatile.Write(ref measuring, 1);
         await Task.Delay(duration);
         Volatile.Write(ref measuring, 0);
         var elapsed = clock.Elapsed;
         var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpuStart;
+        var allocated = GC.GetTotalAllocatedBytes() - allocatedStart;
         var counted = (Interlocked.Read(ref records), Interlocked.Read(ref operations), Interlocked.Read(ref failures));
         await stop.CancelAsync();
         await Task.WhenAll(workers);
-        return new ClosedLoopResult(counted.Item1, counted.Item2, counted.Item3, elapsed, cpu);
+        return new ClosedLoopResult(counted.Item1, counted.Item2, counted.Item3, elapsed, cpu, allocated);
     }
 
     /// <summary>
