@@ -118,7 +118,7 @@ internal sealed class BenchCluster : IAsyncDisposable
             DeliveryReportFields = "key,value,timestamp,headers,status",
         }).Build();
 
-    /// <summary>A direct Confluent.Kafka consumer (no group commits), as the gateway's private streams read.</summary>
+    /// <summary>A direct Confluent.Kafka consumer with the settings of the gateway's stream consumers (TopicConsumer).</summary>
     public IConsumer<byte[], byte[]> CreateDirectConsumer() =>
         new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig
         {
@@ -128,6 +128,9 @@ internal sealed class BenchCluster : IAsyncDisposable
             GroupId = "bench-" + Guid.NewGuid().ToString("N"),
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnablePartitionEof = false,
+            FetchWaitMaxMs = 100,
         }).Build();
 
     public async ValueTask DisposeAsync()

@@ -105,12 +105,13 @@ internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
     {
         report.Line("### Live fan-out at 100 records/s (SSE, HTTP/1.1, one connection per subscriber)");
         report.Line();
-        report.Line("| Subscribers | Records produced | Expected events/s | Delivered events/s | Subscribers with every record | p50 ms | p99 ms | max ms | RSS per subscriber KiB | Managed heap per subscriber KiB |");
-        report.Line("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        report.Line("| Subscribers | Records produced | Expected events/s | Delivered events/s | Subscribers with every record | p50 ms | p99 ms | max ms | RSS per subscriber KiB | Managed heap per subscriber KiB | Direct consumer p50 / p99 ms |");
+        report.Line("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         var delivered = new List<Spread>();
         var expected = new List<Spread>();
         var p50s = new List<Spread>();
         var p99s = new List<Spread>();
+        var directP99s = new List<Spread>();
         foreach (var subscribers in settings.Subscribers)
         {
             var result = await FanOutOnceAsync(producer, subscribers);
@@ -118,7 +119,8 @@ internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
             expected.Add(new Spread(subscribers * (double)ProduceRate, subscribers * (double)ProduceRate, subscribers * (double)ProduceRate));
             p50s.Add(new Spread(result.Latency.P50, result.Latency.P50, result.Latency.P50));
             p99s.Add(new Spread(result.Latency.P99, result.Latency.P99, result.Latency.P99));
-            report.Line($"| {subscribers:N0} | {result.Produced:N0} | {subscribers * ProduceRate:N0} | {result.DeliveredPerSecond:N0} | {result.Complete:N0} / {subscribers:N0} | {result.Latency.P50:F1} | {result.Latency.P99:F1} | {result.Latency.Max:F1} | {result.RssPerSubscriber / 1024:N1} | {result.HeapPerSubscriber / 1024:N1} |");
+            directP99s.Add(new Spread(result.Direct.P99, result.Direct.P99, result.Direct.P99));
+            report.Line($"| {subscribers:N0} | {result.Produced:N0} | {subscribers * ProduceRate:N0} | {result.DeliveredPerSecond:N0} | {result.Complete:N0} / {subscribers:N0} | {result.Latency.P50:F1} | {result.Latency.P99:F1} | {result.Latency.Max:F1} | {result.RssPerSubscriber / 1024:N1} | {result.HeapPerSubscriber / 1024:N1} | {result.Direct.P50:F1} / {result.Direct.P99:F1} |");
             Console.WriteLine(FormattableString.Invariant($"fan-out {subscribers}: {result.Complete}/{subscribers} complete, p99 {result.Latency.P99:F1} ms, {result.RssPerSubscriber / 1024:N1} KiB RSS/subscriber"));
             if (subscribers == settings.Subscribers[^1])
             {
@@ -136,10 +138,10 @@ internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
         report.Plots["stream-fanout.svg"] = SvgChart.Line("Live SSE fan-out at 100 records/s", "subscribers", "events/s",
             categories, [new("delivered", delivered), new("expected (N x 100)", expected, Dashed: true)], logY: true);
         report.Plots["stream-latency.svg"] = SvgChart.Line("Record-to-client latency, live fan-out", "subscribers", "latency ms",
-            categories, [new("p50", p50s), new("p99", p99s)], logY: true);
+            categories, [new("gateway SSE p50", p50s), new("gateway SSE p99", p99s), new("direct consumer p99", directP99s, Dashed: true)], logY: true);
     }
 
-    private sealed record FanOutResult(long Produced, double DeliveredPerSecond, int Complete, Latencies Latency, double RssPerSubscriber, double HeapPerSubscriber);
+    private sealed record FanOutResult(long Produced, double DeliveredPerSecond, int Complete, Latencies Latency, double RssPerSubscriber, double HeapPerSubscriber, Latencies Direct);
 
     private async Task<FanOutResult> FanOutOnceAsync(IProducer<byte[]?, byte[]?> producer, int subscriberCount)
     {
@@ -198,6 +200,13 @@ internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
             var heapAfter = SettledHeap();
             var rssAfter = MachineDescription.ResidentBytes();
 
+            // Reference arm: one direct consumer of the same records, so the mock cluster's own delivery latency
+            // (fetch wait, linger) can be told apart from the gateway's.
+            using var stopDirect = new CancellationTokenSource();
+            var directLatencies = new List<double>();
+            var direct = Task.Run(() => ReadDirect(topic, records, directLatencies, stopDirect.Token), CancellationToken.None);
+            await Task.Delay(1000);
+
             var total = (int)(ProduceRate * settings.FanoutRun.TotalSeconds);
             var clock = Stopwatch.StartNew();
             for (var n = 0; n < total; n++)
@@ -219,6 +228,8 @@ internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
             }
 
             var elapsed = clock.Elapsed.TotalSeconds;
+            await stopDirect.CancelAsync();
+            await direct;
             // Stopped before the counts are read, so no subscriber still writes to them.
             await Task.WhenAll(subscribers.Select(s => s.DisposeAsync().AsTask()));
             var received = measured.Sum();
@@ -230,12 +241,41 @@ internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
 
             var all = latencies.SelectMany(l => l.ToArray());
             return new FanOutResult(total, received / elapsed, measured.Count(m => m == total), Latencies.From(all),
-                (rssAfter - rssBefore) / (double)subscriberCount, (heapAfter - heapBefore) / (double)subscriberCount);
+                (rssAfter - rssBefore) / (double)subscriberCount, (heapAfter - heapBefore) / (double)subscriberCount, Latencies.From(directLatencies));
         }
         finally
         {
             await Task.WhenAll(subscribers.Select(s => s.DisposeAsync().AsTask()));
         }
+    }
+
+    private void ReadDirect(string topic, SensorRecords records, List<double> latencies, CancellationToken stop)
+    {
+        using var consumer = cluster.CreateDirectConsumer();
+        consumer.Assign(Enumerable.Range(0, 3).Select(p => new TopicPartitionOffset(topic, p, Offset.End)));
+        var output = new ArrayBufferWriter<byte>(256);
+        using var writer = new Utf8JsonWriter(output);
+        while (!stop.IsCancellationRequested)
+        {
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (result?.Message?.Value is not { } bytes)
+            {
+                continue;
+            }
+
+            output.ResetWrittenCount();
+            writer.Reset(output);
+            records.Decode(bytes, writer);
+            writer.Flush();
+            using var document = JsonDocument.Parse(output.WrittenMemory);
+            var root = document.RootElement;
+            if (root.GetProperty("id").GetString() is ['m', ..])
+            {
+                latencies.Add(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - root.GetProperty("timestamp").GetInt64());
+            }
+        }
+
+        consumer.Close();
     }
 
     private static long SettledHeap()
