@@ -13,18 +13,23 @@ internal static class BenchCommand
     public static async Task<int> Main(string[] args)
     {
         var command = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "quick";
+        if (command == "load")
+        {
+            return await LoadGeneration.LoadCommand.RunAsync(args);
+        }
+
         var quick = command == "quick" || args.Contains("--quick");
         var outIndex = Array.IndexOf(args, "--out");
         var output = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : FindDocs();
         string[] suites = command switch
         {
             "all" or "quick" => ["produce", "stream", "serialization"],
-            "produce" or "stream" or "serialization" => [command],
+            "produce" or "stream" or "serialization" or "profile" => [command],
             _ => [],
         };
         if (suites.Length == 0)
         {
-            Console.Error.WriteLine("usage: KafkaGateway.Bench all|quick|produce|stream|serialization [--quick] [--out <folder>]");
+            Console.Error.WriteLine("usage: KafkaGateway.Bench all|quick|produce|stream|serialization|profile|load [--quick] [--out <folder>]");
             return 2;
         }
 
@@ -45,6 +50,13 @@ internal static class BenchCommand
         {
             // First, before the cluster's threads exist, so BenchmarkDotNet measures a quiet process.
             reports.Add(SerializationSuite.Run(settings));
+        }
+
+        if (command == "profile")
+        {
+            await using var profiled = await BenchCluster.StartAsync();
+            await AllocationProfile.RunAsync(profiled, settings.Measure * 2);
+            return 0;
         }
 
         if (suites.Contains("produce") || suites.Contains("stream"))

@@ -36,7 +36,7 @@ internal static class SerializationSuite
         {
             var statistics = benchmark.ResultStatistics;
             var allocated = benchmark.GcStats.GetBytesAllocatedPerOperation(benchmark.BenchmarkCase);
-            report.Line($"| {benchmark.BenchmarkCase.Descriptor.WorkloadMethodDisplayInfo} | {statistics?.Mean:N1} | {statistics?.Median:N1} | {statistics?.StandardDeviation:N1} | {allocated:N0} |");
+            report.Line($"| {benchmark.BenchmarkCase.Descriptor.WorkloadMethodDisplayInfo.Trim('\'')} | {statistics?.Mean:N1} | {statistics?.Median:N1} | {statistics?.StandardDeviation:N1} | {allocated:N0} |");
         }
 
         report.Line();
