@@ -32,6 +32,20 @@ internal static class MachineDescription
         }
     }
 
+    /// <summary>True when the 1-minute load average at start exceeded the cores: other work shared the machine.</summary>
+    public static bool LooksShared()
+    {
+        try
+        {
+            var oneMinute = double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+            return oneMinute > Environment.ProcessorCount;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
     private static string LoadAverage()
     {
         try
