@@ -98,15 +98,11 @@ internal static class LoadRunner
 
             if (next < total)
             {
+                // Never spin: on a small machine a spinning scheduler steals the CPU of the system under test. Sends
+                // due within the timer's ~1 ms granularity go out together, and their latency still counts from
+                // their scheduled time.
                 var wait = Stopwatch.GetElapsedTime(now, start + (long)(next * ticksPerOperation));
-                if (wait > TimeSpan.FromMilliseconds(1.5))
-                {
-                    await Task.Delay(wait - TimeSpan.FromMilliseconds(1));
-                }
-                else
-                {
-                    await Task.Yield();
-                }
+                await Task.Delay(wait > TimeSpan.FromMilliseconds(2) ? wait - TimeSpan.FromMilliseconds(1) : TimeSpan.FromMilliseconds(1));
             }
         }
 

@@ -39,7 +39,8 @@ internal static class SvgChart
         double Y(double v) => logY
             ? Top + plotHeight - ((Math.Log10(Math.Max(v, lo)) - Math.Log10(lo)) / (Math.Log10(hi) - Math.Log10(lo)) * plotHeight)
             : Top + plotHeight - ((v - lo) / (hi - lo) * plotHeight);
-        double X(int i) => Left + (categories.Count == 1 ? plotWidth / 2 : i * plotWidth / (categories.Count - 1));
+        // Categories sit in the middle of equal slots, clear of the y axis.
+        double X(int i) => Left + ((i + 0.5) * plotWidth / Math.Max(1, categories.Count));
 
         var svg = new StringBuilder();
         Append(svg, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"12\">");
