@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
@@ -20,6 +21,11 @@ public sealed class EventStreamResponder(
     private static readonly byte[] s_heartbeat = ": heartbeat\n\n"u8.ToArray();
     private static readonly TimeSpan s_startWait = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan s_finalFlushBudget = TimeSpan.FromSeconds(30);
+
+    // A shared live tail hands the same ConsumedRecord instance to every subscriber, and its event data does not
+    // depend on the subscriber (only the id does): decode and serialize it once, not once per subscriber. Keyed by
+    // reference and weakly, so an entry lives exactly as long as some subscriber still buffers the record.
+    private readonly ConditionalWeakTable<ConsumedRecord, Task<(string EventName, byte[] Data)>> _recordEvents = new();
 
     /// <summary>Streams until the client leaves, the subscriber overflows or the gateway stops; always unsubscribes.</summary>
     public async Task RunAsync(HttpContext context, StreamSubscription subscription)
@@ -142,18 +148,11 @@ public sealed class EventStreamResponder(
         switch (item)
         {
             case ConsumedRecord record:
-                var (decoded, failure) = await decoder.DecodeAsync(record, token);
+                var (eventName, data) = subscription.Start.IsLiveTail
+                    ? await _recordEvents.GetValue(record, RenderAsync).WaitAsync(token)
+                    : await RenderAsync(record).WaitAsync(token);
                 subscription.Advance(record.Partition, record.Offset + 1);
-                var id = subscription.ResumeTokenText();
-                if (decoded is not null)
-                {
-                    WriteEvent(body, "record", id, JsonSerializer.SerializeToUtf8Bytes(decoded, StreamJson.Options));
-                }
-                else
-                {
-                    WriteEvent(body, "error", id, JsonSerializer.SerializeToUtf8Bytes(failure, StreamJson.Options));
-                }
-
+                WriteEvent(body, eventName, subscription.ResumeTokenText(), data);
                 break;
             case StreamNotice notice:
                 WriteEvent(body, "notice", null, JsonSerializer.SerializeToUtf8Bytes(notice, StreamJson.Options));
@@ -163,6 +162,16 @@ public sealed class EventStreamResponder(
                     new { reason = "kafka_unavailable", detail = unavailable.Detail }, StreamJson.Options));
                 break;
         }
+    }
+
+    /// <summary>The <c>record</c> event data of <paramref name="record"/>, or the <c>error</c> event data when it cannot be decoded.</summary>
+    private async Task<(string EventName, byte[] Data)> RenderAsync(ConsumedRecord record)
+    {
+        // Not the subscriber's token: the result is shared, and one subscriber leaving must not fail it for the others.
+        var (decoded, failure) = await decoder.DecodeAsync(record, CancellationToken.None);
+        return decoded is not null
+            ? ("record", JsonSerializer.SerializeToUtf8Bytes(decoded, StreamJson.Options))
+            : ("error", JsonSerializer.SerializeToUtf8Bytes(failure, StreamJson.Options));
     }
 
     /// <summary>

@@ -20,15 +20,18 @@ internal sealed partial class RegistryForwardingMiddleware(
     /// <summary>The name of the forwarder's HttpClient (tests and deployments may configure its handler).</summary>
     public const string ClientName = "KafkaGateway.Schemas.RegistryForwarder";
 
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
     {
         var settings = options.Value;
-        if (settings.IsBuiltIn || !context.Request.Path.StartsWithSegments("/registry", out var rest))
-        {
-            await next(context);
-            return;
-        }
+        // Not async on this path: every request passes through here, and an async method costs each one a state
+        // machine box (about 430 B in the produce benchmark's allocation profile) only to await the next middleware.
+        return settings.IsBuiltIn || !context.Request.Path.StartsWithSegments("/registry", out var rest)
+            ? next(context)
+            : ForwardAsync(context, settings, rest);
+    }
 
+    private async Task ForwardAsync(HttpContext context, BuiltInRegistryOptions settings, PathString rest)
+    {
         var target = new Uri(settings.Url!.Trim().TrimEnd('/') + rest.Value + context.Request.QueryString.Value);
         using var request = new HttpRequestMessage(new HttpMethod(context.Request.Method), target);
         if (context.Request.ContentLength > 0 || context.Request.Headers.TransferEncoding.Count > 0)

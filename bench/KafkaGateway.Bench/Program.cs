@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text;
+using KafkaGateway.Bench.Harness;
+using KafkaGateway.Bench.Reporting;
+using KafkaGateway.Bench.Suites;
+
+namespace KafkaGateway.Bench;
+
+// dotnet run -c Release --project bench/KafkaGateway.Bench -- all|quick|produce|stream|serialization [--quick] [--out docs/benchmarks]
+/// <summary>The benchmark command: <c>all</c>, <c>quick</c>, <c>produce</c>, <c>stream</c> or <c>serialization</c>.</summary>
+internal static class BenchCommand
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var command = args.FirstOrDefault(a => !a.StartsWith("--", StringComparison.Ordinal)) ?? "quick";
+        if (command == "load")
+        {
+            return await LoadGeneration.LoadCommand.RunAsync(args);
+        }
+
+        var quick = command == "quick" || args.Contains("--quick");
+        var outIndex = Array.IndexOf(args, "--out");
+        var output = outIndex >= 0 && outIndex + 1 < args.Length ? args[outIndex + 1] : FindDocs();
+        string[] suites = command switch
+        {
+            "all" or "quick" => ["produce", "stream", "serialization"],
+            "produce" or "stream" or "serialization" or "profile" => [command],
+            _ => [],
+        };
+        if (suites.Length == 0)
+        {
+            Console.Error.WriteLine("usage: KafkaGateway.Bench all|quick|produce|stream|serialization|profile|load [--quick] [--out <folder>]");
+            return 2;
+        }
+
+        var settings = BenchSettings.For(quick, output);
+        Console.WriteLine($"KafkaGateway benchmarks: {string.Join(", ", suites)} ({settings.ModeName} mode), results to {Path.GetFullPath(output)}");
+        foreach (var line in MachineDescription.Lines())
+        {
+            Console.WriteLine(line);
+        }
+
+        if (Environment.ProcessorCount <= 2)
+        {
+            Console.WriteLine("Note: 2 or fewer cores; the gateway, the Kafka mock brokers and the load generator share them, so ratios matter more than absolute numbers.");
+        }
+
+        var reports = new List<SuiteReport>();
+        if (suites.Contains("serialization"))
+        {
+            // First, before the cluster's threads exist, so BenchmarkDotNet measures a quiet process.
+            reports.Add(SerializationSuite.Run(settings));
+        }
+
+        if (command == "profile")
+        {
+            await using var profiled = await BenchCluster.StartAsync();
+            await AllocationProfile.RunAsync(profiled, settings.Measure * 2);
+            return 0;
+        }
+
+        if (suites.Contains("produce") || suites.Contains("stream"))
+        {
+            await using var cluster = await BenchCluster.StartAsync();
+            if (suites.Contains("produce"))
+            {
+                reports.Add(await new ProduceSuite(cluster, settings).RunAsync());
+            }
+
+            if (suites.Contains("stream"))
+            {
+                reports.Add(await new StreamSuite(cluster, settings).RunAsync());
+            }
+        }
+
+        ResultsWriter.Write(settings, reports);
+        Console.WriteLine();
+        foreach (var check in reports.SelectMany(r => r.Checks))
+        {
+            Console.WriteLine(check);
+        }
+
+        return 0;
+
+    }
+
+    private static string FindDocs()
+    {
+        for (var directory = new DirectoryInfo(Environment.CurrentDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "KafkaGateway.sln")))
+            {
+                return Path.Combine(directory.FullName, "docs", "benchmarks");
+            }
+        }
+
+        return Path.Combine(Environment.CurrentDirectory, "benchmark-results");
+    }
+}
+
+/// <summary>Writes docs/benchmarks: one section per suite (kept from earlier runs of other suites), results.md and the SVG plots.</summary>
+internal static class ResultsWriter
+{
+    private static readonly string[] s_order = ["produce", "stream", "serialization"];
+
+    public static void Write(BenchSettings settings, IReadOnlyList<SuiteReport> reports)
+    {
+        var sections = Path.Combine(settings.OutputDirectory, "sections");
+        Directory.CreateDirectory(sections);
+        var stamp = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);
+        foreach (var report in reports)
+        {
+            var text = new StringBuilder();
+            text.AppendLine(CultureInfo.InvariantCulture, $"_Run {stamp}, {settings.ModeName} mode._").AppendLine();
+            foreach (var line in MachineDescription.Lines())
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"- {line}");
+            }
+
+            text.AppendLine().Append(report.Markdown);
+            foreach (var plot in report.Plots.Keys.Order(StringComparer.Ordinal))
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"![{plot}]({plot})").AppendLine();
+            }
+
+            File.WriteAllText(Path.Combine(sections, report.Name + ".md"), text.ToString());
+            File.WriteAllLines(Path.Combine(sections, report.Name + ".checks"), report.Checks);
+            foreach (var (name, svg) in report.Plots)
+            {
+                File.WriteAllText(Path.Combine(settings.OutputDirectory, name), svg);
+            }
+        }
+
+        var results = new StringBuilder();
+        results.AppendLine("# Benchmark results").AppendLine();
+        results.AppendLine("Generated by `dotnet run -c Release --project bench/KafkaGateway.Bench -- all` (or `quick`, `produce`, `stream`, `serialization`); do not edit by hand.");
+        results.AppendLine("How the benchmarks work, what the numbers mean, and findings: [README.md](README.md).").AppendLine();
+        if (settings.Quick || Environment.ProcessorCount <= 2 || MachineDescription.LooksShared())
+        {
+            results.Append("**Caution:** ");
+            if (settings.Quick)
+            {
+                results.Append("the latest run was in quick mode (2 rounds of 1 s per arm, short BenchmarkDotNet job). ");
+            }
+
+            if (Environment.ProcessorCount <= 2 || MachineDescription.LooksShared())
+            {
+                results.Append(CultureInfo.InvariantCulture, $"It ran on a {Environment.ProcessorCount}-core machine")
+                    .Append(MachineDescription.LooksShared() ? " shared with other work (load average above the core count, see each section)" : "")
+                    .Append(", with the gateway, the mock brokers and the load generator in one process: numbers are noisy; compare ratios, and re-run `all` on a quiet machine before drawing conclusions. ");
+            }
+
+            results.AppendLine().AppendLine();
+        }
+
+        results.AppendLine("## Targets").AppendLine();
+        foreach (var name in s_order)
+        {
+            var checks = Path.Combine(sections, name + ".checks");
+            if (File.Exists(checks))
+            {
+                foreach (var line in File.ReadAllLines(checks))
+                {
+                    results.AppendLine(CultureInfo.InvariantCulture, $"- `{line}`");
+                }
+            }
+        }
+
+        results.AppendLine();
+        foreach (var name in s_order)
+        {
+            var section = Path.Combine(sections, name + ".md");
+            if (File.Exists(section))
+            {
+                results.AppendLine(CultureInfo.InvariantCulture, $"## {char.ToUpperInvariant(name[0])}{name[1..]}").AppendLine();
+                results.Append(File.ReadAllText(section)).AppendLine();
+            }
+        }
+
+        File.WriteAllText(Path.Combine(settings.OutputDirectory, "results.md"), results.ToString());
+    }
+}

@@ -1,0 +1,288 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json;
+using Confluent.Kafka;
+using KafkaGateway.Bench.Harness;
+using KafkaGateway.Bench.LoadGeneration;
+using KafkaGateway.Bench.Reporting;
+
+namespace KafkaGateway.Bench.Suites;
+
+/// <summary>
+/// Stream: catching up from the earliest offset over SSE against a direct consumer, and live fan-out to 1, 100 and
+/// 1,000 SSE subscribers of one topic at 100 records/s.
+/// </summary>
+internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
+{
+    private const int ProduceRate = 100;
+
+    public async Task<SuiteReport> RunAsync()
+    {
+        var report = new SuiteReport("stream");
+        using var producer = cluster.CreateDirectProducer();
+        await CatchUpAsync(report, producer);
+        await FanOutAsync(report, producer);
+        return report;
+    }
+
+    private async Task CatchUpAsync(SuiteReport report, IProducer<byte[]?, byte[]?> producer)
+    {
+        const string topic = "bench-catchup";
+        cluster.CreateTopic(topic, 3);
+        var records = new SensorRecords(await cluster.RegisterValueSchemaAsync(topic, SensorRecords.Schema));
+        var count = settings.CatchUpRecords;
+        var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var value = records.Encode("s-1", now);
+        for (var i = 0; i < count; i++)
+        {
+            while (true)
+            {
+                try
+                {
+                    producer.Produce(topic, new Message<byte[]?, byte[]?> { Value = value });
+                    break;
+                }
+                catch (ProduceException<byte[]?, byte[]?> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+                {
+                    producer.Poll(TimeSpan.FromMilliseconds(50));
+                }
+            }
+        }
+
+        producer.Flush(TimeSpan.FromSeconds(60));
+        using var http = LoadClient.Create(new LoadClientOptions(cluster.Http1Address, HttpVersion.Version11));
+
+        async Task<double> Gateway()
+        {
+            var clock = Stopwatch.StartNew();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            var seen = await SseSubscriber.ReadUntilAsync(http, $"/topics/{topic}/stream?from=earliest", count, timeout.Token);
+            return seen / clock.Elapsed.TotalSeconds;
+        }
+
+        Task<double> Direct() => Task.Run(() =>
+        {
+            var clock = Stopwatch.StartNew();
+            using var consumer = cluster.CreateDirectConsumer();
+            consumer.Assign(Enumerable.Range(0, 3).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+            var output = new ArrayBufferWriter<byte>(256);
+            using var writer = new Utf8JsonWriter(output);
+            long seen = 0;
+            var deadline = Stopwatch.StartNew();
+            while (seen < count && deadline.Elapsed < TimeSpan.FromMinutes(2))
+            {
+                var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+                if (result?.Message?.Value is { } bytes)
+                {
+                    // Decoded to JSON like the gateway's stream, so both arms do the same work per record.
+                    output.ResetWrittenCount();
+                    writer.Reset(output);
+                    records.Decode(bytes, writer);
+                    writer.Flush();
+                    seen++;
+                }
+            }
+
+            consumer.Close();
+            return seen / clock.Elapsed.TotalSeconds;
+        });
+
+        var results = await Alternation.RunAsync(settings.Rounds, ("gateway", Gateway), ("direct", Direct));
+        var gateway = Spread.Of(results["gateway"]);
+        var direct = Spread.Of(results["direct"]);
+        var ratio = gateway.Median / direct.Median;
+        report.Line("### Catch-up from earliest (one reader, 3 partitions)");
+        report.Line();
+        report.Line("| Records | Gateway SSE records/s | Direct consumer (+ Avro to JSON) records/s | Ratio |");
+        report.Line("| ---: | ---: | ---: | ---: |");
+        report.Line($"| {count:N0} | {gateway.Format()} | {direct.Format()} | {ratio:F2} |");
+        report.Line();
+        report.Check(ratio >= 0.50, $"stream catch-up: gateway {gateway.Median:N0}/s = {ratio:F3} x direct consumer {direct.Median:N0}/s (target >= 0.50)");
+    }
+
+    private async Task FanOutAsync(SuiteReport report, IProducer<byte[]?, byte[]?> producer)
+    {
+        report.Line("### Live fan-out at 100 records/s (SSE, HTTP/1.1, one connection per subscriber)");
+        report.Line();
+        report.Line("| Subscribers | Records produced | Expected events/s | Delivered events/s | Subscribers with every record | p50 ms | p99 ms | max ms | RSS per subscriber KiB | Managed heap per subscriber KiB | Direct consumer p50 / p99 ms |");
+        report.Line("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        var delivered = new List<Spread>();
+        var expected = new List<Spread>();
+        var p50s = new List<Spread>();
+        var p99s = new List<Spread>();
+        var directP99s = new List<Spread>();
+        foreach (var subscribers in settings.Subscribers)
+        {
+            var result = await FanOutOnceAsync(producer, subscribers);
+            delivered.Add(new Spread(result.DeliveredPerSecond, result.DeliveredPerSecond, result.DeliveredPerSecond));
+            expected.Add(new Spread(subscribers * (double)ProduceRate, subscribers * (double)ProduceRate, subscribers * (double)ProduceRate));
+            p50s.Add(new Spread(result.Latency.P50, result.Latency.P50, result.Latency.P50));
+            p99s.Add(new Spread(result.Latency.P99, result.Latency.P99, result.Latency.P99));
+            directP99s.Add(new Spread(result.Direct.P99, result.Direct.P99, result.Direct.P99));
+            report.Line($"| {subscribers:N0} | {result.Produced:N0} | {subscribers * ProduceRate:N0} | {result.DeliveredPerSecond:N0} | {result.Complete:N0} / {subscribers:N0} | {result.Latency.P50:F1} | {result.Latency.P99:F1} | {result.Latency.Max:F1} | {(subscribers < 100 ? "–" : (result.RssPerSubscriber / 1024).ToString("N1", System.Globalization.CultureInfo.InvariantCulture))} | {(subscribers < 100 ? "–" : (result.HeapPerSubscriber / 1024).ToString("N1", System.Globalization.CultureInfo.InvariantCulture))} | {result.Direct.P50:F1} / {result.Direct.P99:F1} |");
+            Console.WriteLine(FormattableString.Invariant($"fan-out {subscribers}: {result.Complete}/{subscribers} complete, p99 {result.Latency.P99:F1} ms, {result.RssPerSubscriber / 1024:N1} KiB RSS/subscriber"));
+            if (subscribers == settings.Subscribers[^1])
+            {
+                report.Line();
+                report.Check(result.Complete == subscribers && result.Latency.P99 <= 250 && result.RssPerSubscriber <= 64 * 1024,
+                    $"{subscribers:N0} live subscribers at {ProduceRate} records/s: {result.Complete:N0}/{subscribers:N0} got every record, p99 {result.Latency.P99:F1} ms (target <= 250 ms), {result.RssPerSubscriber / 1024:N1} KiB RSS per subscriber (target <= 64 KiB)");
+            }
+        }
+
+        report.Line();
+        report.Line("RSS and managed heap per subscriber are (after − before) / N with the subscribers connected and idle, each after a full GC (not shown below 100 subscribers, where it is noise). " +
+            "Both ends of every connection live in this process, so the figures include the load generator's HttpClient connection and SSE parser: an upper bound for the gateway.");
+        report.Line();
+        var categories = settings.Subscribers.Select(s => s.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        report.Plots["stream-fanout.svg"] = SvgChart.Line("Live SSE fan-out at 100 records/s", "subscribers", "events/s",
+            categories, [new("delivered", delivered), new("expected (N x 100)", expected, Dashed: true)], logY: true);
+        report.Plots["stream-latency.svg"] = SvgChart.Line("Record-to-client latency, live fan-out", "subscribers", "latency ms",
+            categories, [new("gateway SSE p50", p50s), new("gateway SSE p99", p99s), new("direct consumer p99", directP99s, Dashed: true)], logY: true);
+    }
+
+    private sealed record FanOutResult(long Produced, double DeliveredPerSecond, int Complete, Latencies Latency, double RssPerSubscriber, double HeapPerSubscriber, Latencies Direct);
+
+    private async Task<FanOutResult> FanOutOnceAsync(IProducer<byte[]?, byte[]?> producer, int subscriberCount)
+    {
+        var topic = $"bench-fanout-{subscriberCount}";
+        cluster.CreateTopic(topic, 3);
+        var records = new SensorRecords(await cluster.RegisterValueSchemaAsync(topic, SensorRecords.Schema));
+        using var http = LoadClient.Create(new LoadClientOptions(cluster.Http1Address, HttpVersion.Version11));
+        var heapBefore = SettledHeap();
+        var rssBefore = MachineDescription.ResidentBytes();
+
+        var measured = new long[subscriberCount];
+        var warm = new int[subscriberCount];
+        var latencies = Enumerable.Range(0, subscriberCount).Select(_ => new List<double>()).ToArray();
+        var subscribers = new List<SseSubscriber>(subscriberCount);
+        using var connectTimeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        try
+        {
+            // Connected a few at a time: a thousand simultaneous handshakes measure the accept queue, not streaming.
+            for (var i = 0; i < subscriberCount; i += 50)
+            {
+                var batch = Enumerable.Range(i, Math.Min(50, subscriberCount - i)).Select(index =>
+                {
+                    var subscriber = new SseSubscriber(http, $"/topics/{topic}/stream", record =>
+                    {
+                        if (record.Id is { } id && id.StartsWith('m'))
+                        {
+                            latencies[index].Add(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - record.ValueTimestampMs);
+                            measured[index]++;
+                        }
+                        else
+                        {
+                            Volatile.Write(ref warm[index], 1);
+                        }
+                    });
+                    subscribers.Add(subscriber);
+                    return subscriber.ConnectAsync(connectTimeout.Token);
+                }).ToArray();
+                await Task.WhenAll(batch);
+            }
+
+            // The shared live tail starts at the end of the topic when its consumer is assigned; warm-up records until
+            // every subscriber has one make sure no measured record predates that.
+            var warmDeadline = Stopwatch.StartNew();
+            var w = 0;
+            while (warm.Any(x => x == 0))
+            {
+                if (warmDeadline.Elapsed > TimeSpan.FromSeconds(60))
+                {
+                    throw new InvalidOperationException($"Only {warm.Count(x => x == 1)} of {subscriberCount} subscribers received a warm-up record within 60 s.");
+                }
+
+                producer.Produce(topic, new Message<byte[]?, byte[]?> { Value = records.Encode($"w-{w++}", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) });
+                await Task.Delay(200);
+            }
+
+            var heapAfter = SettledHeap();
+            var rssAfter = MachineDescription.ResidentBytes();
+
+            // Reference arm: one direct consumer of the same records, so the mock cluster's own delivery latency
+            // (fetch wait, linger) can be told apart from the gateway's.
+            using var stopDirect = new CancellationTokenSource();
+            var directLatencies = new List<double>();
+            var direct = Task.Run(() => ReadDirect(topic, records, directLatencies, stopDirect.Token), CancellationToken.None);
+            await Task.Delay(1000);
+
+            var total = (int)(ProduceRate * settings.FanoutRun.TotalSeconds);
+            var clock = Stopwatch.StartNew();
+            for (var n = 0; n < total; n++)
+            {
+                var due = TimeSpan.FromSeconds(n / (double)ProduceRate);
+                if (due > clock.Elapsed)
+                {
+                    await Task.Delay(due - clock.Elapsed);
+                }
+
+                producer.Produce(topic, new Message<byte[]?, byte[]?> { Value = records.Encode($"m-{n}", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) });
+            }
+
+            producer.Flush(TimeSpan.FromSeconds(30));
+            var drain = Stopwatch.StartNew();
+            while (measured.Any(m => m < total) && drain.Elapsed < TimeSpan.FromSeconds(15))
+            {
+                await Task.Delay(100);
+            }
+
+            var elapsed = clock.Elapsed.TotalSeconds;
+            await stopDirect.CancelAsync();
+            await direct;
+            // Stopped before the counts are read, so no subscriber still writes to them.
+            await Task.WhenAll(subscribers.Select(s => s.DisposeAsync().AsTask()));
+            var received = measured.Sum();
+            var failures = subscribers.Count(s => s.Failure is not null);
+            if (failures > 0)
+            {
+                Console.WriteLine($"fan-out {subscriberCount}: {failures} subscriber(s) failed, first: {subscribers.First(s => s.Failure is not null).Failure!.Message}");
+            }
+
+            var all = latencies.SelectMany(l => l.ToArray());
+            return new FanOutResult(total, received / elapsed, measured.Count(m => m == total), Latencies.From(all),
+                (rssAfter - rssBefore) / (double)subscriberCount, (heapAfter - heapBefore) / (double)subscriberCount, Latencies.From(directLatencies));
+        }
+        finally
+        {
+            await Task.WhenAll(subscribers.Select(s => s.DisposeAsync().AsTask()));
+        }
+    }
+
+    private void ReadDirect(string topic, SensorRecords records, List<double> latencies, CancellationToken stop)
+    {
+        using var consumer = cluster.CreateDirectConsumer();
+        consumer.Assign(Enumerable.Range(0, 3).Select(p => new TopicPartitionOffset(topic, p, Offset.End)));
+        var output = new ArrayBufferWriter<byte>(256);
+        using var writer = new Utf8JsonWriter(output);
+        while (!stop.IsCancellationRequested)
+        {
+            var result = consumer.Consume(TimeSpan.FromMilliseconds(100));
+            if (result?.Message?.Value is not { } bytes)
+            {
+                continue;
+            }
+
+            output.ResetWrittenCount();
+            writer.Reset(output);
+            records.Decode(bytes, writer);
+            writer.Flush();
+            using var document = JsonDocument.Parse(output.WrittenMemory);
+            var root = document.RootElement;
+            if (root.GetProperty("id").GetString() is ['m', ..])
+            {
+                latencies.Add(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - root.GetProperty("timestamp").GetInt64());
+            }
+        }
+
+        consumer.Close();
+    }
+
+    private static long SettledHeap()
+    {
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        return GC.GetTotalMemory(forceFullCollection: false);
+    }
+}
