@@ -15,5 +15,11 @@ internal static class TestProcessSettings
     {
         Environment.SetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange", "false");
         Environment.SetEnvironmentVariable("DOTNET_USE_POLLING_FILE_WATCHER", "true");
+
+        // Dozens of gateways, brokers and Kafka clients share this one process on two cores, and test helpers block
+        // on synchronous Kafka calls; without head-room the thread pool grows one thread at a time and an SSE test
+        // can wait seconds for a continuation. A production gateway is one host and needs none of this.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(io, 64));
     }
 }
