@@ -51,6 +51,8 @@ internal sealed class BenchCluster : IAsyncDisposable
         var settings = new Dictionary<string, string?>
         {
             ["Kafka:BootstrapServers"] = cluster.BootstrapServers,
+            // Both arms run without authentication: the benchmark measures the produce and stream paths, not auth.
+            ["Security:AllowAnonymous"] = "true",
             ["Kafka:Properties:broker.address.family"] = "v4",
             ["Gateway:DataDirectory"] = dataDirectory,
             // Per-request Information logs would measure the console, not the gateway.
