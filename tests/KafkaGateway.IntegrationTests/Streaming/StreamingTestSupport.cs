@@ -49,7 +49,7 @@ internal sealed class OpenStream : IAsyncDisposable
     /// <summary>The next event, or null when the stream ended.</summary>
     public async Task<SseItem<string>?> NextAsync(TimeSpan? timeout = null)
     {
-        var more = await _events.MoveNextAsync().AsTask().WaitAsync(timeout ?? TimeSpan.FromSeconds(15));
+        var more = await _events.MoveNextAsync().AsTask().WaitAsync(timeout ?? TimeSpan.FromSeconds(45));
         return more ? _events.Current : null;
     }
 
