@@ -20,7 +20,8 @@ public sealed record BrowseRequest(IReadOnlyList<int> Partitions, ResumeToken? C
 /// cover every record exactly once. Consumers are pooled: a request rents one, assigns its partitions and gives it
 /// back unassigned.
 /// </summary>
-public sealed class RecordBrowser(KafkaConnection connection, IOptions<StreamingOptions> options, IOptions<KafkaOptions> kafkaOptions)
+public sealed class RecordBrowser(
+    KafkaConnection connection, IOptions<StreamingOptions> options, IOptions<KafkaOptions> kafkaOptions, ILoggerFactory loggerFactory)
     : IDisposable
 {
     private const int MaxIdleConsumers = 4;
@@ -140,7 +141,7 @@ public sealed class RecordBrowser(KafkaConnection connection, IOptions<Streaming
             EnablePartitionEof = false,
             FetchWaitMaxMs = 50,
         };
-        return new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler((_, _) => { }).Build();
+        return new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler(KafkaLogBridge.Create<IConsumer<byte[], byte[]>>(loggerFactory, "browse-consumer")).Build();
     }
 
     private void Return(IConsumer<byte[], byte[]> consumer, bool healthy)

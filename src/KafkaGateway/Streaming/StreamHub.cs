@@ -23,9 +23,12 @@ namespace KafkaGateway.Streaming;
 /// </summary>
 public sealed class StreamHub(
     KafkaConnection connection, IAdminClient admin, IOptions<StreamingOptions> options, IOptions<KafkaOptions> kafkaOptions,
-    ILogger<StreamHub> logger)
+    ILogger<StreamHub> logger, ILoggerFactory loggerFactory)
     : BackgroundService
 {
+    private readonly Action<IConsumer<byte[], byte[]>, LogMessage> _librdkafkaLog =
+        KafkaLogBridge.Create<IConsumer<byte[], byte[]>>(loggerFactory, "stream-consumer");
+
     private readonly object _gate = new();
     private readonly Dictionary<string, TopicConsumer> _liveTails = new(StringComparer.Ordinal);
     private readonly HashSet<TopicConsumer> _consumers = [];
@@ -76,29 +79,35 @@ public sealed class StreamHub(
             _streamsByClient[client] = perClient + 1;
             _subscriptions.Add(subscription);
 
+            var created = false;
             if (start.IsLiveTail && _liveTails.TryGetValue(topic, out var live))
             {
                 consumer = live;
                 consumer.ExtendPartitions(topicPartitions);
+                consumer.Add(subscription);
             }
             else
             {
+                // The first subscriber is handed to the constructor, before the consumer thread starts: attached any
+                // later, a private consumer could already have read (and passed over) records the stream must get.
                 consumer = new TopicConsumer(
                     topic, start.IsLiveTail ? topicPartitions : partitions, start, connection.CreateClientConfig(),
-                    TimeSpan.FromSeconds(kafkaOptions.Value.MetadataTimeoutSeconds), logger, OnConsumerClosed);
+                    TimeSpan.FromSeconds(kafkaOptions.Value.MetadataTimeoutSeconds), logger, _librdkafkaLog, OnConsumerClosed, subscription);
+                created = true;
                 _consumers.Add(consumer);
                 Interlocked.Increment(ref _activeConsumers);
                 if (start.IsLiveTail)
                 {
                     _liveTails[topic] = consumer;
                 }
-
-                consumer.Begin();
             }
 
             consumer.References++;
             subscription.Consumer = consumer;
-            consumer.Add(subscription);
+            if (created)
+            {
+                consumer.Begin();
+            }
         }
 
         return subscription;

@@ -26,6 +26,7 @@ internal sealed class TopicConsumer
     private readonly TimeSpan _queryTimeout;
     private readonly ILogger _logger;
     private readonly Action<TopicConsumer> _onClosed;
+    private readonly Action<IConsumer<byte[], byte[]>, LogMessage> _librdkafkaLog;
     private readonly Thread _thread;
     private Dictionary<int, long>? _positions;
     private List<StreamNotice> _notices = [];
@@ -33,8 +34,12 @@ internal sealed class TopicConsumer
 
     public TopicConsumer(
         string topic, IReadOnlyList<int> partitions, StreamStart start, ClientConfig clientConfig, TimeSpan queryTimeout,
-        ILogger logger, Action<TopicConsumer> onClosed)
+        ILogger logger, Action<IConsumer<byte[], byte[]>, LogMessage> librdkafkaLog, Action<TopicConsumer> onClosed,
+        StreamSubscription first)
     {
+        // Pending until the start positions are fixed, so the first subscriber sees every record from the start.
+        _pending.Add(first);
+        _librdkafkaLog = librdkafkaLog;
         Topic = topic;
         _partitions = partitions;
         _start = start;
@@ -69,7 +74,10 @@ internal sealed class TopicConsumer
 
     public void Begin() => _thread.Start();
 
-    /// <summary>Adds a subscriber; it starts at the consumer's current positions (or at the start positions once fixed).</summary>
+    /// <summary>
+    /// Adds a subscriber to a running live tail; it starts at the consumer's current positions (or at the start
+    /// positions once fixed). The first subscriber is given to the constructor.
+    /// </summary>
     public void Add(StreamSubscription subscription)
     {
         lock (_gate)
@@ -159,7 +167,7 @@ internal sealed class TopicConsumer
         {
             consumer = new ConsumerBuilder<byte[], byte[]>(_config)
                 .SetErrorHandler((_, error) => OnError(error))
-                .SetLogHandler((_, _) => { })
+                .SetLogHandler(_librdkafkaLog)
                 .Build();
             if (!TryStart(consumer))
             {

@@ -60,9 +60,20 @@ internal sealed class OpenStream : IAsyncDisposable
         var seen = 0;
         while (seen < count)
         {
-            var next = await NextAsync(timeout) ?? throw new InvalidOperationException($"Stream ended after {seen} {type} events.");
-            events.Add(next);
-            if (next.EventType == type)
+            SseItem<string>? next;
+            try
+            {
+                next = await NextAsync(timeout);
+            }
+            catch (TimeoutException ex)
+            {
+                var last = events.Count == 0 ? "none" : $"{events[^1].EventType} {events[^1].Data}";
+                throw new TimeoutException($"No event within the wait after {events.Count} events ({seen} {type}); last: {Truncate(last)}.", ex);
+            }
+
+            var item = next ?? throw new InvalidOperationException($"Stream ended after {seen} {type} events.");
+            events.Add(item);
+            if (item.EventType == type)
             {
                 seen++;
             }
@@ -70,6 +81,8 @@ internal sealed class OpenStream : IAsyncDisposable
 
         return events;
     }
+
+    private static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "...";
 
     public async ValueTask DisposeAsync()
     {
