@@ -29,7 +29,7 @@ internal static class BenchCommand
         };
         if (suites.Length == 0)
         {
-            Console.Error.WriteLine("usage: KafkaGateway.Bench all|quick|produce|stream|serialization|profile|load [--quick] [--out <folder>]");
+            Console.Error.WriteLine("usage: KafkaGateway.Bench all|quick|produce|stream|serialization|profile [--batch N]|load [--quick] [--out <folder>]");
             return 2;
         }
 
@@ -55,7 +55,9 @@ internal static class BenchCommand
         if (command == "profile")
         {
             await using var profiled = await BenchCluster.StartAsync();
-            await AllocationProfile.RunAsync(profiled, settings.Measure * 2);
+            var batchIndex = Array.IndexOf(args, "--batch");
+            var batch = batchIndex >= 0 && batchIndex + 1 < args.Length ? int.Parse(args[batchIndex + 1], CultureInfo.InvariantCulture) : 1;
+            await AllocationProfile.RunAsync(profiled, settings.Measure * 2, batch);
             return 0;
         }
 

@@ -46,7 +46,8 @@ public static class HttpServiceCollectionExtensions
         services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
         services.AddValidatorsFromAssemblyContaining<ProblemDetailsExceptionHandler>(includeInternalTypes: true);
 
-        services.AddControllers()
+        // JsonElement bodies (produce) are parsed into pooled memory; everything else uses MVC's JSON formatter.
+        services.AddControllers(options => options.InputFormatters.Insert(0, new PooledJsonElementInputFormatter()))
             .ConfigureApiBehaviorOptions(options => options.InvalidModelStateResponseFactory = context =>
             {
                 // Malformed JSON or wrongly typed members: same ProblemDetails shape as validator failures.

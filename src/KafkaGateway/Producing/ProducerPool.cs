@@ -159,7 +159,9 @@ public sealed partial class ProducerPool : IDisposable
             QueueBufferingMaxMessages = _options.MaxQueuedMessages,
             QueueBufferingMaxKbytes = _options.MaxQueuedKilobytes,
             EnableDeliveryReports = true,
-            DeliveryReportFields = "key,value,timestamp,headers,status",
+            // Only the status: the answer needs partition, offset and status, and reading headers back out of every
+            // delivery report costs native calls and copies per record.
+            DeliveryReportFields = "status",
             ClientId = $"{client.ClientId}-producer-{identity}",
             StatisticsIntervalMs = _options.StatisticsIntervalMs,
         };

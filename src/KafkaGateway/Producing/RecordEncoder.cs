@@ -8,6 +8,13 @@ namespace KafkaGateway.Producing;
 /// <summary>Turns a record's JSON value or key into the bytes Kafka stores, per the topic's encoding.</summary>
 internal static class RecordEncoder
 {
+    // Scratch space reused by the records a thread encodes one after another; only the final bytes are allocated.
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static List<AvroConversionError>? t_errors;
+
     /// <summary>The bytes for <paramref name="value"/>, or null for a tombstone (JSON null); problems go to <paramref name="errors"/>.</summary>
     public static byte[]? Encode(RecordEncoding encoding, JsonElement value, string path, int index, List<ProduceError> errors)
     {
@@ -20,15 +27,25 @@ internal static class RecordEncoder
         switch (encoding.Format)
         {
             case TopicFormat.Avro:
-                var buffer = new ArrayBufferWriter<byte>(256);
+                var buffer = t_buffer ??= new ArrayBufferWriter<byte>(256);
+                var avroErrors = t_errors ??= [];
+                buffer.ResetWrittenCount();
+                avroErrors.Clear();
                 ConfluentWireFormat.WriteHeader(buffer, encoding.SchemaId!.Value);
-                var avroErrors = new List<AvroConversionError>();
                 if (encoding.Codec!.Encode(value, buffer, avroErrors, path))
                 {
-                    return buffer.WrittenSpan.ToArray();
+                    var bytes = buffer.WrittenSpan.ToArray();
+                    if (buffer.Capacity > 64 * 1024)
+                    {
+                        // A rare large record does not pin its buffer to the thread.
+                        t_buffer = null;
+                    }
+
+                    return bytes;
                 }
 
                 errors.AddRange(avroErrors.Select(e => new ProduceError(index, e.Path, e.Message)));
+                avroErrors.Clear();
                 return null;
 
             case TopicFormat.Json:

@@ -80,22 +80,23 @@ public sealed partial class RecordProducer(
                     ? null
                     : RecordEncoder.Encode(valueEncoding, record.Value, record.Path + ".value", record.Index, errors);
                 var key = RecordEncoder.EncodeKey(keyEncoding, record.Key, record.Path + ".key", record.Index, errors);
-                var headers = new Headers();
+                // No Headers object for a record without headers (the common case when tracing is off).
+                Headers? headers = null;
                 var clientTraceContext = false;
                 foreach (var (name, headerValue) in record.Headers)
                 {
-                    headers.Add(name, headerValue);
+                    (headers ??= []).Add(name, headerValue);
                     clientTraceContext |= name == GatewayTelemetry.TraceParentHeader;
                 }
 
                 if (idempotencyBytes is not null)
                 {
-                    headers.Add(IdempotencyHeader, idempotencyBytes);
+                    (headers ??= []).Add(IdempotencyHeader, idempotencyBytes);
                 }
 
                 if (traceParent is not null && !clientTraceContext)
                 {
-                    headers.Add(GatewayTelemetry.TraceParentHeader, traceParent);
+                    (headers ??= []).Add(GatewayTelemetry.TraceParentHeader, traceParent);
                     if (traceState is not null)
                     {
                         headers.Add(GatewayTelemetry.TraceStateHeader, traceState);
@@ -134,64 +135,69 @@ public sealed partial class RecordProducer(
         }
     }
 
-    private static Task<DeliveryResult<byte[]?, byte[]?>>[] Send(
+    private static DeliveryBatch Send(
         IProducer<byte[]?, byte[]?> producer, string topic, IReadOnlyList<ProduceRecord> records, Message<byte[]?, byte[]?>[] messages)
     {
-        var deliveries = new Task<DeliveryResult<byte[]?, byte[]?>>[messages.Length];
+        var batch = new DeliveryBatch(messages.Length);
         for (var i = 0; i < messages.Length; i++)
         {
             // Queued in request order; the idempotent producer keeps that order per partition. The request's
             // cancellation is not passed on: once queued, a record's fate is decided by Kafka, not by the client.
+            // A delivery callback instead of ProduceAsync: no task, state machine and closure per record.
+            var handler = batch.HandlerFor(i);
             try
             {
-                deliveries[i] = records[i].Partition is { } partition
-                    ? producer.ProduceAsync(new TopicPartition(topic, partition), messages[i], CancellationToken.None)
-                    : producer.ProduceAsync(topic, messages[i], CancellationToken.None);
+                if (records[i].Partition is { } partition)
+                {
+                    producer.Produce(new TopicPartition(topic, partition), messages[i], handler);
+                }
+                else
+                {
+                    producer.Produce(topic, messages[i], handler);
+                }
             }
-            catch (Exception ex)
+            catch (Exception ex) when (ex is KafkaException or ArgumentException or InvalidOperationException)
             {
-                deliveries[i] = Task.FromException<DeliveryResult<byte[]?, byte[]?>>(ex);
+                batch.Failed(i, ex);
             }
         }
 
-        return deliveries;
+        return batch;
     }
 
     private async Task<ProduceResponse> CollectAsync(
-        string topic, RecordEncoding valueEncoding, Task<DeliveryResult<byte[]?, byte[]?>>[] deliveries, string identity,
+        string topic, RecordEncoding valueEncoding, DeliveryBatch batch, string identity,
         Message<byte[]?, byte[]?>[] messages, long started)
     {
         try
         {
-            await Task.WhenAll(deliveries).WaitAsync(TimeSpan.FromMilliseconds(options.Value.DeliveryTimeoutMs));
+            await batch.Completion.WaitAsync(TimeSpan.FromMilliseconds(options.Value.DeliveryTimeoutMs));
         }
         catch (TimeoutException)
         {
-        }
-        catch (Exception)
-        {
-            // Individual failures are read from each task below.
+            // Records without a report are answered as possibly persisted below.
         }
 
-        var produced = new ProducedRecord[deliveries.Length];
-        var outcomes = new List<RecordOutcome>(deliveries.Length);
+        var (reports, failures) = batch.Snapshot();
+        var count = reports.Length;
+        var produced = new ProducedRecord[count];
+        var outcomes = new List<RecordOutcome>(count);
         (int Status, string Code, string Title, int? RetryAfter)? worst = null;
         string? detail = null;
-        for (var i = 0; i < deliveries.Length; i++)
+        for (var i = 0; i < count; i++)
         {
-            var delivery = deliveries[i];
-            if (delivery.IsCompletedSuccessfully && delivery.Result.Status == PersistenceStatus.Persisted)
+            var report = reports[i];
+            if (report is { Status: PersistenceStatus.Persisted, Error.IsError: false })
             {
-                var result = delivery.Result;
                 // The create time the gateway stamped (topics with message.timestamp.type=LogAppendTime replace it in
                 // the log; delivery reports carry the broker's append time, which the mock broker fakes).
-                produced[i] = new ProducedRecord(result.Partition.Value, result.Offset.Value, messages[i].Timestamp.UnixTimestampMs);
-                outcomes.Add(new RecordOutcome(i, "persisted", result.Partition.Value, result.Offset.Value, null, null));
+                produced[i] = new ProducedRecord(report.Partition.Value, report.Offset.Value, messages[i].Timestamp.UnixTimestampMs);
+                outcomes.Add(new RecordOutcome(i, "persisted", report.Partition.Value, report.Offset.Value, null, null));
                 continue;
             }
 
             (int, string, string, int?) classification;
-            if (!delivery.IsCompleted)
+            if (report is null && failures[i] is null)
             {
                 classification = (504, "delivery_timeout", "The record may have been written", null);
                 outcomes.Add(new RecordOutcome(i, "possibly_persisted", null, null, "Timeout",
@@ -199,12 +205,11 @@ public sealed partial class RecordProducer(
             }
             else
             {
-                var (code, status, reason) = delivery.Exception?.InnerException switch
+                var (code, status, reason) = (report, failures[i]) switch
                 {
-                    ProduceException<byte[]?, byte[]?> pe => (pe.Error.Code, pe.DeliveryResult?.Status ?? PersistenceStatus.NotPersisted, pe.Error.Reason),
-                    KafkaException ke => (ke.Error.Code, PersistenceStatus.NotPersisted, ke.Error.Reason),
-                    _ when delivery.IsCompletedSuccessfully => (ErrorCode.Unknown, delivery.Result.Status, "not persisted"),
-                    var other => (ErrorCode.Unknown, PersistenceStatus.NotPersisted, other?.Message ?? "unknown failure"),
+                    ({ } r, _) => (r.Error.Code, r.Status, r.Error.IsError ? r.Error.Reason : "not persisted"),
+                    (_, KafkaException ke) => (ke.Error.Code, PersistenceStatus.NotPersisted, ke.Error.Reason),
+                    (_, var other) => (ErrorCode.Unknown, PersistenceStatus.NotPersisted, other?.Message ?? "unknown failure"),
                 };
                 if (code == ErrorCode.Local_MsgTimedOut && pool.LastError(identity) is { } cause)
                 {
@@ -224,7 +229,7 @@ public sealed partial class RecordProducer(
         }
 
         var persistedBytes = 0L;
-        for (var i = 0; i < deliveries.Length; i++)
+        for (var i = 0; i < count; i++)
         {
             if (outcomes[i].Status == "persisted")
             {
@@ -238,9 +243,9 @@ public sealed partial class RecordProducer(
         if (worst is { } failure)
         {
             var persisted = outcomes.Count(o => o.Status == "persisted");
-            LogProduceFailed(logger, topic, failure.Code, persisted, deliveries.Length);
+            LogProduceFailed(logger, topic, failure.Code, persisted, count);
             throw DeliveryOutcomes.Failure(outcomes, failure,
-                $"{persisted} of {deliveries.Length} record(s) are in Kafka; each record's outcome is in 'records'. {detail}");
+                $"{persisted} of {count} record(s) are in Kafka; each record's outcome is in 'records'. {detail}");
         }
 
         return new ProduceResponse(topic, valueEncoding.SchemaId, valueEncoding.SchemaVersion, produced);

@@ -14,10 +14,17 @@ namespace KafkaGateway.Schemas;
 /// </summary>
 internal sealed class AvroJsonEncoder
 {
-    private readonly List<AvroConversionError> _errors;
-    private readonly string _rootPath;
-    private readonly bool _defaultMode;
-    private byte[] _buffer;
+    // One encoder per thread is reused (records of a batch are encoded one after another); a nested use on the same
+    // thread simply builds its own.
+    [ThreadStatic]
+    private static AvroJsonEncoder? t_cached;
+
+    private static readonly List<AvroConversionError> s_noErrors = [];
+
+    private List<AvroConversionError> _errors = s_noErrors;
+    private string _rootPath = "$";
+    private bool _defaultMode;
+    private byte[] _buffer = [];
     private int _length;
     private int _errorCount;
     private bool _capped;
@@ -27,12 +34,22 @@ internal sealed class AvroJsonEncoder
     private int _pathLength;
     private int _depth;
 
-    private AvroJsonEncoder(List<AvroConversionError> errors, string rootPath, bool defaultMode)
+    private static AvroJsonEncoder Rent(List<AvroConversionError> errors, string rootPath, bool defaultMode)
     {
-        _errors = errors;
-        _rootPath = rootPath;
-        _defaultMode = defaultMode;
-        _buffer = ArrayPool<byte>.Shared.Rent(256);
+        var encoder = t_cached ?? new AvroJsonEncoder();
+        t_cached = null;
+        encoder._errors = errors;
+        encoder._rootPath = rootPath;
+        encoder._defaultMode = defaultMode;
+        encoder._buffer = ArrayPool<byte>.Shared.Rent(256);
+        encoder._length = 0;
+        encoder._errorCount = 0;
+        encoder._capped = false;
+        encoder._probe = false;
+        encoder._failed = false;
+        encoder._pathLength = 0;
+        encoder._depth = 0;
+        return encoder;
     }
 
     /// <summary>Stop walking: a probe already failed, or the error list is full.</summary>
@@ -41,7 +58,7 @@ internal sealed class AvroJsonEncoder
     public static bool Encode(
         AvroSchemaNode root, JsonElement value, IBufferWriter<byte> output, List<AvroConversionError> errors, string rootPath)
     {
-        var encoder = new AvroJsonEncoder(errors, rootPath, defaultMode: false);
+        var encoder = Rent(errors, rootPath, defaultMode: false);
         try
         {
             encoder.Write(root, value);
@@ -66,7 +83,7 @@ internal sealed class AvroJsonEncoder
     /// </summary>
     public static byte[]? EncodeDefault(AvroSchemaNode node, JsonElement value, List<AvroConversionError> errors)
     {
-        var encoder = new AvroJsonEncoder(errors, "default", defaultMode: true);
+        var encoder = Rent(errors, "default", defaultMode: true);
         try
         {
             encoder.Write(node, value);
@@ -82,6 +99,9 @@ internal sealed class AvroJsonEncoder
     {
         ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = [];
+        _errors = s_noErrors;
+        Array.Clear(_path, 0, _pathLength);
+        t_cached = this;
     }
 
     private void Write(AvroSchemaNode node, JsonElement value)

@@ -207,6 +207,26 @@ public sealed class ProduceTests(GatewayClusterFixture cluster) : IClassFixture<
         Assert.Equal("invalid_topic_name", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
     }
 
+    [Theory]
+    [InlineData("""{"value": {"id": "s-1",}}""", "BytePositionInLine: 23")]
+    [InlineData("""{"records": [{"value": 1}""", "LineNumber: 0")]
+    [InlineData("", "non-empty request body")]
+    public async Task Produce_MalformedOrEmptyJson_Answers400WithWhereItBroke_AndWritesNothing(string json, string message)
+    {
+        var topic = cluster.CreateTopic(1);
+        using var client = cluster.CreateClient();
+
+        var response = await client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative), Json(json));
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("validation_failed", problem.GetProperty("code").GetString());
+        var error = Assert.Single(problem.GetProperty("errors").EnumerateObject());
+        Assert.Equal("$", error.Name);
+        Assert.Contains(message, error.Value[0].GetString()!, StringComparison.Ordinal);
+        Assert.Equal(0, HighWatermark(topic, 0));
+    }
+
     internal static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     private List<ConsumeResult<byte[], byte[]>> ConsumeRaw(string topic, int expected) =>

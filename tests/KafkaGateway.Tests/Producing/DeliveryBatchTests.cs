@@ -1,0 +1,60 @@
+using Confluent.Kafka;
+using KafkaGateway.Producing;
+
+namespace KafkaGateway.Tests.Producing;
+
+public sealed class DeliveryBatchTests
+{
+    private static DeliveryReport<byte[]?, byte[]?> Persisted(int partition, long offset) => new()
+    {
+        TopicPartitionOffset = new TopicPartitionOffset("t", partition, offset),
+        Status = PersistenceStatus.Persisted,
+        Error = new Error(ErrorCode.NoError),
+    };
+
+    [Fact]
+    public async Task Completes_OnlyWhenEveryRecordIsSettled_InAnyOrder()
+    {
+        var batch = new DeliveryBatch(3);
+        batch.HandlerFor(2)(Persisted(0, 12));
+        batch.Failed(0, new KafkaException(ErrorCode.Local_QueueFull));
+        Assert.False(batch.Completion.IsCompleted);
+
+        batch.HandlerFor(1)(Persisted(1, 7));
+        await batch.Completion.WaitAsync(TimeSpan.FromSeconds(5));
+
+        var (reports, failures) = batch.Snapshot();
+        Assert.Null(reports[0]);
+        Assert.IsType<KafkaException>(failures[0]);
+        Assert.Equal(7, reports[1]!.Offset.Value);
+        Assert.Equal(12, reports[2]!.Offset.Value);
+    }
+
+    [Fact]
+    public void ReportsAfterTheSnapshot_AreIgnored_SoTheAnswerCannotChangeUnderneath()
+    {
+        var batch = new DeliveryBatch(2);
+        batch.HandlerFor(0)(Persisted(0, 1));
+
+        var (reports, _) = batch.Snapshot();
+        batch.HandlerFor(1)(Persisted(0, 2));
+
+        Assert.NotNull(reports[0]);
+        Assert.Null(reports[1]);
+        Assert.False(batch.Completion.IsCompleted);
+    }
+
+    [Fact]
+    public void ASecondReportForTheSameRecord_DoesNotCountTwice()
+    {
+        var batch = new DeliveryBatch(2);
+        batch.HandlerFor(0)(Persisted(0, 1));
+        batch.HandlerFor(0)(Persisted(0, 9));
+
+        Assert.False(batch.Completion.IsCompleted);
+        Assert.Equal(1, batch.Snapshot().Reports[0]!.Offset.Value);
+    }
+
+    [Fact]
+    public void AnEmptyBatch_IsCompleteAtOnce() => Assert.True(new DeliveryBatch(0).Completion.IsCompletedSuccessfully);
+}
