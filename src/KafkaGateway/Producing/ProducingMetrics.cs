@@ -35,6 +35,15 @@ public sealed class ProducingMetrics
     }
 
     /// <summary>Records one request's deliveries.</summary>
+    /// <summary>Every record of a request persisted (the common case: no per-record outcomes to group).</summary>
+    public void DeliveredAll(string topic, int persisted, long persistedBytes, TimeSpan duration)
+    {
+        var label = _topics.For(topic, exists: true);
+        _records.Add(persisted, new("topic", label), new("outcome", "persisted"));
+        _bytes.Add(persistedBytes, new KeyValuePair<string, object?>("topic", label));
+        _deliveryDuration.Record(duration.TotalSeconds, new("topic", label), new("outcome", "persisted"));
+    }
+
     public void Delivered(string topic, string outcome, int persisted, long persistedBytes, IEnumerable<(string Outcome, string? Code)> records, TimeSpan duration)
     {
         var label = _topics.For(topic, exists: persisted > 0);

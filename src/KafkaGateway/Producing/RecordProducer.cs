@@ -79,7 +79,7 @@ public sealed partial class RecordProducer(
                 var value = record.Value.ValueKind == System.Text.Json.JsonValueKind.Undefined
                     ? null
                     : RecordEncoder.Encode(valueEncoding, record.Value, record.Path + ".value", record.Index, errors);
-                var key = RecordEncoder.EncodeKey(keyEncoding, record.Key, record.Path + ".key", record.Index, errors);
+                var key = record.Key is null ? null : RecordEncoder.EncodeKey(keyEncoding, record.Key, record.Path + ".key", record.Index, errors);
                 // No Headers object for a record without headers (the common case when tracing is off).
                 Headers? headers = null;
                 var clientTraceContext = false;
@@ -181,6 +181,21 @@ public sealed partial class RecordProducer(
         var (reports, failures) = batch.Snapshot();
         var count = reports.Length;
         var produced = new ProducedRecord[count];
+        if (Array.TrueForAll(reports, r => r is { Status: PersistenceStatus.Persisted, Error.IsError: false }))
+        {
+            // Everything is in Kafka: the answer and the metrics need no per-record outcomes.
+            var bytes = 0L;
+            for (var i = 0; i < count; i++)
+            {
+                var report = reports[i]!;
+                produced[i] = new ProducedRecord(report.Partition.Value, report.Offset.Value, messages[i].Timestamp.UnixTimestampMs);
+                bytes += (messages[i].Key?.Length ?? 0) + (messages[i].Value?.Length ?? 0);
+            }
+
+            metrics.DeliveredAll(topic, count, bytes, Stopwatch.GetElapsedTime(started));
+            return new ProduceResponse(topic, valueEncoding.SchemaId, valueEncoding.SchemaVersion, produced);
+        }
+
         var outcomes = new List<RecordOutcome>(count);
         (int Status, string Code, string Title, int? RetryAfter)? worst = null;
         string? detail = null;
