@@ -25,7 +25,10 @@ public sealed record MetricsSettings
 /// <summary><c>Observability:Tracing</c>.</summary>
 public sealed record TracingSettings
 {
-    /// <summary><c>...:Exporter</c> — <c>none</c> (default: spans are still created, so <c>traceparent</c> reaches Kafka) or <c>otlp</c>.</summary>
+    /// <summary>
+    /// <c>...:Exporter</c> — <c>none</c> (default) or <c>otlp</c>. Records get a <c>traceparent</c> header when traces
+    /// are exported or the request carried its own trace context; otherwise the trace id would name nothing.
+    /// </summary>
     public string Exporter { get; init; } = "none";
 
     /// <summary><c>...:OtlpEndpoint</c> — collector URL, e.g. <c>http://otel-collector:4317</c> (required for otlp).</summary>

@@ -20,6 +20,7 @@ public sealed partial class RecordProducer(
     IOptions<ProducerOptions> options,
     IHostApplicationLifetime lifetime,
     ProducingMetrics metrics,
+    IOptions<ObservabilityOptions> observability,
     ILogger<RecordProducer> logger)
 {
     /// <summary>Kafka header carrying the client's Idempotency-Key.</summary>
@@ -62,10 +63,13 @@ public sealed partial class RecordProducer(
         activity?.SetTag("messaging.system", "kafka");
         activity?.SetTag("messaging.destination.name", topic);
         activity?.SetTag("messaging.batch.message_count", records.Count);
-        // Each record carries the produce span's W3C context (or the HTTP request's when tracing is off), so a
-        // consumer, or the gateway's own stream, can continue the trace.
+        // Each record carries the produce span's W3C context, so a consumer can continue the trace: when the gateway
+        // exports traces, or when the client sent its own trace context. Otherwise the trace id names nothing anyone
+        // recorded, and a header per record costs two native calls and ~70 bytes on the wire (1,000-record profile).
         var trace = Activity.Current;
-        var traceParent = trace is { IdFormat: ActivityIdFormat.W3C, Id: { } id } ? Encoding.ASCII.GetBytes(id) : null;
+        var traceParent = trace is { IdFormat: ActivityIdFormat.W3C, Id: { } id } && (ExportsTraces || HasRemoteParent(trace))
+            ? Encoding.ASCII.GetBytes(id)
+            : null;
         var traceState = trace?.TraceStateString is { Length: > 0 } state ? Encoding.ASCII.GetBytes(state) : null;
 
         errors ??= [];
@@ -133,6 +137,21 @@ public sealed partial class RecordProducer(
             activity?.SetStatus(ActivityStatusCode.Error, ex.Code);
             throw;
         }
+    }
+
+    private bool ExportsTraces => observability.Value.Tracing.Exporter.Equals("otlp", StringComparison.OrdinalIgnoreCase);
+
+    private static bool HasRemoteParent(Activity activity)
+    {
+        for (var current = activity; current is not null; current = current.Parent)
+        {
+            if (current.HasRemoteParent)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static DeliveryBatch Send(

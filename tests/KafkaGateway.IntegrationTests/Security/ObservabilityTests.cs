@@ -92,6 +92,21 @@ public sealed class ObservabilityTests(KafkaClusterFixture cluster) : IClassFixt
         });
     }
 
+    [Fact]
+    public async Task Produce_WithoutTraceContextOrExport_WritesNoTraceparentHeader()
+    {
+        await using var gateway = SecureGateway.InProcess(cluster, SecureGateway.ApiKeys(("alice", null)));
+        var topic = cluster.CreateTopic(partitions: 1);
+        using var client = gateway.Client("alice");
+
+        var response = await client.PostAsJsonAsync($"/topics/{topic}/records", new { value = new { n = 1 } });
+        var record = Assert.Single(ConsumeRaw(topic, 1));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(record.Message.Headers?.TryGetLastBytes("traceparent", out _) ?? false,
+            "a trace id nobody recorded was written to the record");
+    }
+
     private List<ConsumeResult<byte[], byte[]>> ConsumeRaw(string topic, int count)
     {
         var config = new ConsumerConfig(cluster.ClientConfig())
