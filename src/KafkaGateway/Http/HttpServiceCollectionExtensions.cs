@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using System.Reflection;
+using System.Text.Json;
 using FluentValidation;
 using KafkaGateway.Security;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.OpenApi;
 
 namespace KafkaGateway.Http;
@@ -47,7 +49,13 @@ public static class HttpServiceCollectionExtensions
         services.AddValidatorsFromAssemblyContaining<ProblemDetailsExceptionHandler>(includeInternalTypes: true);
 
         // JsonElement bodies (produce) are parsed into pooled memory; everything else uses MVC's JSON formatter.
-        services.AddControllers(options => options.InputFormatters.Insert(0, new PooledJsonElementInputFormatter()))
+        services.AddControllers(options =>
+            {
+                options.InputFormatters.Insert(0, new PooledJsonElementInputFormatter());
+                // A JsonElement body is validated by the gateway (Avro schema, request shape), not by walking it with
+                // MVC's validation visitor on every request.
+                options.ModelMetadataDetailsProviders.Add(new SuppressChildValidationMetadataProvider(typeof(JsonElement)));
+            })
             .ConfigureApiBehaviorOptions(options => options.InvalidModelStateResponseFactory = context =>
             {
                 // Malformed JSON or wrongly typed members: same ProblemDetails shape as validator failures.

@@ -175,7 +175,15 @@ public sealed class MtlsHarnessTests(MtlsKafkaClusterFixture cluster) : IClassFi
 internal static class Harness
 {
     /// <summary>Reads <paramref name="expected"/> records from the beginning of every partition (no consumer group).</summary>
-    public static List<ConsumeResult<string, string>> ConsumeAll(ClientConfig client, string topic, int expected, TimeSpan? timeout = null)
+    public static List<ConsumeResult<string, string>> ConsumeAll(ClientConfig client, string topic, int expected, TimeSpan? timeout = null) =>
+        ConsumeAll<string, string>(client, topic, expected, timeout);
+
+    /// <summary>
+    /// Reads <paramref name="expected"/> records from the beginning of every partition (no consumer group), then
+    /// keeps reading for <paramref name="lookForMore"/>: anything beyond what was expected would be a duplicate.
+    /// </summary>
+    public static List<ConsumeResult<TKey, TValue>> ConsumeAll<TKey, TValue>(
+        ClientConfig client, string topic, int expected, TimeSpan? timeout = null, TimeSpan? lookForMore = null)
     {
         var config = new ConsumerConfig(client)
         {
@@ -186,16 +194,24 @@ internal static class Harness
         using var admin = new AdminClientBuilder(client).Build();
         var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics[0].Partitions
             .Select(p => new TopicPartitionOffset(topic, p.PartitionId, Offset.Beginning)).ToList();
-        using var consumer = new ConsumerBuilder<string, string>(config).Build();
+        using var consumer = new ConsumerBuilder<TKey, TValue>(config).Build();
         consumer.Assign(partitions);
-        var records = new List<ConsumeResult<string, string>>();
+        var records = new List<ConsumeResult<TKey, TValue>>();
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
         while (records.Count < expected && DateTime.UtcNow < deadline)
         {
-            var record = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            if (record is { IsPartitionEOF: false })
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } record)
             {
                 records.Add(record);
+            }
+        }
+
+        var extraDeadline = DateTime.UtcNow + (lookForMore ?? TimeSpan.Zero);
+        while (DateTime.UtcNow < extraDeadline)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false } extra)
+            {
+                records.Add(extra);
             }
         }
 

@@ -241,38 +241,7 @@ public sealed class ProduceTests(GatewayClusterFixture cluster) : IClassFixture<
 
 internal static class RawConsumer
 {
-    public static List<ConsumeResult<byte[], byte[]>> ConsumeAll(ClientConfig client, string topic, int expected)
-    {
-        using var admin = new AdminClientBuilder(client).Build();
-        var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics[0].Partitions
-            .Select(p => new TopicPartitionOffset(topic, p.PartitionId, Offset.Beginning)).ToList();
-        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig(client)
-        {
-            GroupId = "raw-" + Guid.NewGuid().ToString("N"),
-            EnableAutoCommit = false,
-        }).Build();
-        consumer.Assign(partitions);
-        var records = new List<ConsumeResult<byte[], byte[]>>();
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-        while (records.Count < expected && DateTime.UtcNow < deadline)
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } record)
-            {
-                records.Add(record);
-            }
-        }
-
-        // Anything beyond what was expected would be a duplicate; look briefly for it.
-        var extraDeadline = DateTime.UtcNow + TimeSpan.FromMilliseconds(300);
-        while (DateTime.UtcNow < extraDeadline)
-        {
-            if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false } extra)
-            {
-                records.Add(extra);
-            }
-        }
-
-        consumer.Close();
-        return records;
-    }
+    /// <summary>The topic's records as bytes, looking 300 ms beyond <paramref name="expected"/> for duplicates.</summary>
+    public static List<ConsumeResult<byte[], byte[]>> ConsumeAll(ClientConfig client, string topic, int expected) =>
+        KafkaGateway.IntegrationTests.Harness.Harness.ConsumeAll<byte[], byte[]>(client, topic, expected, lookForMore: TimeSpan.FromMilliseconds(300));
 }
