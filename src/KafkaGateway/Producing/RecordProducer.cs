@@ -175,8 +175,10 @@ public sealed partial class RecordProducer(
                     producer.Produce(topic, messages[i], handler);
                 }
             }
-            catch (Exception ex) when (ex is KafkaException or ArgumentException or InvalidOperationException)
+            catch (Exception ex)
             {
+                // Whatever refused this record (queue full, producer disposed by a TLS rotation...), the records
+                // before it are queued: the answer must say so per record rather than fail the request as a whole.
                 batch.Failed(i, ex);
             }
         }

@@ -56,7 +56,7 @@ internal sealed class TopicConsumer
             EnablePartitionEof = false,
             FetchWaitMaxMs = 100,
         };
-        _thread = new Thread(Run) { IsBackground = true, Name = "stream-consumer" };
+        _thread = new Thread(RunGuarded) { IsBackground = true, Name = "stream-consumer" };
     }
 
     public string Topic { get; }
@@ -158,6 +158,25 @@ internal sealed class TopicConsumer
 
         subscription.MarkStarted(_positions!);
         _subscribers.Add(subscription);
+    }
+
+    /// <summary>The thread's body: an exception escaping a dedicated thread would end the whole process.</summary>
+    private void RunGuarded()
+    {
+        try
+        {
+            Run();
+        }
+#pragma warning disable CA1031 // last resort on a dedicated thread; Run logs and reports its own failures
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            // Only reachable when logging itself failed (e.g. the host disposed it during shutdown).
+        }
+        finally
+        {
+            _closed.TrySetResult();
+        }
     }
 
     private void Run()
@@ -419,10 +438,18 @@ internal sealed class TopicConsumer
         }
         finally
         {
-            consumer?.Dispose();
+            try
+            {
+                consumer?.Dispose();
+            }
+            finally
+            {
+                // The hub's bookkeeping first: a failing log line must not leave the consumer counted as open.
+                _onClosed(this);
+                _closed.TrySetResult();
+            }
+
             StreamingLog.ConsumerClosed(_logger, Topic, IsShared);
-            _onClosed(this);
-            _closed.TrySetResult();
         }
     }
 }
