@@ -185,15 +185,17 @@ internal static class Harness
     public static List<ConsumeResult<TKey, TValue>> ConsumeAll<TKey, TValue>(
         ClientConfig client, string topic, int expected, TimeSpan? timeout = null, TimeSpan? lookForMore = null)
     {
+        // Before the consumer settings: ConsumerConfig(client) writes into client's own dictionary, and the admin client
+        // (a producer inside) would warn about consumer properties on stderr.
+        using var admin = new AdminClientBuilder(client).Build();
+        var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics[0].Partitions
+            .Select(p => new TopicPartitionOffset(topic, p.PartitionId, Offset.Beginning)).ToList();
         var config = new ConsumerConfig(client)
         {
             GroupId = "harness-" + Guid.NewGuid().ToString("N"),
             AutoOffsetReset = AutoOffsetReset.Earliest,
             EnableAutoCommit = false,
         };
-        using var admin = new AdminClientBuilder(client).Build();
-        var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics[0].Partitions
-            .Select(p => new TopicPartitionOffset(topic, p.PartitionId, Offset.Beginning)).ToList();
         using var consumer = new ConsumerBuilder<TKey, TValue>(config).Build();
         consumer.Assign(partitions);
         var records = new List<ConsumeResult<TKey, TValue>>();

@@ -21,5 +21,21 @@ internal static class TestProcessSettings
         // can wait seconds for a continuation. A production gateway is one host and needs none of this.
         ThreadPool.GetMinThreads(out var workers, out var io);
         ThreadPool.SetMinThreads(Math.Max(workers, 64), Math.Max(io, 64));
+
+        // When the test host dies of an unhandled exception, the runner shows only the start of its stderr (mostly
+        // librdkafka lines): keep the exception in a file too, and name it first thing on stderr.
+        AppDomain.CurrentDomain.UnhandledException += (_, e) =>
+        {
+            var text = $"{DateTime.UtcNow:O} unhandled exception in the integration test process: {e.ExceptionObject}{Environment.NewLine}";
+            try
+            {
+                File.AppendAllText(Path.Combine(Path.GetTempPath(), "kafkagateway-integration-tests-crash.log"), text);
+            }
+            catch (IOException)
+            {
+            }
+
+            Console.Error.WriteLine(text);
+        };
     }
 }
