@@ -158,9 +158,35 @@ public sealed class RecordBrowser(
         if (healthy && !_disposed && _idle.Count < MaxIdleConsumers)
         {
             _idle.Add(consumer);
+            if (_disposed)
+            {
+                // Disposed meanwhile: no consumer may be left to a finalizer.
+                DrainIdle();
+            }
+
             return;
         }
 
+        CloseAndDispose(consumer);
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _disposed = true;
+        DrainIdle();
+    }
+
+    private void DrainIdle()
+    {
+        while (_idle.TryTake(out var consumer))
+        {
+            CloseAndDispose(consumer);
+        }
+    }
+
+    private static void CloseAndDispose(IConsumer<byte[], byte[]> consumer)
+    {
         try
         {
             consumer.Close();
@@ -171,17 +197,6 @@ public sealed class RecordBrowser(
         }
         finally
         {
-            consumer.Dispose();
-        }
-    }
-
-    /// <inheritdoc />
-    public void Dispose()
-    {
-        _disposed = true;
-        while (_idle.TryTake(out var consumer))
-        {
-            consumer.Close();
             consumer.Dispose();
         }
     }
