@@ -10,7 +10,7 @@ namespace KafkaGateway.Admin;
 /// controller, racks) where the cluster implements it. Clusters that do not (old brokers, the mock) are remembered
 /// so later calls don't wait for it again.
 /// </summary>
-public sealed class ClusterDescriber(IAdminClient admin, KafkaConnection connection, IOptions<KafkaOptions> options)
+public sealed class ClusterDescriber(IAdminClient admin, KafkaConnection connection, IOptions<KafkaOptions> options, KafkaBlockingCalls blockingCalls)
 {
     private static readonly TimeSpan s_describeBudget = TimeSpan.FromSeconds(2);
     private volatile bool _describeUnsupported;
@@ -19,13 +19,13 @@ public sealed class ClusterDescriber(IAdminClient admin, KafkaConnection connect
     public async Task<ClusterInfo> DescribeAsync(CancellationToken cancellationToken)
     {
         var timeout = TimeSpan.FromSeconds(options.Value.MetadataTimeoutSeconds);
-        var metadata = await Task.Run(() => admin.GetMetadata(timeout), cancellationToken);
+        var metadata = await blockingCalls.RunAsync(() => admin.GetMetadata(timeout), cancellationToken);
         var brokers = metadata.Brokers.OrderBy(b => b.BrokerId).Select(b => new BrokerInfo(b.BrokerId, b.Host, b.Port, null)).ToArray();
         var brokerIds = brokers.Select(b => b.Id).ToHashSet();
 
         if (connection.EmbeddedCluster is { } embedded)
         {
-            var (clusterId, controllerId) = await Task.Run(() => embedded.DescribeCluster(timeout), cancellationToken);
+            var (clusterId, controllerId) = await blockingCalls.RunAsync(() => embedded.DescribeCluster(timeout), cancellationToken);
             return new ClusterInfo(clusterId, connection.BootstrapServers, Embedded: true,
                 controllerId is { } id && brokerIds.Contains(id) ? id : null, brokers);
         }

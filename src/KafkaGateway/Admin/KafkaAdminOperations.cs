@@ -6,7 +6,8 @@ using Microsoft.Extensions.Options;
 namespace KafkaGateway.Admin;
 
 /// <summary><see cref="IKafkaAdminOperations"/> over the gateway's shared <see cref="IAdminClient"/>.</summary>
-public sealed class KafkaAdminOperations(IAdminClient admin, IOptions<KafkaOptions> kafkaOptions, IOptions<AdminOptions> adminOptions)
+public sealed class KafkaAdminOperations(
+    IAdminClient admin, IOptions<KafkaOptions> kafkaOptions, IOptions<AdminOptions> adminOptions, KafkaBlockingCalls blockingCalls)
     : IKafkaAdminOperations
 {
     private TimeSpan MetadataTimeout => TimeSpan.FromSeconds(kafkaOptions.Value.MetadataTimeoutSeconds);
@@ -17,7 +18,7 @@ public sealed class KafkaAdminOperations(IAdminClient admin, IOptions<KafkaOptio
     public async Task<ClusterTopology> GetTopologyAsync(CancellationToken cancellationToken)
     {
         // All topics, never one by name: a metadata request for a missing topic can auto-create it.
-        var metadata = await Task.Run(() => admin.GetMetadata(MetadataTimeout), cancellationToken);
+        var metadata = await blockingCalls.RunAsync(() => admin.GetMetadata(MetadataTimeout), cancellationToken);
         var brokers = metadata.Brokers.OrderBy(b => b.BrokerId).Select(b => new BrokerInfo(b.BrokerId, b.Host, b.Port, null)).ToArray();
         var topics = metadata.Topics
             .Where(t => t.Error.Code == ErrorCode.NoError)

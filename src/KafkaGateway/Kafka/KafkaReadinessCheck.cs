@@ -5,7 +5,8 @@ using Microsoft.Extensions.Options;
 namespace KafkaGateway.Kafka;
 
 /// <summary>Ready when a Kafka broker answers a metadata request within <see cref="KafkaOptions.MetadataTimeoutSeconds"/>.</summary>
-internal sealed class KafkaReadinessCheck(IAdminClient admin, KafkaConnection connection, IOptions<KafkaOptions> options, KafkaClientErrors errors)
+internal sealed class KafkaReadinessCheck(IAdminClient admin, KafkaConnection connection, IOptions<KafkaOptions> options, KafkaClientErrors errors,
+    KafkaBlockingCalls blockingCalls)
     : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
@@ -19,7 +20,7 @@ internal sealed class KafkaReadinessCheck(IAdminClient admin, KafkaConnection co
         try
         {
             // GetMetadata blocks its thread for up to the timeout; keep it off the request thread.
-            var metadata = await Task.Run(() => admin.GetMetadata(timeout), cancellationToken);
+            var metadata = await blockingCalls.RunAsync(() => admin.GetMetadata(timeout), cancellationToken);
             data["brokers"] = metadata.Brokers.Count;
             return metadata.Brokers.Count > 0
                 ? HealthCheckResult.Healthy("Kafka metadata answered.", data)

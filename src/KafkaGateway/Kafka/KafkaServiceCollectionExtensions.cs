@@ -17,6 +17,7 @@ public static class KafkaServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KafkaOptions>, KafkaOptionsValidator>());
         services.AddKafkaTls();
         services.TryAddSingleton<KafkaConnection>();
+        services.TryAddSingleton<KafkaBlockingCalls>();
         services.AddHostedService<KafkaConnectionStarter>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<KafkaClientErrors>();
@@ -32,8 +33,12 @@ public static class KafkaServiceCollectionExtensions
         return builder;
     }
 
-    /// <summary>Starts the connection (and the embedded cluster) with the host rather than at the first request.</summary>
-    private sealed class KafkaConnectionStarter(KafkaConnection connection) : IHostedService
+    /// <summary>
+    /// Starts the connection (and the embedded cluster) with the host rather than at the first request. When the host
+    /// has stopped (every hosted service, the web server included), it waits until no blocking Kafka call is running,
+    /// so the container never disposes a shared client under one.
+    /// </summary>
+    private sealed class KafkaConnectionStarter(KafkaConnection connection, KafkaBlockingCalls blockingCalls) : IHostedLifecycleService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
@@ -42,5 +47,23 @@ public static class KafkaServiceCollectionExtensions
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StoppingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public async Task StoppedAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await blockingCalls.WaitIdleAsync(cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                // The host's shutdown timeout is the limit.
+            }
+        }
     }
 }

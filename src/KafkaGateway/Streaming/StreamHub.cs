@@ -23,7 +23,7 @@ namespace KafkaGateway.Streaming;
 /// </summary>
 public sealed class StreamHub(
     KafkaConnection connection, IAdminClient admin, IOptions<StreamingOptions> options, IOptions<KafkaOptions> kafkaOptions,
-    ILogger<StreamHub> logger, ILoggerFactory loggerFactory)
+    ILogger<StreamHub> logger, ILoggerFactory loggerFactory, KafkaBlockingCalls blockingCalls)
     : BackgroundService
 {
     private readonly Action<IConsumer<byte[], byte[]>, LogMessage> _librdkafkaLog =
@@ -172,7 +172,7 @@ public sealed class StreamHub(
 
                 try
                 {
-                    var metadata = await Task.Run(
+                    var metadata = await blockingCalls.RunAsync(
                         () => admin.GetMetadata(TimeSpan.FromSeconds(kafkaOptions.Value.MetadataTimeoutSeconds)), stoppingToken);
                     foreach (var tail in tails)
                     {

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 namespace KafkaGateway.Streaming;
 
 /// <summary>The partitions of a topic from cluster metadata: 404 for an unknown topic, 503 when Kafka does not answer.</summary>
-public sealed class TopicPartitionLookup(IAdminClient admin, IOptions<KafkaOptions> options)
+public sealed class TopicPartitionLookup(IAdminClient admin, IOptions<KafkaOptions> options, KafkaBlockingCalls blockingCalls)
 {
     /// <summary>The partition ids of <paramref name="topic"/>, ascending.</summary>
     /// <exception cref="GatewayException">404 <c>topic_not_found</c>; 503 <c>kafka_unavailable</c>.</exception>
@@ -17,7 +17,7 @@ public sealed class TopicPartitionLookup(IAdminClient admin, IOptions<KafkaOptio
         try
         {
             // Metadata of all topics: asking for one topic by name lets brokers with auto-creation create it.
-            metadata = await Task.Run(() => admin.GetMetadata(timeout), cancellationToken);
+            metadata = await blockingCalls.RunAsync(() => admin.GetMetadata(timeout), cancellationToken);
         }
         catch (KafkaException ex)
         {

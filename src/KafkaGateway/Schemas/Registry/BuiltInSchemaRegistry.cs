@@ -48,12 +48,6 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
     /// <summary>The topic the registry persists to.</summary>
     public string TopicName => _topic.Name;
 
-    /// <summary>
-    /// The background creation of the registry topic (complete when it never started). It makes a blocking metadata
-    /// call on the shared admin client, so the host must not dispose that client before it ends.
-    /// </summary>
-    internal Task TopicCreation => _topicCreated ?? Task.CompletedTask;
-
     /// <summary>Records read from the topic at start-up.</summary>
     public long LoadedRecords { get; private set; }
 

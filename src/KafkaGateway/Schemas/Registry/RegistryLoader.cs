@@ -42,29 +42,8 @@ internal sealed partial class RegistryLoader(BuiltInSchemaRegistry registry, ILo
         LogStopped(logger, registry.TopicName);
     }
 
-    /// <summary>
-    /// Also waits for the registry topic's creation: it calls librdkafka's blocking metadata request on the shared
-    /// admin client, and disposing that client meanwhile (the host's next step) frees memory the call still uses,
-    /// which crashed the process (seen in rd_kafka_metadata during test-host disposal).
-    /// </summary>
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        await base.StopAsync(cancellationToken);
-        try
-        {
-            await registry.TopicCreation.WaitAsync(cancellationToken);
-        }
-        catch (OperationCanceledException)
-        {
-            LogCreationAbandoned(logger, registry.TopicName);
-        }
-    }
-
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading schema registry topic {Topic} failed ({Reason}); retrying in {Seconds}s.")]
     private static partial void LogLoadFailed(ILogger logger, string topic, string reason, double seconds);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Shutdown did not wait for the creation of schema registry topic {Topic} to end.")]
-    private static partial void LogCreationAbandoned(ILogger logger, string topic);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Schema registry loader stopped before topic {Topic} was read (shutdown).")]
     private static partial void LogStopped(ILogger logger, string topic);

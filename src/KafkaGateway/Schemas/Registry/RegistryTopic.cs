@@ -13,6 +13,7 @@ namespace KafkaGateway.Schemas.Registry;
 internal sealed partial class RegistryTopic(
     KafkaConnection connection,
     IAdminClient admin,
+    KafkaBlockingCalls blockingCalls,
     IOptions<BuiltInRegistryOptions> options,
     ILoggerFactory loggerFactory,
     ILogger<RegistryTopic> logger) : IDisposable
@@ -65,7 +66,7 @@ internal sealed partial class RegistryTopic(
 
         try
         {
-            var brokers = admin.GetMetadata(s_adminTimeout).Brokers.Count;
+            var brokers = (await blockingCalls.RunAsync(() => admin.GetMetadata(s_adminTimeout), CancellationToken.None)).Brokers.Count;
             await admin.CreateTopicsAsync(
                 [new TopicSpecification
                 {
