@@ -202,33 +202,37 @@ public sealed partial class RecordProducer(
         var (reports, failures) = batch.Snapshot();
         var count = reports.Length;
         var produced = new ProducedRecord[count];
-        if (Array.TrueForAll(reports, r => r is { Status: PersistenceStatus.Persisted, Error.IsError: false }))
-        {
-            // Everything is in Kafka: the answer and the metrics need no per-record outcomes.
-            var bytes = 0L;
-            for (var i = 0; i < count; i++)
-            {
-                var report = reports[i]!;
-                produced[i] = new ProducedRecord(report.Partition.Value, report.Offset.Value, messages[i].Timestamp.UnixTimestampMs);
-                bytes += (messages[i].Key?.Length ?? 0) + (messages[i].Value?.Length ?? 0);
-            }
-
-            metrics.DeliveredAll(topic, count, bytes, Stopwatch.GetElapsedTime(started));
-            return new ProduceResponse(topic, valueEncoding.SchemaId, valueEncoding.SchemaVersion, produced);
-        }
-
-        var outcomes = new List<RecordOutcome>(count);
-        (int Status, string Code, string Title, int? RetryAfter)? worst = null;
-        string? detail = null;
+        var persisted = 0;
+        var persistedBytes = 0L;
         for (var i = 0; i < count; i++)
         {
-            var report = reports[i];
-            if (report is { Status: PersistenceStatus.Persisted, Error.IsError: false })
+            if (reports[i] is { Status: PersistenceStatus.Persisted, Error.IsError: false } report)
             {
                 // The create time the gateway stamped (topics with message.timestamp.type=LogAppendTime replace it in
                 // the log; delivery reports carry the broker's append time, which the mock broker fakes).
                 produced[i] = new ProducedRecord(report.Partition.Value, report.Offset.Value, messages[i].Timestamp.UnixTimestampMs);
-                outcomes.Add(new RecordOutcome(i, "persisted", report.Partition.Value, report.Offset.Value, null, null));
+                persistedBytes += (messages[i].Key?.Length ?? 0) + (messages[i].Value?.Length ?? 0);
+                persisted++;
+            }
+        }
+
+        if (persisted == count)
+        {
+            // Everything is in Kafka (the common case): the answer and the metrics need no per-record outcomes.
+            metrics.DeliveredAll(topic, count, persistedBytes, Stopwatch.GetElapsedTime(started));
+            return new ProduceResponse(topic, valueEncoding.SchemaId, valueEncoding.SchemaVersion, produced);
+        }
+
+        var outcomes = new List<RecordOutcome>(count);
+        // At least one record failed: the first failure replaces this placeholder (detail is null until then).
+        (int Status, string Code, string Title, int? RetryAfter) worst = (0, "", "", null);
+        string? detail = null;
+        for (var i = 0; i < count; i++)
+        {
+            var report = reports[i];
+            if (produced[i] is { } done)
+            {
+                outcomes.Add(new RecordOutcome(i, "persisted", done.Partition, done.Offset, null, null));
                 continue;
             }
 
@@ -257,34 +261,17 @@ public sealed partial class RecordProducer(
                 outcomes.Add(new RecordOutcome(i, DeliveryOutcomes.StatusName(status), null, null, code.ToString(), reason));
             }
 
-            if (worst is null || Rank(classification.Item1) > Rank(worst.Value.Status))
+            if (detail is null || Rank(classification.Item1) > Rank(worst.Status))
             {
                 worst = classification;
                 detail = $"Record {i}: {outcomes[^1].Reason}";
             }
         }
 
-        var persistedBytes = 0L;
-        for (var i = 0; i < count; i++)
-        {
-            if (outcomes[i].Status == "persisted")
-            {
-                persistedBytes += (messages[i].Key?.Length ?? 0) + (messages[i].Value?.Length ?? 0);
-            }
-        }
-
-        metrics.Delivered(topic, worst?.Code ?? "persisted", outcomes.Count(o => o.Status == "persisted"), persistedBytes,
-            outcomes.Select(o => (o.Status, o.Error)), Stopwatch.GetElapsedTime(started));
-
-        if (worst is { } failure)
-        {
-            var persisted = outcomes.Count(o => o.Status == "persisted");
-            LogProduceFailed(logger, topic, failure.Code, persisted, count);
-            throw DeliveryOutcomes.Failure(outcomes, failure,
-                $"{persisted} of {count} record(s) are in Kafka; each record's outcome is in 'records'. {detail}");
-        }
-
-        return new ProduceResponse(topic, valueEncoding.SchemaId, valueEncoding.SchemaVersion, produced);
+        metrics.Delivered(topic, worst.Code, persisted, persistedBytes, outcomes.Select(o => (o.Status, o.Error)), Stopwatch.GetElapsedTime(started));
+        LogProduceFailed(logger, topic, worst.Code, persisted, count);
+        throw DeliveryOutcomes.Failure(outcomes, worst,
+            $"{persisted} of {count} record(s) are in Kafka; each record's outcome is in 'records'. {detail}");
     }
 
     // 504 (unknown) outranks 503 (definitely not written) outranks client errors: the answer must never claim
