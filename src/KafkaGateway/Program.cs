@@ -8,25 +8,35 @@ using KafkaGateway.Schemas.Registry;
 using KafkaGateway.Streaming;
 using KafkaGateway.Security;
 
-var builder = WebApplication.CreateBuilder(args);
+try
+{
+    var builder = WebApplication.CreateBuilder(args);
 
-builder.AddGatewayHosting();
-builder.AddGatewayHttp();
-builder.AddKafka();
-builder.Services.AddSchemaRegistryClient(builder.Configuration);
-builder.AddSchemaRegistry();
-builder.AddProducing();
-builder.AddAdmin();
-builder.AddStreaming();
-builder.AddSecurity();
-builder.AddObservability();
+    builder.AddGatewayHosting();
+    builder.AddGatewayHttp();
+    builder.AddKafka();
+    builder.Services.AddSchemaRegistryClient(builder.Configuration);
+    builder.AddSchemaRegistry();
+    builder.AddProducing();
+    builder.AddAdmin();
+    builder.AddStreaming();
+    builder.AddSecurity();
+    builder.AddObservability();
 
-var app = builder.Build();
+    var app = builder.Build();
 
-app.UseGatewayHosting();
-app.MapObservability();
+    app.UseGatewayHosting();
+    app.MapObservability();
 
-app.Run();
+    app.Run();
+    return 0;
+}
+catch (Exception exception) when (StartupFailure.Explain(exception) is { } line)
+{
+    // A wrong setting or a port in use is the operator's to fix: one line naming it, no stack trace.
+    Console.Error.WriteLine(line);
+    return StartupFailure.ExitCode;
+}
 
 /// <summary>The gateway's entry point (public for WebApplicationFactory tests).</summary>
 public partial class Program;

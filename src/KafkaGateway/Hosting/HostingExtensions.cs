@@ -1,5 +1,7 @@
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using KafkaGateway.Http;
 using Microsoft.Extensions.Options;
@@ -28,7 +30,9 @@ public static partial class HostingExtensions
         // No bootstrap logger: it freezes a static logger and breaks WebApplicationFactory tests.
         builder.Services.AddSerilog((services, logger) =>
         {
-            logger.ReadFrom.Configuration(configuration).Enrich.FromLogContext();
+            logger.ReadFrom.Configuration(configuration).Enrich.FromLogContext()
+                // Program prints these start-up failures as one line; the host's report would add a stack trace.
+                .Filter.ByExcluding(e => StartupFailure.IsReportedByExplain(SourceContext(e), e.Exception));
             if (environment.IsDevelopment())
             {
                 logger.WriteTo.Console(
@@ -48,9 +52,14 @@ public static partial class HostingExtensions
         // (test hosts and WebApplicationFactory add settings after Program's builder code has run).
         builder.Services.AddSingleton<DevelopmentCertificateProvider>();
         builder.Services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelSetup>();
-        builder.Services.AddHostedService<DevelopmentCertificateReporter>();
+        builder.Services.AddHostedService<ListeningReporter>();
         return builder;
     }
+
+    private static string? SourceContext(Serilog.Events.LogEvent logEvent) =>
+        logEvent.Properties.TryGetValue("SourceContext", out var value) && value is Serilog.Events.ScalarValue { Value: string name }
+            ? name
+            : null;
 
     /// <summary>
     /// The repository-root appsettings.json is linked into the build output. When the content root is the project
@@ -91,24 +100,59 @@ public static partial class HostingExtensions
         return app;
     }
 
-    private sealed partial class DevelopmentCertificateReporter(
-        DevelopmentCertificateProvider provider, ILogger<DevelopmentCertificateReporter> logger) : IHostedService
+    /// <summary>
+    /// Once Kestrel listens, says where: the Development certificate's <c>curl --cacert</c> line with the HTTPS address
+    /// actually bound, or that HTTPS is off and how to turn it on.
+    /// </summary>
+    private sealed partial class ListeningReporter(
+        DevelopmentCertificateProvider provider, IServer server, IHostApplicationLifetime lifetime,
+        ILogger<ListeningReporter> logger) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            if (provider.Current is { } certificate)
-            {
-                LogCertificate(logger, certificate.Created ? "created" : "reused", certificate.PemPath);
-            }
-
+            lifetime.ApplicationStarted.Register(Report);
             return Task.CompletedTask;
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+        private void Report()
+        {
+            var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            if (addresses.Count == 0)
+            {
+                return; // Not a socket server (tests' in-memory server).
+            }
+
+            var https = addresses.FirstOrDefault(a => a.StartsWith("https://", StringComparison.OrdinalIgnoreCase));
+            if (https is null)
+            {
+                LogHttpsOff(logger, string.Join(", ", addresses));
+            }
+            else if (provider.Current is { } certificate)
+            {
+                LogCertificate(logger, certificate.Created ? "created" : "reused", certificate.PemPath, ForCurl(https));
+            }
+        }
+
+        /// <summary>The Development certificate names localhost; a loopback or wildcard address is reached as localhost.</summary>
+        private static string ForCurl(string address)
+        {
+            var uri = new Uri(address.Replace("://+", "://localhost", StringComparison.Ordinal)
+                .Replace("://*", "://localhost", StringComparison.Ordinal)
+                .Replace("://[::]", "://localhost", StringComparison.Ordinal)
+                .Replace("://0.0.0.0", "://localhost", StringComparison.Ordinal));
+            var host = uri.IsLoopback ? "localhost" : uri.Host;
+            return $"{uri.Scheme}://{host}:{uri.Port}";
+        }
+
         [LoggerMessage(Level = LogLevel.Warning,
-            Message = "Development HTTPS: {Action} a self-signed certificate for localhost; trust it with: curl --cacert {PemPath} https://localhost:5443/health/ready")]
-        private static partial void LogCertificate(Microsoft.Extensions.Logging.ILogger logger, string action, string pemPath);
+            Message = "Development HTTPS: {Action} a self-signed certificate for localhost; trust it with: curl --cacert {PemPath} {HttpsAddress}/health/ready")]
+        private static partial void LogCertificate(Microsoft.Extensions.Logging.ILogger logger, string action, string pemPath, string httpsAddress);
+
+        [LoggerMessage(Level = LogLevel.Warning,
+            Message = "HTTPS is off: listening on {Addresses} only. To turn it on, add an https address, e.g. --urls \"http://localhost:5080;https://localhost:5443\" (Development creates a certificate; elsewhere set Kestrel:Certificates:Default:Path)")]
+        private static partial void LogHttpsOff(Microsoft.Extensions.Logging.ILogger logger, string addresses);
     }
 
     /// <summary>Default listening addresses, TLS 1.2+ and the server certificate.</summary>
@@ -133,7 +177,7 @@ public static partial class HostingExtensions
             {
                 if (!environment.IsDevelopment())
                 {
-                    throw new InvalidOperationException(
+                    throw new GatewayConfigurationException(
                         $"HTTPS is requested (urls '{urls ?? ProductionUrls}') but no certificate is configured. Set Kestrel:Certificates:Default:Path " +
                         "to a PEM certificate (with Kestrel:Certificates:Default:KeyPath) or a PFX (with Kestrel:Certificates:Default:Password), " +
                         "or listen on plain HTTP explicitly, e.g. --urls http://+:8080.");

@@ -13,7 +13,7 @@ public static class ProducingServiceCollectionExtensions
         var services = builder.Services;
         services.AddOptions<ProducerOptions>().BindConfiguration(ProducerOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProducerOptions>, ProducerOptionsValidator>());
-        services.AddOptions<TopicFormatOptions>().BindConfiguration(TopicFormatOptions.SectionName);
+        services.AddOptions<TopicFormatOptions>().BindConfiguration(TopicFormatOptions.SectionName).ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<AvroCodecCache>();
         services.TryAddSingleton<ProducerPool>();
