@@ -18,9 +18,24 @@ public static partial class StartupFailure
     /// <summary>The exit code of a start-up that failed on configuration or a listening address.</summary>
     public const int ExitCode = 1;
 
-    /// <summary>One line for <paramref name="exception"/>, or null when it is not a configuration problem.</summary>
+    /// <summary>
+    /// True when the gateway is the process (dotnet run, the container), false when a test host such as
+    /// WebApplicationFactory runs Program: that host expects the exception itself, and an entry point that returns
+    /// before building a host fails it with a message that hides the cause.
+    /// </summary>
+    public static bool OwnsProcess { get; } = System.Reflection.Assembly.GetEntryAssembly() == typeof(StartupFailure).Assembly;
+
+    /// <summary>
+    /// One line for <paramref name="exception"/>, or null when it is not a configuration problem or the gateway does
+    /// not own the process (<see cref="OwnsProcess"/>).
+    /// </summary>
     public static string? Explain(Exception exception)
     {
+        if (!OwnsProcess)
+        {
+            return null;
+        }
+
         for (var current = exception; current is not null; current = current.InnerException)
         {
             var line = current switch
