@@ -135,10 +135,6 @@ public sealed record SchemaRegistryTlsOptions
     /// </summary>
     public bool EnableHostnameVerification { get; init; } = true;
 
-    /// <summary>True when a client certificate is configured (mutual TLS).</summary>
-    public bool HasClientCertificate =>
-        !string.IsNullOrWhiteSpace(CertificateLocation) || !string.IsNullOrWhiteSpace(KeyStoreLocation);
-
     private bool PrintMembers(StringBuilder builder)
     {
         builder.Append("CaLocation = ").Append(CaLocation)
