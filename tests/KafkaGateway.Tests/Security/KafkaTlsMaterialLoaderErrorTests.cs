@@ -115,6 +115,33 @@ public sealed class KafkaTlsMaterialLoaderErrorTests
             ex.Message);
     }
 
+    [Theory]
+    [InlineData("client.legacy-aes.key")]
+    [InlineData("client.legacy-des3.key")]
+    [InlineData("client-ec.legacy-aes.key")]
+    public void Load_LegacyEncryptedKeyWithWrongPassword_ReportsKeyPassword(string keyFile)
+    {
+        var ex = LoadFails(new KafkaTlsOptions
+        {
+            CertificateLocation = PathOf(keyFile.StartsWith("client-ec", StringComparison.Ordinal) ? "client-ec.crt" : "client.crt"),
+            KeyLocation = PathOf(keyFile),
+            KeyPassword = "wrong-secret-5150",
+        });
+
+        Assert.Equal(
+            $"Kafka:Tls:KeyPassword: wrong password for the encrypted private key in file '{PathOf(keyFile)}' (decryption failed)",
+            ex.Message);
+    }
+
+    [Fact]
+    public void Load_LegacyEncryptedKeyWithoutPassword_AsksForKeyPassword()
+    {
+        var ex = LoadFails(new KafkaTlsOptions { CertificateLocation = PathOf("client.crt"), KeyLocation = PathOf("client.legacy-aes.key") });
+
+        Assert.Equal("Kafka:Tls:KeyPassword", ex.ConfigurationKey);
+        Assert.Contains("is encrypted", ex.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Load_EncryptedKeyWithoutPassword_AsksForKeyPassword()
     {
