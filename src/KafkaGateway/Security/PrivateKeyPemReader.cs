@@ -40,7 +40,7 @@ internal static class PrivateKeyPemReader
             remaining = remaining[fields.Location.End..];
         }
 
-        throw new KafkaTlsConfigurationException(key, $"{source} contains no PEM private key (PRIVATE KEY, ENCRYPTED PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)");
+        throw new TlsConfigurationException(key, $"{source} contains no PEM private key (PRIVATE KEY, ENCRYPTED PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)");
     }
 
     /// <summary>Imports PKCS#8 DER as an RSA or ECDsa key (the algorithms Kafka client certificates use).</summary>
@@ -56,14 +56,14 @@ internal static class PrivateKeyPemReader
         }
         catch (AsnContentException ex)
         {
-            throw new KafkaTlsConfigurationException(key, "the private key is not valid PKCS#8", ex);
+            throw new TlsConfigurationException(key, "the private key is not valid PKCS#8", ex);
         }
 
         AsymmetricAlgorithm algorithm = oid switch
         {
             RsaOid => RSA.Create(),
             EcOid => ECDsa.Create(),
-            _ => throw new KafkaTlsConfigurationException(key, $"private key algorithm {oid} is not supported; use an RSA or EC key"),
+            _ => throw new TlsConfigurationException(key, $"private key algorithm {oid} is not supported; use an RSA or EC key"),
         };
         try
         {
@@ -73,7 +73,7 @@ internal static class PrivateKeyPemReader
         catch (CryptographicException ex)
         {
             algorithm.Dispose();
-            throw new KafkaTlsConfigurationException(key, "the private key cannot be imported", ex);
+            throw new TlsConfigurationException(key, "the private key cannot be imported", ex);
         }
     }
 
@@ -102,20 +102,20 @@ internal static class PrivateKeyPemReader
 
                 default: // ENCRYPTED PRIVATE KEY
                     if (password is null)
-                        throw new KafkaTlsConfigurationException(passwordKey, $"the private key in {source} is encrypted; set {passwordKey}");
+                        throw new TlsConfigurationException(passwordKey, $"the private key in {source} is encrypted; set {passwordKey}");
                     return Decrypt(der, password, source, passwordKey);
             }
         }
         catch (CryptographicException ex)
         {
-            throw new KafkaTlsConfigurationException(key, $"the {label} in {source} cannot be parsed", ex);
+            throw new TlsConfigurationException(key, $"the {label} in {source} cannot be parsed", ex);
         }
     }
 
     private static byte[] ReadLegacyEncrypted(string pem, string? password, string key, string source, string passwordKey)
     {
         if (password is null)
-            throw new KafkaTlsConfigurationException(passwordKey, $"the private key in {source} is encrypted; set {passwordKey}");
+            throw new TlsConfigurationException(passwordKey, $"the private key in {source} is encrypted; set {passwordKey}");
 
         object? read;
         try
@@ -134,14 +134,14 @@ internal static class PrivateKeyPemReader
         {
             // A wrong password shows as bad padding (InvalidCipherTextException) or, 1 time in 256, as garbage DER
             // (PemException). BouncyCastle's message is not passed on: it could quote decrypted bytes.
-            throw new KafkaTlsConfigurationException(passwordKey, $"wrong password for the encrypted private key in {source} (decryption failed)", ex);
+            throw new TlsConfigurationException(passwordKey, $"wrong password for the encrypted private key in {source} (decryption failed)", ex);
         }
 
         var privateKey = read switch
         {
             Org.BouncyCastle.Crypto.AsymmetricCipherKeyPair pair => pair.Private,
             Org.BouncyCastle.Crypto.AsymmetricKeyParameter { IsPrivate: true } single => single,
-            _ => throw new KafkaTlsConfigurationException(key, $"{source} contains no PEM private key (PRIVATE KEY, ENCRYPTED PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)"),
+            _ => throw new TlsConfigurationException(key, $"{source} contains no PEM private key (PRIVATE KEY, ENCRYPTED PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)"),
         };
         byte[] pkcs8;
         try
@@ -150,7 +150,7 @@ internal static class PrivateKeyPemReader
         }
         catch (Exception ex) when (ex is ArgumentException or IOException)
         {
-            throw new KafkaTlsConfigurationException(key, $"the private key in {source} is neither RSA nor EC", ex);
+            throw new TlsConfigurationException(key, $"the private key in {source} is neither RSA nor EC", ex);
         }
 
         // Through the platform importer: it rejects algorithms Kafka clients do not use (DSA) with the usual message.
@@ -188,7 +188,7 @@ internal static class PrivateKeyPemReader
         }
         catch (CryptographicException ex)
         {
-            throw new KafkaTlsConfigurationException(passwordKey, $"wrong password for the encrypted private key in {source} (decryption failed)", ex);
+            throw new TlsConfigurationException(passwordKey, $"wrong password for the encrypted private key in {source} (decryption failed)", ex);
         }
     }
 }

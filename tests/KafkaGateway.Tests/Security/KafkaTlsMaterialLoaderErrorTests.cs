@@ -5,9 +5,9 @@ namespace KafkaGateway.Tests.Security;
 
 public sealed class KafkaTlsMaterialLoaderErrorTests
 {
-    private static KafkaTlsConfigurationException LoadFails(KafkaTlsOptions options, TimeProvider? time = null)
+    private static TlsConfigurationException LoadFails(KafkaTlsOptions options, TimeProvider? time = null)
     {
-        var ex = Assert.Throws<KafkaTlsConfigurationException>(() => KafkaTlsMaterialLoader.Load(options, time ?? TimeProvider.System));
+        var ex = Assert.Throws<TlsConfigurationException>(() => KafkaTlsMaterialLoader.Load(options, time ?? TimeProvider.System));
         // Whatever went wrong, no secret may leak into logs through the message.
         Assert.DoesNotContain(StorePassword, ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(KeyPassword, ex.Message, StringComparison.Ordinal);
