@@ -37,6 +37,9 @@ public static class JksKeyStoreReader
         if (!IsJks(data))
             throw new JksKeyStoreException(JksKeyStoreError.Malformed, "not a JKS key store (magic number 0xFEEDFEED missing)");
 
+        // Note: JksStore allocates each length field's bytes before reading them, so a corrupt length costs up to 2 GB
+        // once before failing as malformed. The file is the operator's own configuration, read at start and on
+        // rotation, so that is accepted rather than pre-walking the format here (the hand-written parser this replaced).
         var bytes = data.ToArray();
         var store = new JksStore();
         try
