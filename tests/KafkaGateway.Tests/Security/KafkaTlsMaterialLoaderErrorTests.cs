@@ -115,6 +115,20 @@ public sealed class KafkaTlsMaterialLoaderErrorTests
             ex.Message);
     }
 
+    [Fact]
+    public void Load_Pbes1EncryptedKeyWithWrongPassword_ReportsKeyPassword()
+    {
+        var ex = LoadFails(new KafkaTlsOptions
+        {
+            CertificateLocation = PathOf("client.crt"),
+            KeyLocation = PathOf("client.encrypted-pbes1.key"),
+            KeyPassword = "wrong-secret-5150",
+        });
+
+        Assert.Equal("Kafka:Tls:KeyPassword", ex.ConfigurationKey);
+        Assert.Contains("(decryption failed)", ex.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("client.legacy-aes.key")]
     [InlineData("client.legacy-des3.key")]

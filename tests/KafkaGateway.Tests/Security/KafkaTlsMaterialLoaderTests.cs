@@ -56,6 +56,7 @@ public sealed class KafkaTlsMaterialLoaderTests
 
     [Theory]
     [InlineData("client.encrypted.key", KeyPassword)]
+    [InlineData("client.encrypted-pbes1.key", KeyPassword)]
     [InlineData("client.pkcs1.key", null)]
     [InlineData("client.legacy-aes.key", KeyPassword)]
     [InlineData("client.legacy-des3.key", KeyPassword)]

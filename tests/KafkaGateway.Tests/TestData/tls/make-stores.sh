@@ -61,6 +61,8 @@ openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out client.key 2>/
 openssl rsa -in client.key -traditional -out client.pkcs1.key 2>/dev/null               # PKCS#1 "RSA PRIVATE KEY"
 openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -in client.key \
   -passout "pass:$KEY_PASS" -out client.encrypted.key                                   # "ENCRYPTED PRIVATE KEY"
+openssl pkcs8 -topk8 -v1 PBE-SHA1-3DES -in client.key \
+  -passout "pass:$KEY_PASS" -out client.encrypted-pbes1.key                             # PKCS#8, older PBES1 (Java-era tools)
 sign_client client.key kafka-gateway-client client.crt
 cat client.crt intermediate-ca.crt > client-chain.pem
 
