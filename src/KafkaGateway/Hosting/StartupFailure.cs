@@ -42,7 +42,7 @@ public static partial class StartupFailure
             {
                 OptionsValidationException invalid => "invalid configuration: " + string.Join(" ", invalid.Failures),
                 GatewayConfigurationException configuration => configuration.Message,
-                KafkaTlsConfigurationException tls => tls.Message,
+                TlsConfigurationException tls => tls.Message,
                 JksKeyStoreException jks => jks.Message,
                 IOException { InnerException: AddressInUseException } bind => AddressInUse(bind.Message),
                 InvalidOperationException binder when ConfigurationValueMessage().Match(binder.Message) is { Success: true } match =>

@@ -127,15 +127,6 @@ public sealed unsafe class MockCluster : IDisposable
     /// <summary>Delays every response of a broker (or all with -1) by <paramref name="rttMs"/>.</summary>
     public void SetBrokerRtt(int brokerId, int rttMs) => ThrowOnError(Api.BrokerSetRtt(Handle, brokerId, rttMs), "set broker RTT");
 
-    /// <summary>Sets the rack a broker reports in metadata.</summary>
-    public void SetBrokerRack(int brokerId, string rack)
-    {
-        fixed (byte* r = Utf8Z(rack))
-        {
-            ThrowOnError(Api.BrokerSetRack(Handle, brokerId, r), "set broker rack");
-        }
-    }
-
     /// <summary>Changes the host and port a broker advertises in metadata (its listener stays where it is).</summary>
     public void AdvertiseBroker(int brokerId, string host, int port)
     {
@@ -241,8 +232,6 @@ public sealed unsafe class MockCluster : IDisposable
             (delegate* unmanaged<IntPtr, int, int>)LibrdkafkaNative.GetExport("rd_kafka_mock_broker_set_up");
         public static readonly delegate* unmanaged<IntPtr, int, int, int> BrokerSetRtt =
             (delegate* unmanaged<IntPtr, int, int, int>)LibrdkafkaNative.GetExport("rd_kafka_mock_broker_set_rtt");
-        public static readonly delegate* unmanaged<IntPtr, int, byte*, int> BrokerSetRack =
-            (delegate* unmanaged<IntPtr, int, byte*, int>)LibrdkafkaNative.GetExport("rd_kafka_mock_broker_set_rack");
         public static readonly delegate* unmanaged<IntPtr, int, byte*, int, void> BrokerSetHostPort =
             (delegate* unmanaged<IntPtr, int, byte*, int, void>)LibrdkafkaNative.GetExport("rd_kafka_mock_broker_set_host_port");
         public static readonly delegate* unmanaged<IntPtr, short, nuint, int*, void> PushRequestErrorsArray =

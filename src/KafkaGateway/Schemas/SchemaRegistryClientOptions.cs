@@ -102,42 +102,62 @@ public sealed record SchemaRegistryClientOptions
 }
 
 /// <summary>
-/// Configuration section <c>SchemaRegistry:Tls</c>: the same kinds of settings as the Kafka TLS options, so one set
-/// of files can serve both. The client certificate comes from PEM (<see cref="CertificateLocation"/> plus
-/// <see cref="KeyLocation"/>) or from a PKCS#12 key store (<see cref="KeyStoreLocation"/>), never both.
+/// Configuration section <c>SchemaRegistry:Tls</c>: the same kinds of settings as the Kafka TLS options, read by the
+/// same loader (<see cref="KafkaGateway.Security.TlsMaterialLoader"/>), so one set of files can serve both. The
+/// client certificate comes from PEM (<see cref="CertificateLocation"/> plus <see cref="KeyLocation"/>) or from a
+/// PKCS#12 or JKS key store (<see cref="KeyStoreLocation"/>), never both.
 /// </summary>
 public sealed record SchemaRegistryTlsOptions
 {
+    /// <summary>The configuration section name.</summary>
+    public const string SectionName = SchemaRegistryClientOptions.SectionName + ":Tls";
+
     /// <summary>
     /// <c>SchemaRegistry:Tls:CaLocation</c> — PEM file with the CA certificate(s) that sign the registry's certificate.
     /// When set, only these CAs are trusted (as with librdkafka's <c>ssl.ca.location</c>); otherwise the system store.
+    /// Mutually exclusive with <see cref="TrustStoreLocation"/>.
     /// </summary>
     public string? CaLocation { get; init; }
 
     /// <summary><c>SchemaRegistry:Tls:CertificateLocation</c> — PEM client certificate, optionally followed by its chain.</summary>
     public string? CertificateLocation { get; init; }
 
-    /// <summary><c>SchemaRegistry:Tls:KeyLocation</c> — PEM private key of the client certificate.</summary>
+    /// <summary>
+    /// <c>SchemaRegistry:Tls:KeyLocation</c> — PEM private key of the client certificate, in any encoding
+    /// <c>Kafka:Tls:KeyLocation</c> accepts (PKCS#8, PKCS#1, SEC1, encrypted or OpenSSL legacy encrypted).
+    /// </summary>
     public string? KeyLocation { get; init; }
 
-    /// <summary><c>SchemaRegistry:Tls:KeyPassword</c> — password of an encrypted PEM private key.</summary>
+    /// <summary>
+    /// <c>SchemaRegistry:Tls:KeyPassword</c> — password of an encrypted PEM private key, or of the key entry of a JKS
+    /// key store (defaults to <see cref="KeyStorePassword"/> there).
+    /// </summary>
     public string? KeyPassword { get; init; }
 
-    /// <summary><c>SchemaRegistry:Tls:KeyStoreLocation</c> — PKCS#12 (.p12/.pfx) file with the client key and certificate.</summary>
+    /// <summary>
+    /// <c>SchemaRegistry:Tls:KeyStoreLocation</c> — PKCS#12 (.p12/.pfx) or Java KeyStore (JKS) file with the client key
+    /// and certificate; the type is detected from the content.
+    /// </summary>
     public string? KeyStoreLocation { get; init; }
 
-    /// <summary><c>SchemaRegistry:Tls:KeyStorePassword</c> — password of <see cref="KeyStoreLocation"/>.</summary>
+    /// <summary><c>SchemaRegistry:Tls:KeyStorePassword</c> — password of <see cref="KeyStoreLocation"/> (required for JKS).</summary>
     public string? KeyStorePassword { get; init; }
+
+    /// <summary>
+    /// <c>SchemaRegistry:Tls:TrustStoreLocation</c> — JKS or PKCS#12 trust store with the CA certificates that sign the
+    /// registry's certificate (the Hopsworks layout: keyStore.jks + trustStore.jks). Mutually exclusive with
+    /// <see cref="CaLocation"/>.
+    /// </summary>
+    public string? TrustStoreLocation { get; init; }
+
+    /// <summary><c>SchemaRegistry:Tls:TrustStorePassword</c> — password of <see cref="TrustStoreLocation"/>.</summary>
+    public string? TrustStorePassword { get; init; }
 
     /// <summary>
     /// <c>SchemaRegistry:Tls:EnableHostnameVerification</c> — check that the registry's certificate names the host
     /// (default true; turn off only for registries reached through an address their certificate does not list).
     /// </summary>
     public bool EnableHostnameVerification { get; init; } = true;
-
-    /// <summary>True when a client certificate is configured (mutual TLS).</summary>
-    public bool HasClientCertificate =>
-        !string.IsNullOrWhiteSpace(CertificateLocation) || !string.IsNullOrWhiteSpace(KeyStoreLocation);
 
     private bool PrintMembers(StringBuilder builder)
     {
@@ -147,9 +167,32 @@ public sealed record SchemaRegistryTlsOptions
             .Append(", KeyPassword = ").Append(Redacted.Of(KeyPassword))
             .Append(", KeyStoreLocation = ").Append(KeyStoreLocation)
             .Append(", KeyStorePassword = ").Append(Redacted.Of(KeyStorePassword))
+            .Append(", TrustStoreLocation = ").Append(TrustStoreLocation)
+            .Append(", TrustStorePassword = ").Append(Redacted.Of(TrustStorePassword))
             .Append(", EnableHostnameVerification = ").Append(EnableHostnameVerification);
         return true;
     }
+
+    /// <summary>True when any certificate, key or trust setting is present.</summary>
+    internal bool HasMaterial =>
+        !string.IsNullOrWhiteSpace(CaLocation) || !string.IsNullOrWhiteSpace(CertificateLocation)
+        || !string.IsNullOrWhiteSpace(KeyLocation) || !string.IsNullOrWhiteSpace(KeyStoreLocation)
+        || !string.IsNullOrWhiteSpace(TrustStoreLocation);
+
+    /// <summary>These settings as the shared TLS loader reads them; errors name <c>SchemaRegistry:Tls:*</c> keys.</summary>
+    internal KafkaGateway.Security.TlsMaterialSource ToMaterialSource() => new()
+    {
+        Section = SectionName,
+        CaLocation = CaLocation,
+        CertificateLocation = CertificateLocation,
+        // Without KeyLocation the key is read from the certificate file, as X509Certificate2.CreateFromPemFile did.
+        KeyLocation = string.IsNullOrWhiteSpace(KeyLocation) ? CertificateLocation : KeyLocation,
+        KeyPassword = KeyPassword,
+        KeyStoreLocation = KeyStoreLocation,
+        KeyStorePassword = KeyStorePassword,
+        TrustStoreLocation = TrustStoreLocation,
+        TrustStorePassword = TrustStorePassword,
+    };
 }
 
 /// <summary>How secrets appear when options are printed.</summary>

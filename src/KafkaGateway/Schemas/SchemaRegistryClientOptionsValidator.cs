@@ -1,9 +1,10 @@
+using KafkaGateway.Security;
 using Microsoft.Extensions.Options;
 
 namespace KafkaGateway.Schemas;
 
 /// <summary>Start-up validation of <see cref="SchemaRegistryClientOptions"/>; every message names the key.</summary>
-internal sealed class SchemaRegistryClientOptionsValidator : IValidateOptions<SchemaRegistryClientOptions>
+internal sealed class SchemaRegistryClientOptionsValidator(TimeProvider time) : IValidateOptions<SchemaRegistryClientOptions>
 {
     private const string Prefix = SchemaRegistryClientOptions.SectionName + ":";
 
@@ -106,15 +107,17 @@ internal sealed class SchemaRegistryClientOptionsValidator : IValidateOptions<Sc
         }
     }
 
-    private static void ValidateTls(SchemaRegistryClientOptions options, List<string> failures)
+    private void ValidateTls(SchemaRegistryClientOptions options, List<string> failures)
     {
+        var before = failures.Count;
         var tls = options.Tls;
         const string TlsPrefix = Prefix + "Tls:";
 
         FileExists(failures, TlsPrefix + nameof(tls.CaLocation), tls.CaLocation);
         FileExists(failures, TlsPrefix + nameof(tls.CertificateLocation), tls.CertificateLocation);
         FileExists(failures, TlsPrefix + nameof(tls.KeyLocation), tls.KeyLocation);
-        var keyStoreExists = FileExists(failures, TlsPrefix + nameof(tls.KeyStoreLocation), tls.KeyStoreLocation);
+        FileExists(failures, TlsPrefix + nameof(tls.KeyStoreLocation), tls.KeyStoreLocation);
+        FileExists(failures, TlsPrefix + nameof(tls.TrustStoreLocation), tls.TrustStoreLocation);
 
         var hasPem = !string.IsNullOrWhiteSpace(tls.CertificateLocation);
         var hasKeyStore = !string.IsNullOrWhiteSpace(tls.KeyStoreLocation);
@@ -133,18 +136,26 @@ internal sealed class SchemaRegistryClientOptionsValidator : IValidateOptions<Sc
             failures.Add($"{TlsPrefix}KeyStorePassword is set without {TlsPrefix}KeyStoreLocation.");
         }
 
-        if (keyStoreExists && IsJavaKeyStore(tls.KeyStoreLocation!))
-        {
-            failures.Add($"{TlsPrefix}KeyStoreLocation is a Java KeyStore (JKS), which the registry client does not read yet; " +
-                "convert it with: keytool -importkeystore -srckeystore keystore.jks -destkeystore keystore.p12 -deststoretype PKCS12");
-        }
-
-        var usesTls = !string.IsNullOrWhiteSpace(tls.CaLocation) || hasPem || hasKeyStore;
+        var usesTls = tls.HasMaterial;
         if (usesTls && options.UsesExternalRegistry
             && options.Url!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                 .Any(url => url.StartsWith("http://", StringComparison.OrdinalIgnoreCase)))
         {
             failures.Add($"{Prefix}Tls settings are present but {Prefix}Url has an http:// entry; use https:// for every registry URL.");
+        }
+
+        // Read the material once, as the HTTP handler will: a wrong password, an expired certificate or a key of
+        // another certificate stops the start instead of failing the first registry call.
+        if (failures.Count == before && usesTls && options.UsesExternalRegistry)
+        {
+            try
+            {
+                using var material = TlsMaterialLoader.Load(tls.ToMaterialSource(), time);
+            }
+            catch (TlsConfigurationException ex)
+            {
+                failures.Add(ex.Message);
+            }
         }
     }
 
@@ -162,25 +173,6 @@ internal sealed class SchemaRegistryClientOptionsValidator : IValidateOptions<Sc
         }
 
         return true;
-    }
-
-    private static bool IsJavaKeyStore(string path)
-    {
-        try
-        {
-            Span<byte> magic = stackalloc byte[4];
-            using var file = File.OpenRead(path);
-            return file.ReadAtLeast(magic, 4, throwOnEndOfStream: false) == 4
-                && magic.SequenceEqual(new byte[] { 0xFE, 0xED, 0xFE, 0xED });
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return false;
-        }
     }
 
     private static void Range(List<string> failures, string key, int value, int min, int max)

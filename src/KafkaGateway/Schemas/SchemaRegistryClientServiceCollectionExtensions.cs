@@ -29,7 +29,9 @@ public static class SchemaRegistryClientServiceCollectionExtensions
             .ConfigureHttpClient((provider, client) =>
                 Configure(client, provider.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value))
             .ConfigurePrimaryHttpMessageHandler(provider =>
-                SchemaRegistryHttpHandler.Create(provider.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value.Tls))
+                SchemaRegistryHttpHandler.Create(
+                    provider.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value.Tls,
+                    provider.GetRequiredService<TimeProvider>()))
             // Authorization (and anything a proxy adds) must never reach the logs, whatever their level.
             .RedactLoggedHeaders(_ => true);
 

@@ -1,16 +1,36 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
+using KafkaGateway.Security;
 
 namespace KafkaGateway.Schemas;
 
 /// <summary>
 /// Builds the primary HTTP handler of the registry client: server verification against the configured CA and the
-/// client certificate for mutual TLS. The HTTP client factory rebuilds handlers periodically, so rotated
-/// certificate files are picked up without a restart.
+/// client certificate for mutual TLS, both read by the gateway's one TLS loader (PEM, PKCS#12, JKS, trust stores).
+/// The HTTP client factory rebuilds handlers periodically, so rotated certificate files are picked up without a
+/// restart.
 /// </summary>
 internal static class SchemaRegistryHttpHandler
 {
-    public static SocketsHttpHandler Create(SchemaRegistryTlsOptions tls)
+    /// <summary>
+    /// The handler for <paramref name="tls"/>. Material that no longer loads (a rotation caught half-written when the
+    /// factory rebuilds the handler; start-up validation caught everything else) gives a handler whose requests
+    /// fail as connection failures, so callers get the registry's 503 rather than a 500.
+    /// </summary>
+    public static HttpMessageHandler Create(SchemaRegistryTlsOptions tls, TimeProvider time)
+    {
+        try
+        {
+            return CreateSocketsHandler(tls, time);
+        }
+        catch (TlsConfigurationException ex)
+        {
+            return new UnusableMaterialHandler(ex);
+        }
+    }
+
+    /// <exception cref="TlsConfigurationException">The TLS material cannot be used.</exception>
+    internal static SocketsHttpHandler CreateSocketsHandler(SchemaRegistryTlsOptions tls, TimeProvider time)
     {
         var handler = new SocketsHttpHandler
         {
@@ -19,12 +39,17 @@ internal static class SchemaRegistryHttpHandler
             ConnectTimeout = TimeSpan.FromSeconds(10),
         };
 
-        var trustedCas = LoadCas(tls);
-        var clientCertificate = LoadClientCertificate(tls, out var chain);
-        if (clientCertificate is not null)
+        X509Certificate2Collection? trustedCas = null;
+        if (tls.HasMaterial)
         {
-            // The context sends the intermediates along with the leaf, as the registry may only know the root.
-            handler.SslOptions.ClientCertificateContext = SslStreamCertificateContext.Create(clientCertificate, chain, offline: true);
+            using var material = TlsMaterialLoader.Load(tls.ToMaterialSource(), time);
+            trustedCas = material.CreateCaCollection();
+            if (material.Certificate is not null)
+            {
+                // The context sends the intermediates along with the leaf, as the registry may only know the root.
+                handler.SslOptions.ClientCertificateContext = SslStreamCertificateContext.Create(
+                    material.CreateCertificateWithKey(), material.CreateIntermediates(), offline: true);
+            }
         }
 
         if (trustedCas is not null || !tls.EnableHostnameVerification)
@@ -78,53 +103,10 @@ internal static class SchemaRegistryHttpHandler
         return chain.Build(loaded);
     }
 
-    private static X509Certificate2Collection? LoadCas(SchemaRegistryTlsOptions tls)
+    private sealed class UnusableMaterialHandler(TlsConfigurationException problem) : HttpMessageHandler
     {
-        if (string.IsNullOrWhiteSpace(tls.CaLocation))
-        {
-            return null;
-        }
-
-        var cas = new X509Certificate2Collection();
-        cas.ImportFromPemFile(tls.CaLocation);
-        if (cas.Count == 0)
-        {
-            throw new InvalidOperationException($"SchemaRegistry:Tls:CaLocation file '{tls.CaLocation}' has no PEM certificate.");
-        }
-
-        return cas;
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromException<HttpResponseMessage>(new HttpRequestException(
+                HttpRequestError.SecureConnectionError, $"the registry TLS material cannot be loaded: {problem.Message}", problem));
     }
-
-    private static X509Certificate2? LoadClientCertificate(SchemaRegistryTlsOptions tls, out X509Certificate2Collection chain)
-    {
-        chain = [];
-        if (!string.IsNullOrWhiteSpace(tls.KeyStoreLocation))
-        {
-            // Only PKCS#12 here: the options validator rejects JKS stores at start-up.
-            var all = X509CertificateLoader.LoadPkcs12CollectionFromFile(tls.KeyStoreLocation, tls.KeyStorePassword);
-            var leaf = all.FirstOrDefault(c => c.HasPrivateKey)
-                ?? throw new InvalidOperationException(
-                    $"SchemaRegistry:Tls:KeyStoreLocation '{tls.KeyStoreLocation}' holds no private key.");
-            chain.AddRange(all.Where(c => !ReferenceEquals(c, leaf)).ToArray());
-            return leaf;
-        }
-
-        if (string.IsNullOrWhiteSpace(tls.CertificateLocation))
-        {
-            return null;
-        }
-
-        using var pem = string.IsNullOrEmpty(tls.KeyPassword)
-            ? X509Certificate2.CreateFromPemFile(tls.CertificateLocation, NullIfBlank(tls.KeyLocation))
-            : X509Certificate2.CreateFromEncryptedPemFile(tls.CertificateLocation, tls.KeyPassword, NullIfBlank(tls.KeyLocation));
-
-        // PEM keys are ephemeral; a PKCS#12 round trip gives SslStream a key it can use on every platform.
-        var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
-        var fileCertificates = new X509Certificate2Collection();
-        fileCertificates.ImportFromPemFile(tls.CertificateLocation);
-        chain.AddRange(fileCertificates.Skip(1).ToArray());
-        return certificate;
-    }
-
-    private static string? NullIfBlank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value;
 }

@@ -1,6 +1,8 @@
-using System.Formats.Asn1;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Org.BouncyCastle.Security;
+using Org.BouncyCastle.Security.Certificates;
+using Org.BouncyCastle.X509;
 
 namespace KafkaGateway.Security;
 
@@ -37,83 +39,60 @@ public sealed class CertificateRevocationList
     {
         ArgumentNullException.ThrowIfNull(data);
         ArgumentNullException.ThrowIfNull(issuers);
-        var text = System.Text.Encoding.ASCII.GetString(data);
-        if (PemEncoding.TryFind(text, out var fields))
-        {
-            data = Convert.FromBase64String(text[fields.Base64Data]);
-        }
 
+        X509Crl? crl;
         try
         {
-            var outer = new AsnReader(data, AsnEncodingRules.DER).ReadSequence();
-            var tbsEncoded = outer.ReadEncodedValue();
-            var algorithm = outer.ReadSequence().ReadObjectIdentifier();
-            var signature = outer.ReadBitString(out _);
-            if (!issuers.Any(ca => Verify(ca, algorithm, tbsEncoded.Span, signature)))
-            {
-                throw new CryptographicException("the CRL is not signed by a configured CA");
-            }
-
-            var tbs = new AsnReader(tbsEncoded, AsnEncodingRules.DER).ReadSequence();
-            if (tbs.PeekTag().HasSameClassAndValue(Asn1Tag.Integer))
-            {
-                _ = tbs.ReadInteger();
-            }
-
-            _ = tbs.ReadSequence(); // signature algorithm
-            _ = tbs.ReadEncodedValue(); // issuer
-            _ = ReadTime(tbs); // thisUpdate
-            DateTimeOffset? nextUpdate = null;
-            if (tbs.HasData && (tbs.PeekTag().HasSameClassAndValue(Asn1Tag.UtcTime) || tbs.PeekTag().HasSameClassAndValue(Asn1Tag.GeneralizedTime)))
-            {
-                nextUpdate = ReadTime(tbs);
-            }
-
-            var revoked = new HashSet<string>(StringComparer.Ordinal);
-            if (tbs.HasData && tbs.PeekTag().HasSameClassAndValue(Asn1Tag.Sequence))
-            {
-                var entries = tbs.ReadSequence();
-                while (entries.HasData)
-                {
-                    var entry = entries.ReadSequence();
-                    revoked.Add(Normalize(Convert.ToHexString(entry.ReadIntegerBytes().Span)));
-                }
-            }
-
-            return new CertificateRevocationList(revoked, nextUpdate);
+            // Parsing is BouncyCastle's (PEM or DER, v1 and v2 CRLs); which signatures count stays decided here.
+            crl = new X509CrlParser().ReadCrl(data);
         }
-        catch (AsnContentException ex)
+        catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             throw new CryptographicException("the CRL is malformed: " + ex.Message, ex);
         }
+
+        if (crl is null)
+        {
+            throw new CryptographicException("the CRL is malformed: no PEM 'X509 CRL' block or DER CRL found");
+        }
+
+        if (!s_acceptedSignatureAlgorithms.Contains(crl.SigAlgOid) || !issuers.Any(ca => IsSignedBy(crl, ca)))
+        {
+            throw new CryptographicException("the CRL is not signed by a configured CA");
+        }
+
+        var revoked = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var entry in crl.GetRevokedCertificates() ?? new HashSet<X509CrlEntry>())
+        {
+            // Two's complement big-endian, as X509Certificate2.SerialNumber shows the encoded serial.
+            revoked.Add(Normalize(Convert.ToHexString(entry.SerialNumber.ToByteArray())));
+        }
+
+        DateTimeOffset? nextUpdate = crl.NextUpdate is { } next ? new DateTimeOffset(DateTime.SpecifyKind(next, DateTimeKind.Utc)) : null;
+        return new CertificateRevocationList(revoked, nextUpdate);
     }
 
-    private static DateTimeOffset ReadTime(AsnReader reader) =>
-        reader.PeekTag().HasSameClassAndValue(Asn1Tag.UtcTime) ? reader.ReadUtcTime() : reader.ReadGeneralizedTime();
+    // SHA-2 with RSA PKCS#1 v1.5 or ECDSA, as before the switch to BouncyCastle: a CRL signed with SHA-1 or MD5 is not
+    // trusted even though the library could verify it.
+    private static readonly HashSet<string> s_acceptedSignatureAlgorithms = new(StringComparer.Ordinal)
+    {
+        "1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12", "1.2.840.113549.1.1.13",
+        "1.2.840.10045.4.3.2", "1.2.840.10045.4.3.3", "1.2.840.10045.4.3.4",
+    };
 
     private static string Normalize(string hexSerial) => hexSerial.TrimStart('0').ToUpperInvariant();
 
-    private static bool Verify(X509Certificate2 ca, string algorithm, ReadOnlySpan<byte> data, ReadOnlySpan<byte> signature)
+    private static bool IsSignedBy(X509Crl crl, X509Certificate2 ca)
     {
-        var hash = algorithm switch
+        try
         {
-            "1.2.840.113549.1.1.11" or "1.2.840.10045.4.3.2" => HashAlgorithmName.SHA256,
-            "1.2.840.113549.1.1.12" or "1.2.840.10045.4.3.3" => HashAlgorithmName.SHA384,
-            "1.2.840.113549.1.1.13" or "1.2.840.10045.4.3.4" => HashAlgorithmName.SHA512,
-            _ => default,
-        };
-        if (hash == default)
+            crl.Verify(PublicKeyFactory.CreateKey(ca.PublicKey.ExportSubjectPublicKeyInfo()));
+            return true;
+        }
+        catch (Exception ex) when (ex is InvalidKeyException or SignatureException or CrlException
+            or Org.BouncyCastle.Crypto.CryptoException or ArgumentException or InvalidOperationException)
         {
             return false;
         }
-
-        using var rsa = ca.GetRSAPublicKey();
-        if (rsa is not null)
-        {
-            return rsa.VerifyData(data, signature, hash, RSASignaturePadding.Pkcs1);
-        }
-
-        using var ecdsa = ca.GetECDsaPublicKey();
-        return ecdsa is not null && ecdsa.VerifyData(data, signature, hash, DSASignatureFormat.Rfc3279DerSequence);
     }
 }

@@ -1,32 +1,25 @@
 using System.Buffers.Binary;
-using System.Formats.Asn1;
 using System.Security.Cryptography;
-using System.Text;
+using Org.BouncyCastle.Pkcs;
+using Org.BouncyCastle.Security;
 
 namespace KafkaGateway.Security;
 
 /// <summary>
-/// Reads Java KeyStore (JKS) files as <c>keytool -storetype JKS</c> writes them, without a JVM.
+/// Reads Java KeyStore (JKS) files as <c>keytool -storetype JKS</c> writes them, without a JVM, through
+/// BouncyCastle's <see cref="JksStore"/>; this class only classifies its failures so that the caller can name the
+/// configuration key at fault (store password, key password, or the file itself).
 /// </summary>
 /// <remarks>
-/// Layout (all integers big-endian): magic 0xFEEDFEED, version (1 or 2), entry count, then per entry a tag
-/// (1 = private key, 2 = trusted certificate), the alias and a creation time in epoch milliseconds. A private key
-/// entry carries a DER EncryptedPrivateKeyInfo protected with Sun's proprietary key protector and its certificate
-/// chain; a trusted certificate entry carries one certificate. Version 2 prefixes every certificate with its type
-/// ("X.509"). The file ends with a SHA-1 over the password (UTF-16BE), the bytes of "Mighty Aphrodite" and all
-/// preceding bytes: the only thing that tells a wrong store password apart, since the entries are not encrypted.
+/// A JKS file's entries are not encrypted: the store password only feeds a SHA-1 integrity digest at the end of the
+/// file, and each private key is protected with Sun's key protector under its own password. The store is therefore
+/// parsed first without the digest (a failure there means the file is not a well-formed JKS store), then checked
+/// with the password (a failure there means a wrong password or an altered file).
 /// </remarks>
 public static class JksKeyStoreReader
 {
-    /// <summary>OID of Sun's JKS key protector (SHA-1 keystream XOR), <c>1.3.6.1.4.1.42.2.17.1.1</c>.</summary>
-    public const string KeyProtectorOid = "1.3.6.1.4.1.42.2.17.1.1";
-
     private const uint JksMagic = 0xFEEDFEED;
     private const uint JceksMagic = 0xCECECECE;
-    private const int PrivateKeyTag = 1;
-    private const int TrustedCertificateTag = 2;
-    private const int DigestLength = 20; // SHA-1
-    private static readonly byte[] s_integrityWhitener = Encoding.UTF8.GetBytes("Mighty Aphrodite");
 
     /// <summary>True when <paramref name="data"/> starts with the JKS magic number 0xFEEDFEED.</summary>
     public static bool IsJks(ReadOnlySpan<byte> data) =>
@@ -39,59 +32,53 @@ public static class JksKeyStoreReader
     /// <exception cref="JksKeyStoreException">The data is not a JKS store, is corrupt, or the password is wrong.</exception>
     public static JksKeyStore Read(ReadOnlySpan<byte> data, string? storePassword)
     {
-        var reader = new BigEndianReader(data);
-        var magic = reader.ReadUInt32();
-        if (magic == JceksMagic)
+        if (data.Length >= 4 && BinaryPrimitives.ReadUInt32BigEndian(data) == JceksMagic)
             throw new JksKeyStoreException(JksKeyStoreError.Unsupported, "the store is JCEKS, not JKS; convert it to PKCS12 with keytool -importkeystore");
-        if (magic != JksMagic)
+        if (!IsJks(data))
             throw new JksKeyStoreException(JksKeyStoreError.Malformed, "not a JKS key store (magic number 0xFEEDFEED missing)");
 
-        var version = reader.ReadUInt32();
-        if (version is not (1 or 2))
-            throw new JksKeyStoreException(JksKeyStoreError.Unsupported, $"unsupported JKS version {version}");
-
-        var count = reader.ReadUInt32();
-        // Every entry needs at least a tag, an alias length and a date; bounding by it keeps a corrupt count from
-        // turning into a huge allocation.
-        if (count > (uint)data.Length / 14)
-            throw new JksKeyStoreException(JksKeyStoreError.Malformed, $"entry count {count} exceeds the file size");
-
-        var privateKeys = new List<JksPrivateKeyEntry>();
-        var trusted = new List<JksTrustedCertificateEntry>();
-        for (var i = 0; i < count; i++)
+        // Note: JksStore allocates each length field's bytes before reading them, so a corrupt length costs up to 2 GB
+        // once before failing as malformed. The file is the operator's own configuration, read at start and on
+        // rotation, so that is accepted rather than pre-walking the format here (the hand-written parser this replaced).
+        var bytes = data.ToArray();
+        var store = new JksStore();
+        try
         {
-            var tag = reader.ReadUInt32();
-            var alias = reader.ReadModifiedUtf8();
-            var created = DateTimeOffset.FromUnixTimeMilliseconds(reader.ReadInt64());
-            switch (tag)
-            {
-                case PrivateKeyTag:
-                    var protectedKey = reader.ReadBytes(reader.ReadLength());
-                    var chainLength = reader.ReadLength();
-                    var chain = new List<byte[]>(Math.Min(chainLength, 16));
-                    for (var c = 0; c < chainLength; c++)
-                        chain.Add(ReadCertificate(ref reader, version));
-                    privateKeys.Add(new JksPrivateKeyEntry(alias, created, protectedKey, chain));
-                    break;
-                case TrustedCertificateTag:
-                    trusted.Add(new JksTrustedCertificateEntry(alias, created, ReadCertificate(ref reader, version)));
-                    break;
-                default:
-                    // Tag 3 (secret key) exists only in JCEKS/PKCS12; anything else means we lost our place.
-                    throw new JksKeyStoreException(JksKeyStoreError.Malformed, $"entry '{alias}' has unknown tag {tag}");
-            }
+            store.LoadUnchecked(new MemoryStream(bytes, writable: false));
         }
-
-        var contentLength = reader.Position;
-        var storedDigest = reader.ReadBytes(DigestLength);
-        if (reader.Position != data.Length)
-            throw new JksKeyStoreException(JksKeyStoreError.Malformed, "unexpected data after the integrity digest");
+        catch (Exception ex) when (IsParseFailure(ex))
+        {
+            // BouncyCastle's messages describe the structure ("Invalid keystore format", end of stream); they never
+            // carry key material, since the keys are still protected at this point.
+            throw new JksKeyStoreException(JksKeyStoreError.Malformed, $"the file is not a well-formed JKS store ({ex.Message})", ex);
+        }
 
         if (storePassword is not null)
         {
-            var digest = ComputeIntegrityDigest(data[..contentLength], storePassword);
-            if (!CryptographicOperations.FixedTimeEquals(digest, storedDigest))
-                throw new JksKeyStoreException(JksKeyStoreError.WrongPassword, "wrong store password, or the store was altered (integrity check failed)");
+            try
+            {
+                new JksStore().Load(new MemoryStream(bytes, writable: false), storePassword.AsSpan());
+            }
+            catch (IOException ex)
+            {
+                throw new JksKeyStoreException(JksKeyStoreError.WrongPassword, "wrong store password, or the store was altered (integrity check failed)", ex);
+            }
+        }
+
+        var privateKeys = new List<JksPrivateKeyEntry>();
+        var trusted = new List<JksTrustedCertificateEntry>();
+        foreach (var alias in store.Aliases.Order(StringComparer.Ordinal))
+        {
+            var created = new DateTimeOffset(DateTime.SpecifyKind(store.GetCreationDate(alias) ?? DateTime.UnixEpoch, DateTimeKind.Utc));
+            if (store.IsKeyEntry(alias))
+            {
+                var chain = store.GetCertificateChain(alias)?.Select(c => c.GetEncoded()).ToArray() ?? [];
+                privateKeys.Add(new JksPrivateKeyEntry(alias, created, chain) { Store = store });
+            }
+            else
+            {
+                trusted.Add(new JksTrustedCertificateEntry(alias, created, store.GetCertificate(alias).GetEncoded()));
+            }
         }
 
         return new JksKeyStore(privateKeys, trusted);
@@ -105,157 +92,37 @@ public static class JksKeyStoreReader
     {
         ArgumentNullException.ThrowIfNull(entry);
         ArgumentNullException.ThrowIfNull(keyPassword);
+        if (entry.Store is null)
+            throw new ArgumentException("the entry was not read by JksKeyStoreReader.Read", nameof(entry));
 
-        ReadOnlyMemory<byte> protectedKey;
+        Org.BouncyCastle.Crypto.AsymmetricKeyParameter? key;
         try
         {
-            var sequence = new AsnReader(entry.EncryptedPrivateKeyInfo, AsnEncodingRules.BER).ReadSequence();
-            var algorithm = sequence.ReadSequence();
-            var oid = algorithm.ReadObjectIdentifier();
-            if (oid != KeyProtectorOid)
-                throw new JksKeyStoreException(JksKeyStoreError.Unsupported, $"private key '{entry.Alias}' is protected with algorithm {oid}, not the JKS key protector");
-            protectedKey = sequence.ReadOctetString();
+            key = entry.Store.GetKey(entry.Alias, keyPassword.AsSpan());
         }
-        catch (AsnContentException ex)
+        catch (IOException ex) when (ex.Message.Contains("unknown encryption algorithm", StringComparison.Ordinal))
         {
-            throw new JksKeyStoreException(JksKeyStoreError.Malformed, $"private key '{entry.Alias}' is not a valid EncryptedPrivateKeyInfo", ex);
+            throw new JksKeyStoreException(JksKeyStoreError.Unsupported, $"private key '{entry.Alias}' is not protected with the JKS key protector", ex);
         }
-
-        // salt(20) || key XOR keystream || SHA-1(password || key)
-        var data = protectedKey.Span;
-        if (data.Length <= 2 * DigestLength)
-            throw new JksKeyStoreException(JksKeyStoreError.Malformed, $"private key '{entry.Alias}' is truncated");
-        var salt = data[..DigestLength];
-        var encrypted = data[DigestLength..^DigestLength];
-        var check = data[^DigestLength..];
-
-        var password = Encoding.BigEndianUnicode.GetBytes(keyPassword);
-        var plain = new byte[encrypted.Length];
-        try
+        catch (IOException ex)
         {
-            // The keystream is SHA-1(password || previous block), seeded with the salt.
-            Span<byte> block = stackalloc byte[DigestLength];
-            salt.CopyTo(block);
-            using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
-            for (var offset = 0; offset < encrypted.Length; offset += DigestLength)
-            {
-                sha1.AppendData(password);
-                sha1.AppendData(block);
-                sha1.GetHashAndReset(block);
-                var n = Math.Min(DigestLength, encrypted.Length - offset);
-                for (var i = 0; i < n; i++)
-                    plain[offset + i] = (byte)(encrypted[offset + i] ^ block[i]);
-            }
-
-            sha1.AppendData(password);
-            sha1.AppendData(plain);
-            Span<byte> digest = stackalloc byte[DigestLength];
-            sha1.GetHashAndReset(digest);
-            CryptographicOperations.ZeroMemory(block);
-            if (!CryptographicOperations.FixedTimeEquals(digest, check))
-            {
-                CryptographicOperations.ZeroMemory(plain);
-                throw new JksKeyStoreException(JksKeyStoreError.WrongKeyPassword, $"wrong password for private key '{entry.Alias}' (key check digest mismatch)");
-            }
-
-            return plain;
+            // "cannot recover key": the check digest over password and key does not match.
+            throw new JksKeyStoreException(JksKeyStoreError.WrongKeyPassword, $"wrong password for private key '{entry.Alias}' (key check digest mismatch)", ex);
         }
-        finally
+        catch (Exception ex) when (IsParseFailure(ex))
         {
-            CryptographicOperations.ZeroMemory(password);
+            throw new JksKeyStoreException(JksKeyStoreError.Malformed, $"private key '{entry.Alias}' is not a valid PKCS#8 key", ex);
         }
+
+        if (key is null)
+            throw new JksKeyStoreException(JksKeyStoreError.Malformed, $"private key entry '{entry.Alias}' disappeared from the store");
+        return PrivateKeyInfoFactory.CreatePrivateKeyInfo(key).GetEncoded();
     }
 
-    private static byte[] ComputeIntegrityDigest(ReadOnlySpan<byte> content, string storePassword)
-    {
-        var password = Encoding.BigEndianUnicode.GetBytes(storePassword);
-        try
-        {
-            using var sha1 = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
-            sha1.AppendData(password);
-            sha1.AppendData(s_integrityWhitener);
-            sha1.AppendData(content);
-            return sha1.GetHashAndReset();
-        }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(password);
-        }
-    }
-
-    private static byte[] ReadCertificate(ref BigEndianReader reader, uint version)
-    {
-        if (version == 2)
-        {
-            var type = reader.ReadModifiedUtf8();
-            if (type != "X.509")
-                throw new JksKeyStoreException(JksKeyStoreError.Unsupported, $"certificate type '{type}' is not X.509");
-        }
-
-        return reader.ReadBytes(reader.ReadLength());
-    }
-
-    private ref struct BigEndianReader(ReadOnlySpan<byte> data)
-    {
-        private readonly ReadOnlySpan<byte> _data = data;
-
-        public int Position { get; private set; }
-
-        public uint ReadUInt32() => BinaryPrimitives.ReadUInt32BigEndian(Take(4));
-
-        public long ReadInt64() => BinaryPrimitives.ReadInt64BigEndian(Take(8));
-
-        public int ReadLength()
-        {
-            var length = ReadUInt32();
-            if (length > (uint)(_data.Length - Position))
-                throw new JksKeyStoreException(JksKeyStoreError.Malformed, $"length {length} at offset {Position - 4} runs past the end of the file");
-            return (int)length;
-        }
-
-        public byte[] ReadBytes(int count) => Take(count).ToArray();
-
-        /// <summary>Java's DataInput.readUTF: a u16 length, then modified UTF-8 (NUL as C0 80, surrogates encoded singly).</summary>
-        public string ReadModifiedUtf8()
-        {
-            var bytes = Take(BinaryPrimitives.ReadUInt16BigEndian(Take(2)));
-            var chars = new StringBuilder(bytes.Length);
-            for (var i = 0; i < bytes.Length;)
-            {
-                int b = bytes[i];
-                if (b < 0x80)
-                {
-                    chars.Append((char)b);
-                    i += 1;
-                }
-                else if ((b & 0xE0) == 0xC0 && i + 1 < bytes.Length)
-                {
-                    chars.Append((char)(((b & 0x1F) << 6) | (bytes[i + 1] & 0x3F)));
-                    i += 2;
-                }
-                else if ((b & 0xF0) == 0xE0 && i + 2 < bytes.Length)
-                {
-                    chars.Append((char)(((b & 0x0F) << 12) | ((bytes[i + 1] & 0x3F) << 6) | (bytes[i + 2] & 0x3F)));
-                    i += 3;
-                }
-                else
-                {
-                    throw new JksKeyStoreException(JksKeyStoreError.Malformed, $"invalid modified UTF-8 at offset {Position - bytes.Length + i}");
-                }
-            }
-
-            return chars.ToString();
-        }
-
-        private ReadOnlySpan<byte> Take(int count)
-        {
-            if (count > _data.Length - Position)
-                throw new JksKeyStoreException(JksKeyStoreError.Malformed, $"unexpected end of file at offset {Position}");
-            var slice = _data.Slice(Position, count);
-            Position += count;
-            return slice;
-        }
-    }
+    // What a truncated or foreign file makes BouncyCastle throw while parsing (not programming errors).
+    private static bool IsParseFailure(Exception ex) =>
+        ex is IOException or NotSupportedException or ArgumentException or InvalidCastException or InvalidOperationException
+            or Org.BouncyCastle.Security.Certificates.CertificateException or CryptographicException;
 }
 
 /// <summary>The entries of a JKS store; certificates are DER-encoded X.509.</summary>
@@ -264,14 +131,17 @@ public sealed record JksKeyStore(
     IReadOnlyList<JksTrustedCertificateEntry> TrustedCertificates);
 
 /// <summary>
-/// A JKS private key entry: the protected key (DER EncryptedPrivateKeyInfo, see
-/// <see cref="JksKeyStoreReader.DecryptPrivateKey"/>) and its certificate chain, leaf first.
+/// A JKS private key entry: its alias and certificate chain, leaf first. The key stays protected until
+/// <see cref="JksKeyStoreReader.DecryptPrivateKey"/> is given its password.
 /// </summary>
 public sealed record JksPrivateKeyEntry(
     string Alias,
     DateTimeOffset Created,
-    byte[] EncryptedPrivateKeyInfo,
-    IReadOnlyList<byte[]> CertificateChain);
+    IReadOnlyList<byte[]> CertificateChain)
+{
+    /// <summary>The parsed store the protected key lives in; set by <see cref="JksKeyStoreReader.Read"/>.</summary>
+    internal JksStore? Store { get; init; }
+}
 
 /// <summary>A JKS trusted certificate entry (keytool's <c>trustedCertEntry</c>).</summary>
 public sealed record JksTrustedCertificateEntry(string Alias, DateTimeOffset Created, byte[] Certificate);

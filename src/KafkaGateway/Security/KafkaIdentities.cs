@@ -52,19 +52,11 @@ public sealed class KafkaIdentities
     {
         if (name == KafkaIdentityOptions.DefaultIdentity)
         {
-            throw new KafkaTlsConfigurationException($"Kafka:Identities:{name}", "'default' is the gateway's own identity (Kafka:Tls); choose the principal's name");
+            throw new TlsConfigurationException($"Kafka:Identities:{name}", "'default' is the gateway's own identity (Kafka:Tls); choose the principal's name");
         }
 
-        try
-        {
-            return KafkaTlsMaterialLoader.Load(tls with { Enabled = true }, time);
-        }
-        catch (KafkaTlsConfigurationException ex)
-        {
-            // The loader names Kafka:Tls keys; point at the identity's own.
-            var key = ex.ConfigurationKey.Replace(KafkaTlsOptions.SectionName + ":", $"Kafka:Identities:{name}:", StringComparison.Ordinal);
-            throw new KafkaTlsConfigurationException(key, ex.Message[(ex.ConfigurationKey.Length + 2)..], ex);
-        }
+        // Errors name the identity's own keys (Kafka:Identities:<name>:KeyPem), in the key and in the advice.
+        return KafkaTlsMaterialLoader.Load(tls with { Enabled = true }, time, $"Kafka:Identities:{name}");
     }
 }
 
@@ -80,7 +72,7 @@ internal sealed class KafkaIdentityOptionsValidator(TimeProvider time) : IValida
             {
                 using var material = KafkaIdentities.Load(identity, tls, time);
             }
-            catch (KafkaTlsConfigurationException ex)
+            catch (TlsConfigurationException ex)
             {
                 failures.Add(ex.Message);
             }

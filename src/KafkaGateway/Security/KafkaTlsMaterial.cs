@@ -5,7 +5,7 @@ namespace KafkaGateway.Security;
 
 /// <summary>
 /// TLS material in the form librdkafka takes it: PEM strings for <c>ssl.ca.pem</c>, <c>ssl.certificate.pem</c> and
-/// <c>ssl.key.pem</c>. Produced by <see cref="KafkaTlsMaterialLoader.Load"/>, whatever format the material came in.
+/// <c>ssl.key.pem</c>. Produced by <see cref="KafkaTlsMaterialLoader.Load(KafkaTlsOptions, TimeProvider)"/>, whatever format the material came in.
 /// </summary>
 public sealed class KafkaTlsMaterial : IDisposable
 {

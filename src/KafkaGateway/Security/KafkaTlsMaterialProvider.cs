@@ -71,7 +71,7 @@ public sealed partial class KafkaTlsMaterialProvider : IDisposable
         {
             loaded = KafkaTlsMaterialLoader.Load(_options, _time);
         }
-        catch (KafkaTlsConfigurationException ex)
+        catch (TlsConfigurationException ex)
         {
             LogReloadFailed(_logger, ex.Message);
             return false;

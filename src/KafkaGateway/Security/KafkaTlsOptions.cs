@@ -49,7 +49,8 @@ public sealed record KafkaTlsOptions
     /// <summary>
     /// <c>Kafka:Tls:KeyLocation</c> — path of the client's private key as PEM: PKCS#8 (<c>PRIVATE KEY</c>),
     /// encrypted PKCS#8 (<c>ENCRYPTED PRIVATE KEY</c>, needs <see cref="KeyPassword"/>), PKCS#1 RSA
-    /// (<c>RSA PRIVATE KEY</c>) or SEC1 EC (<c>EC PRIVATE KEY</c>). RSA and EC keys are supported.
+    /// (<c>RSA PRIVATE KEY</c>) or SEC1 EC (<c>EC PRIVATE KEY</c>), the last two also in OpenSSL's legacy encrypted
+    /// form (<c>Proc-Type: 4,ENCRYPTED</c>, needs <see cref="KeyPassword"/>). RSA and EC keys are supported.
     /// Mutually exclusive with <see cref="KeyPem"/>.
     /// </summary>
     public string? KeyLocation { get; init; }

@@ -55,7 +55,7 @@ internal sealed class KafkaTlsOptionsValidator(TimeProvider time) : IValidateOpt
             using var material = KafkaTlsMaterialLoader.Load(options, time);
             return ValidateOptionsResult.Success;
         }
-        catch (KafkaTlsConfigurationException ex)
+        catch (TlsConfigurationException ex)
         {
             return ValidateOptionsResult.Fail(ex.Message);
         }

@@ -15,10 +15,10 @@ internal static class PrivateKeyPemReader
     /// <summary>Returns the key as PKCS#8 PrivateKeyInfo DER; the caller zeroes it after use.</summary>
     public static byte[] ReadPkcs8(string pem, string? password, string key, string source, string passwordKey)
     {
-        // OpenSSL's legacy "Proc-Type: 4,ENCRYPTED" headers are outside RFC 7468, so PemEncoding would not even find
-        // the block; say what to do instead of "no key found".
+        // OpenSSL's legacy "Proc-Type: 4,ENCRYPTED" headers (openssl -traditional, DEK-Info AES-*-CBC or DES-EDE3-CBC)
+        // are outside RFC 7468, so PemEncoding would not even find the block: BouncyCastle's PemReader decrypts them.
         if (pem.Contains("Proc-Type: 4,ENCRYPTED", StringComparison.Ordinal))
-            throw new KafkaTlsConfigurationException(key, $"{source} holds a legacy OpenSSL-encrypted key, which is not supported; convert it with 'openssl pkcs8 -topk8 -v2 aes-256-cbc'");
+            return ReadLegacyEncrypted(pem, password, key, source, passwordKey);
 
         var remaining = pem.AsSpan();
         while (PemEncoding.TryFind(remaining, out var fields))
@@ -40,7 +40,7 @@ internal static class PrivateKeyPemReader
             remaining = remaining[fields.Location.End..];
         }
 
-        throw new KafkaTlsConfigurationException(key, $"{source} contains no PEM private key (PRIVATE KEY, ENCRYPTED PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)");
+        throw new TlsConfigurationException(key, $"{source} contains no PEM private key (PRIVATE KEY, ENCRYPTED PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)");
     }
 
     /// <summary>Imports PKCS#8 DER as an RSA or ECDsa key (the algorithms Kafka client certificates use).</summary>
@@ -56,14 +56,14 @@ internal static class PrivateKeyPemReader
         }
         catch (AsnContentException ex)
         {
-            throw new KafkaTlsConfigurationException(key, "the private key is not valid PKCS#8", ex);
+            throw new TlsConfigurationException(key, "the private key is not valid PKCS#8", ex);
         }
 
         AsymmetricAlgorithm algorithm = oid switch
         {
             RsaOid => RSA.Create(),
             EcOid => ECDsa.Create(),
-            _ => throw new KafkaTlsConfigurationException(key, $"private key algorithm {oid} is not supported; use an RSA or EC key"),
+            _ => throw new TlsConfigurationException(key, $"private key algorithm {oid} is not supported; use an RSA or EC key"),
         };
         try
         {
@@ -73,7 +73,7 @@ internal static class PrivateKeyPemReader
         catch (CryptographicException ex)
         {
             algorithm.Dispose();
-            throw new KafkaTlsConfigurationException(key, "the private key cannot be imported", ex);
+            throw new TlsConfigurationException(key, "the private key cannot be imported", ex);
         }
     }
 
@@ -102,14 +102,65 @@ internal static class PrivateKeyPemReader
 
                 default: // ENCRYPTED PRIVATE KEY
                     if (password is null)
-                        throw new KafkaTlsConfigurationException(passwordKey, $"the private key in {source} is encrypted; set {passwordKey}");
+                        throw new TlsConfigurationException(passwordKey, $"the private key in {source} is encrypted; set {passwordKey}");
                     return Decrypt(der, password, source, passwordKey);
             }
         }
         catch (CryptographicException ex)
         {
-            throw new KafkaTlsConfigurationException(key, $"the {label} in {source} cannot be parsed", ex);
+            throw new TlsConfigurationException(key, $"the {label} in {source} cannot be parsed", ex);
         }
+    }
+
+    private static byte[] ReadLegacyEncrypted(string pem, string? password, string key, string source, string passwordKey)
+    {
+        if (password is null)
+            throw new TlsConfigurationException(passwordKey, $"the private key in {source} is encrypted; set {passwordKey}");
+
+        object? read;
+        try
+        {
+            using var text = new StringReader(pem);
+            // PemReader.ReadObject returns the first object: skip certificates a combined file may put before the key.
+            var reader = new Org.BouncyCastle.OpenSsl.PemReader(text, new FixedPassword(password));
+            do
+            {
+                read = reader.ReadObject();
+            }
+            while (read is not null and not Org.BouncyCastle.Crypto.AsymmetricCipherKeyPair and not Org.BouncyCastle.Crypto.AsymmetricKeyParameter);
+        }
+        catch (Exception ex) when (ex is IOException or Org.BouncyCastle.Crypto.InvalidCipherTextException
+            or Org.BouncyCastle.Crypto.CryptoException or ArgumentException or InvalidOperationException or FormatException)
+        {
+            // A wrong password shows as bad padding (InvalidCipherTextException) or, 1 time in 256, as garbage DER
+            // (PemException). BouncyCastle's message is not passed on: it could quote decrypted bytes.
+            throw new TlsConfigurationException(passwordKey, $"wrong password for the encrypted private key in {source} (decryption failed)", ex);
+        }
+
+        var privateKey = read switch
+        {
+            Org.BouncyCastle.Crypto.AsymmetricCipherKeyPair pair => pair.Private,
+            Org.BouncyCastle.Crypto.AsymmetricKeyParameter { IsPrivate: true } single => single,
+            _ => throw new TlsConfigurationException(key, $"{source} contains no PEM private key (PRIVATE KEY, ENCRYPTED PRIVATE KEY, RSA PRIVATE KEY or EC PRIVATE KEY)"),
+        };
+        byte[] pkcs8;
+        try
+        {
+            pkcs8 = Org.BouncyCastle.Pkcs.PrivateKeyInfoFactory.CreatePrivateKeyInfo(privateKey).GetEncoded();
+        }
+        catch (Exception ex) when (ex is ArgumentException or IOException)
+        {
+            throw new TlsConfigurationException(key, $"the private key in {source} is neither RSA nor EC", ex);
+        }
+
+        // Through the platform importer: it rejects algorithms Kafka clients do not use (DSA) with the usual message.
+        using (Import(pkcs8, key))
+            return pkcs8;
+    }
+
+    private sealed class FixedPassword(string password) : Org.BouncyCastle.OpenSsl.IPasswordFinder
+    {
+        public char[] GetPassword() => password.ToCharArray();
     }
 
     private static byte[] Decrypt(byte[] der, string password, string source, string passwordKey)
@@ -137,7 +188,7 @@ internal static class PrivateKeyPemReader
         }
         catch (CryptographicException ex)
         {
-            throw new KafkaTlsConfigurationException(passwordKey, $"wrong password for the encrypted private key in {source} (decryption failed)", ex);
+            throw new TlsConfigurationException(passwordKey, $"wrong password for the encrypted private key in {source} (decryption failed)", ex);
         }
     }
 }

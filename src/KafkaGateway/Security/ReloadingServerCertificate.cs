@@ -19,7 +19,20 @@ namespace KafkaGateway.Security;
 /// </remarks>
 internal sealed partial class ReloadingServerCertificate : IDisposable
 {
+    private const string SectionName = "Kestrel:Certificates:Default";
     private static readonly TimeSpan s_debounce = TimeSpan.FromMilliseconds(500);
+
+    // Kestrel's names for the loader's settings.
+    private static readonly Dictionary<string, string> s_keyNames = new(StringComparer.Ordinal)
+    {
+        [nameof(TlsMaterialSource.CertificateLocation)] = SectionName + ":Path",
+        [nameof(TlsMaterialSource.KeyStoreLocation)] = SectionName + ":Path",
+        [nameof(TlsMaterialSource.KeyLocation)] = SectionName + ":KeyPath",
+        [nameof(TlsMaterialSource.KeyPassword)] = SectionName + ":Password",
+        [nameof(TlsMaterialSource.KeyStorePassword)] = SectionName + ":Password",
+        // The advice for a file that is neither PKCS#12 nor JKS: a PEM certificate needs its KeyPath.
+        [nameof(TlsMaterialSource.KeyStoreType)] = SectionName + ":KeyPath",
+    };
     private readonly string? _path;
     private readonly string? _keyPath;
     private readonly string? _password;
@@ -32,7 +45,7 @@ internal sealed partial class ReloadingServerCertificate : IDisposable
     public ReloadingServerCertificate(IConfiguration configuration, ILogger<ReloadingServerCertificate> logger)
     {
         _logger = logger;
-        var section = configuration.GetSection("Kestrel:Certificates:Default");
+        var section = configuration.GetSection(SectionName);
         _path = section["Path"];
         _keyPath = section["KeyPath"];
         _password = section["Password"];
@@ -74,12 +87,23 @@ internal sealed partial class ReloadingServerCertificate : IDisposable
 
     private X509Certificate2 Load()
     {
-        var path = Path.GetFullPath(_path!);
-        using var loaded = !string.IsNullOrWhiteSpace(_keyPath)
-            ? X509Certificate2.CreateFromPemFile(path, Path.GetFullPath(_keyPath))
-            : X509CertificateLoader.LoadPkcs12FromFile(path, _password);
-        // Through PKCS#12 so the key is usable by SslStream on every platform.
-        return X509CertificateLoader.LoadPkcs12(loaded.Export(X509ContentType.Pkcs12), null);
+        // The gateway's one TLS loader, so errors read like the Kafka and registry ones and name Kestrel's keys; it
+        // also refuses a key of another certificate and an expired certificate. Kestrel reads this section itself
+        // too, so the formats stay Kestrel's: PEM with KeyPath (Password for an encrypted key), or PKCS#12.
+        var pem = !string.IsNullOrWhiteSpace(_keyPath);
+        var source = new TlsMaterialSource
+        {
+            Section = SectionName,
+            CertificateRole = "server certificate",
+            CertificateLocation = pem ? Path.GetFullPath(_path!) : null,
+            KeyLocation = pem ? Path.GetFullPath(_keyPath!) : null,
+            KeyPassword = pem ? _password : null,
+            KeyStoreLocation = pem ? null : Path.GetFullPath(_path!),
+            KeyStorePassword = pem ? null : _password,
+            KeyNames = s_keyNames,
+        };
+        using var material = TlsMaterialLoader.Load(source, TimeProvider.System);
+        return material.CreateCertificateWithKey();
     }
 
     private void OnFileEvent(object sender, FileSystemEventArgs e)
@@ -110,7 +134,7 @@ internal sealed partial class ReloadingServerCertificate : IDisposable
 
             LogReloaded(_logger, certificate.Subject, certificate.NotAfter.ToUniversalTime());
         }
-        catch (Exception ex) when (ex is IOException or CryptographicException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is TlsConfigurationException or IOException or CryptographicException or UnauthorizedAccessException)
         {
             LogReloadFailed(_logger, ex.Message);
         }

@@ -29,6 +29,51 @@ public sealed class CertificateRevocationListTests
         }
     }
 
+    [Theory]
+    [InlineData("crl.pem")]
+    [InlineData("crl.der")]
+    public void Load_OpensslCrl_ListsItsTwoRevokedSerials(string file)
+    {
+        using var ca = TlsTestData.Certificate("crl-ca.crt");
+        using var revoked = TlsTestData.Certificate("crl-revoked.crt");
+        using var revokedToo = TlsTestData.Certificate("crl-revoked-too.crt");
+        using var good = TlsTestData.Certificate("crl-good.crt");
+
+        var crl = CertificateRevocationList.Load(File.ReadAllBytes(TlsTestData.PathOf(file)), [ca]);
+
+        Assert.Equal(2, crl.Count);
+        Assert.True(crl.IsRevoked(revoked));
+        Assert.True(crl.IsRevoked(revokedToo));
+        Assert.False(crl.IsRevoked(good));
+        Assert.True(crl.NextUpdate > DateTimeOffset.UtcNow);
+    }
+
+    [Fact]
+    public void Load_OpensslCrlWithOnlyOtherCasTrusted_Throws()
+    {
+        using var root = TlsTestData.Certificate("root-ca.crt");
+        using var other = TlsTestData.Certificate("other-ca.crt");
+
+        var error = Assert.Throws<CryptographicException>(() => CertificateRevocationList.Load(File.ReadAllBytes(TlsTestData.PathOf("crl.pem")), [root, other]));
+
+        Assert.Contains("not signed by a configured CA", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Load_OpensslCrlWithAlteredEntry_Throws()
+    {
+        using var ca = TlsTestData.Certificate("crl-ca.crt");
+        var der = File.ReadAllBytes(TlsTestData.PathOf("crl.der"));
+        // The revoked serial 0x2000 (first entry): a different serial keeps the CRL parseable, breaks the signature.
+        var at = der.AsSpan().IndexOf(new byte[] { 0x02, 0x02, 0x20, 0x00 });
+        Assert.True(at > 0);
+        der[at + 3] = 0x07;
+
+        var error = Assert.Throws<CryptographicException>(() => CertificateRevocationList.Load(der, [ca]));
+
+        Assert.Contains("not signed by a configured CA", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Load_SignedByAnotherCa_Throws()
     {

@@ -5,9 +5,9 @@ namespace KafkaGateway.Tests.Security;
 
 public sealed class KafkaTlsMaterialLoaderErrorTests
 {
-    private static KafkaTlsConfigurationException LoadFails(KafkaTlsOptions options, TimeProvider? time = null)
+    private static TlsConfigurationException LoadFails(KafkaTlsOptions options, TimeProvider? time = null)
     {
-        var ex = Assert.Throws<KafkaTlsConfigurationException>(() => KafkaTlsMaterialLoader.Load(options, time ?? TimeProvider.System));
+        var ex = Assert.Throws<TlsConfigurationException>(() => KafkaTlsMaterialLoader.Load(options, time ?? TimeProvider.System));
         // Whatever went wrong, no secret may leak into logs through the message.
         Assert.DoesNotContain(StorePassword, ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain(KeyPassword, ex.Message, StringComparison.Ordinal);
@@ -113,6 +113,47 @@ public sealed class KafkaTlsMaterialLoaderErrorTests
         Assert.Equal(
             $"Kafka:Tls:KeyPassword: wrong password for the encrypted private key in file '{PathOf("client.encrypted.key")}' (decryption failed)",
             ex.Message);
+    }
+
+    [Fact]
+    public void Load_Pbes1EncryptedKeyWithWrongPassword_ReportsKeyPassword()
+    {
+        var ex = LoadFails(new KafkaTlsOptions
+        {
+            CertificateLocation = PathOf("client.crt"),
+            KeyLocation = PathOf("client.encrypted-pbes1.key"),
+            KeyPassword = "wrong-secret-5150",
+        });
+
+        Assert.Equal("Kafka:Tls:KeyPassword", ex.ConfigurationKey);
+        Assert.Contains("(decryption failed)", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("client.legacy-aes.key")]
+    [InlineData("client.legacy-des3.key")]
+    [InlineData("client-ec.legacy-aes.key")]
+    public void Load_LegacyEncryptedKeyWithWrongPassword_ReportsKeyPassword(string keyFile)
+    {
+        var ex = LoadFails(new KafkaTlsOptions
+        {
+            CertificateLocation = PathOf(keyFile.StartsWith("client-ec", StringComparison.Ordinal) ? "client-ec.crt" : "client.crt"),
+            KeyLocation = PathOf(keyFile),
+            KeyPassword = "wrong-secret-5150",
+        });
+
+        Assert.Equal(
+            $"Kafka:Tls:KeyPassword: wrong password for the encrypted private key in file '{PathOf(keyFile)}' (decryption failed)",
+            ex.Message);
+    }
+
+    [Fact]
+    public void Load_LegacyEncryptedKeyWithoutPassword_AsksForKeyPassword()
+    {
+        var ex = LoadFails(new KafkaTlsOptions { CertificateLocation = PathOf("client.crt"), KeyLocation = PathOf("client.legacy-aes.key") });
+
+        Assert.Equal("Kafka:Tls:KeyPassword", ex.ConfigurationKey);
+        Assert.Contains("is encrypted", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -56,7 +56,10 @@ public sealed class KafkaTlsMaterialLoaderTests
 
     [Theory]
     [InlineData("client.encrypted.key", KeyPassword)]
+    [InlineData("client.encrypted-pbes1.key", KeyPassword)]
     [InlineData("client.pkcs1.key", null)]
+    [InlineData("client.legacy-aes.key", KeyPassword)]
+    [InlineData("client.legacy-des3.key", KeyPassword)]
     public void Load_OtherRsaKeyEncodings_ReturnsUnencryptedPkcs8(string keyFile, string? keyPassword)
     {
         var options = new KafkaTlsOptions
@@ -86,6 +89,37 @@ public sealed class KafkaTlsMaterialLoaderTests
 
         Assert.StartsWith("-----BEGIN PRIVATE KEY-----", material.PrivateKeyPem, StringComparison.Ordinal);
         Assert.True(SignsForCertificate(material.PrivateKeyPem!, "client-ec.crt"));
+    }
+
+    [Fact]
+    public void Load_LegacyEncryptedEcKey_ReturnsUnencryptedPkcs8()
+    {
+        var options = new KafkaTlsOptions
+        {
+            CertificateLocation = PathOf("client-ec.crt"),
+            KeyLocation = PathOf("client-ec.legacy-aes.key"),
+            KeyPassword = KeyPassword,
+        };
+
+        using var material = KafkaTlsMaterialLoader.Load(options, s_now);
+
+        Assert.StartsWith("-----BEGIN PRIVATE KEY-----", material.PrivateKeyPem, StringComparison.Ordinal);
+        Assert.True(SignsForCertificate(material.PrivateKeyPem!, "client-ec.crt"));
+    }
+
+    [Fact]
+    public void Load_InlineLegacyEncryptedKey_ReturnsUnencryptedPkcs8()
+    {
+        var options = new KafkaTlsOptions
+        {
+            CertificatePem = Text("client.crt"),
+            KeyPem = Text("client.legacy-aes.key"),
+            KeyPassword = KeyPassword,
+        };
+
+        using var material = KafkaTlsMaterialLoader.Load(options, s_now);
+
+        Assert.True(SignsForCertificate(material.PrivateKeyPem!, "client.crt"));
     }
 
     [Theory]

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
@@ -8,7 +9,7 @@ namespace KafkaGateway.Tests.Schemas.RegistryClient;
 
 /// <summary>
 /// HTTPS to the stand-in registry with a client certificate required (Kestrel <c>RequireCertificate</c>), using a
-/// CA and certificates generated in-test and written as PEM and PKCS#12 files.
+/// CA and certificates generated in-test and written as PEM, PKCS#12 and (by keytool) JKS files.
 /// </summary>
 public sealed class RegistryTlsTests(RegistryTlsCertificates certificates) : IAsyncLifetime, IClassFixture<RegistryTlsCertificates>
 {
@@ -72,6 +73,39 @@ public sealed class RegistryTlsTests(RegistryTlsCertificates certificates) : IAs
     }
 
     [Fact]
+    public async Task Https_ClientCertificateAndTrustFromKeytoolJks_IsAccepted()
+    {
+        using var services = Build(new()
+        {
+            ["SchemaRegistry:Tls:TrustStoreLocation"] = Path("truststore.jks"),
+            ["SchemaRegistry:Tls:TrustStorePassword"] = "store-pw",
+            ["SchemaRegistry:Tls:KeyStoreLocation"] = Path("client.jks"),
+            ["SchemaRegistry:Tls:KeyStorePassword"] = "store-pw",
+        });
+
+        var schema = await Client(services).GetLatestAsync("users-value", CancellationToken.None);
+
+        Assert.Equal(UserSchema, schema.Schema);
+        Assert.Equal("CN=registry-client", Assert.Single(_registry.Requests).ClientCertificateSubject);
+    }
+
+    [Fact]
+    public async Task Https_TrustStoreWithoutTheRegistrysCa_IsRejected()
+    {
+        using var services = Build(new()
+        {
+            ["SchemaRegistry:Tls:TrustStoreLocation"] = Path("other-truststore.jks"),
+            ["SchemaRegistry:Tls:TrustStorePassword"] = "store-pw",
+            ["SchemaRegistry:Tls:KeyStoreLocation"] = Path("client.jks"),
+            ["SchemaRegistry:Tls:KeyStorePassword"] = "store-pw",
+        });
+
+        await Assert.ThrowsAsync<SchemaRegistryUnavailableException>(() => Client(services).GetLatestAsync("users-value", CancellationToken.None));
+
+        Assert.Empty(_registry.Requests);
+    }
+
+    [Fact]
     public async Task Https_NoClientCertificate_ThrowsUnavailable()
     {
         using var services = Build(new() { ["SchemaRegistry:Tls:CaLocation"] = Path("ca.pem") });
@@ -126,6 +160,20 @@ public sealed class RegistryTlsTests(RegistryTlsCertificates certificates) : IAs
         Assert.Equal(succeeds ? 1 : 0, registry.Requests.Count);
     }
 
+    [Fact]
+    public async Task Create_MaterialNoLongerLoads_RequestsFailAsConnectionFailuresNamingTheKey()
+    {
+        // What the factory's periodic handler rebuild meets when a rotated file is missing: no 500, a connection error.
+        using var handler = SchemaRegistryHttpHandler.Create(new SchemaRegistryTlsOptions { CaLocation = Path("rotated-away.pem") }, TimeProvider.System);
+        using var client = new HttpClient(handler);
+
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => client.GetAsync(new Uri(_registry.Url.Replace("http://", "https://", StringComparison.Ordinal))));
+
+        Assert.Equal(HttpRequestError.SecureConnectionError, error.HttpRequestError);
+        Assert.Contains($"SchemaRegistry:Tls:CaLocation: file '{Path("rotated-away.pem")}' not found", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_registry.Requests);
+    }
+
     private ServiceProvider Build(Dictionary<string, string?> settings)
     {
         settings["SchemaRegistry:MaxRetries"] = "0";
@@ -139,7 +187,7 @@ public sealed class RegistryTlsTests(RegistryTlsCertificates certificates) : IAs
 
 /// <summary>
 /// One CA, server and client certificates per test class (RSA key generation is the slow part), written to a
-/// temporary folder as the files an operator would mount: PEM, encrypted PEM key and PKCS#12.
+/// temporary folder as the files an operator would mount: PEM, encrypted PEM key, PKCS#12, JKS key and trust stores.
 /// </summary>
 public sealed class RegistryTlsCertificates : IDisposable
 {
@@ -160,6 +208,13 @@ public sealed class RegistryTlsCertificates : IDisposable
         File.WriteAllText(Path("client-encrypted.key"), key.ExportEncryptedPkcs8PrivateKeyPem(
             "key-pw", new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 10_000)));
         File.WriteAllBytes(Path("client.p12"), client.Export(X509ContentType.Pkcs12, "store-pw"));
+        // JKS stores made by the JDK's keytool itself, as a Java-based platform (Hopsworks) hands them out.
+        Keytool("-importkeystore", "-srckeystore", Path("client.p12"), "-srcstoretype", "PKCS12", "-srcstorepass", "store-pw",
+            "-destkeystore", Path("client.jks"), "-deststoretype", "JKS", "-deststorepass", "store-pw", "-destkeypass", "store-pw");
+        Keytool("-importcert", "-alias", "registry-ca", "-file", Path("ca.pem"),
+            "-keystore", Path("truststore.jks"), "-storetype", "JKS", "-storepass", "store-pw");
+        Keytool("-importcert", "-alias", "other-ca", "-file", Path("other-ca.pem"),
+            "-keystore", Path("other-truststore.jks"), "-storetype", "JKS", "-storepass", "store-pw");
     }
 
     public X509Certificate2 Ca { get; }
@@ -178,6 +233,29 @@ public sealed class RegistryTlsCertificates : IDisposable
         Server.Dispose();
         ServerForOtherName.Dispose();
         Directory.Delete(_directory, recursive: true);
+    }
+
+    private static void Keytool(params string[] arguments)
+    {
+        var start = new ProcessStartInfo("keytool") { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in arguments.Prepend("-noprompt"))
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(1)))
+        {
+            process.Kill();
+            throw new TimeoutException("keytool did not finish within a minute.");
+        }
+
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"keytool {arguments[0]} exited with {process.ExitCode}: {output.Result} {error.Result}");
+        }
     }
 
     private static X509Certificate2 CreateCa(string subject)

@@ -1,4 +1,5 @@
 using KafkaGateway.Schemas;
+using KafkaGateway.Tests.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
@@ -72,24 +73,51 @@ public sealed class SchemaRegistryClientOptionsTests
     }
 
     [Fact]
-    public void Options_JavaKeyStore_FailsWithConversionHint()
+    public void Options_KeytoolJksKeyStoreAndTrustStore_AreValid()
     {
-        var jks = Path.GetTempFileName();
-        File.WriteAllBytes(jks, [0xFE, 0xED, 0xFE, 0xED, 0, 0, 0, 2]);
-        try
+        // The committed keytool-made stores of the Kafka TLS tests: the registry client reads them with the same loader.
+        using var services = RegistryClientTestServices.Build("https://registry:8081", new Dictionary<string, string?>
         {
-            using var services = RegistryClientTestServices.Build("https://registry:8081",
-                new Dictionary<string, string?> { ["SchemaRegistry:Tls:KeyStoreLocation"] = jks });
+            ["SchemaRegistry:Tls:KeyStoreLocation"] = TlsTestData.PathOf("keystore.jks"),
+            ["SchemaRegistry:Tls:KeyStorePassword"] = TlsTestData.StorePassword,
+            ["SchemaRegistry:Tls:TrustStoreLocation"] = TlsTestData.PathOf("truststore.jks"),
+            ["SchemaRegistry:Tls:TrustStorePassword"] = TlsTestData.StorePassword,
+        });
 
-            var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value);
+        var options = services.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value;
 
-            Assert.Contains("SchemaRegistry:Tls:KeyStoreLocation is a Java KeyStore (JKS)", error.Message, StringComparison.Ordinal);
-            Assert.Contains("keytool -importkeystore", error.Message, StringComparison.Ordinal);
-        }
-        finally
+        Assert.Equal(TlsTestData.PathOf("keystore.jks"), options.Tls.KeyStoreLocation);
+    }
+
+    [Theory]
+    [InlineData("KeyStore", "keystore.jks", "SchemaRegistry:Tls:KeyStorePassword: wrong password for")]
+    [InlineData("TrustStore", "truststore.jks", "SchemaRegistry:Tls:TrustStorePassword: wrong password for")]
+    public void Options_JksWithWrongPassword_FailsNamingTheRegistryKey(string store, string file, string expected)
+    {
+        using var services = RegistryClientTestServices.Build("https://registry:8081", new Dictionary<string, string?>
         {
-            File.Delete(jks);
-        }
+            [$"SchemaRegistry:Tls:{store}Location"] = TlsTestData.PathOf(file),
+            [$"SchemaRegistry:Tls:{store}Password"] = "wrong-secret-5150",
+        });
+
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value);
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("wrong-secret-5150", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Options_KeyOfAnotherCertificate_FailsAtStart()
+    {
+        using var services = RegistryClientTestServices.Build("https://registry:8081", new Dictionary<string, string?>
+        {
+            ["SchemaRegistry:Tls:CertificateLocation"] = TlsTestData.PathOf("client.crt"),
+            ["SchemaRegistry:Tls:KeyLocation"] = TlsTestData.PathOf("mismatched.key"),
+        });
+
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value);
+
+        Assert.Contains("SchemaRegistry:Tls:KeyLocation: the private key does not match the client certificate", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -61,6 +61,8 @@ openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out client.key 2>/
 openssl rsa -in client.key -traditional -out client.pkcs1.key 2>/dev/null               # PKCS#1 "RSA PRIVATE KEY"
 openssl pkcs8 -topk8 -v2 aes-256-cbc -v2prf hmacWithSHA256 -in client.key \
   -passout "pass:$KEY_PASS" -out client.encrypted.key                                   # "ENCRYPTED PRIVATE KEY"
+openssl pkcs8 -topk8 -v1 PBE-SHA1-3DES -in client.key \
+  -passout "pass:$KEY_PASS" -out client.encrypted-pbes1.key                             # PKCS#8, older PBES1 (Java-era tools)
 sign_client client.key kafka-gateway-client client.crt
 cat client.crt intermediate-ca.crt > client-chain.pem
 
@@ -134,5 +136,53 @@ for type in JKS PKCS12; do
   keytool -importcert -noprompt -alias other-ca -file other-ca.crt -keystore "$out" -storetype "$type" \
     -storepass "$STORE_PASS" 2>/dev/null
 done
+
+# --- Legacy OpenSSL-encrypted PEM keys ("Proc-Type: 4,ENCRYPTED", openssl -traditional) ----------------
+# What older tooling and many platforms still hand out; the same RSA key as client.key, and the EC client key.
+openssl rsa -in client.key -traditional -aes256 -passout "pass:$KEY_PASS" -out client.legacy-aes.key 2>/dev/null
+openssl rsa -in client.key -traditional -des3 -passout "pass:$KEY_PASS" -out client.legacy-des3.key 2>/dev/null
+openssl ec -in client-ec.sec1.key -aes128 -passout "pass:$KEY_PASS" -out client-ec.legacy-aes.key 2>/dev/null
+
+# --- A CRL made by 'openssl ca' (RFC 5280 v2 CRL), with two revoked serials ---------------------------
+# Its own CA, since the other CAs' keys are thrown away above: crl-ca issues crl-revoked, crl-revoked-too and
+# crl-good, revokes the first two and publishes the CRL as PEM and DER.
+mkdir -p "$work/crlca/newcerts"; : > "$work/crlca/index.txt"; echo 2000 > "$work/crlca/serial"; echo 01 > "$work/crlca/crlnumber"
+cat > "$work/crl-ca.cnf" <<CNF
+[ ca ]
+default_ca = crl_ca
+[ crl_ca ]
+dir = $work/crlca
+database = \$dir/index.txt
+new_certs_dir = \$dir/newcerts
+serial = \$dir/serial
+crlnumber = \$dir/crlnumber
+default_md = sha256
+default_days = $DAYS
+default_crl_days = $DAYS
+policy = policy_any
+copy_extensions = none
+unique_subject = no
+[ policy_any ]
+commonName = supplied
+organizationName = optional
+[ client_ext ]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyEncipherment
+extendedKeyUsage = clientAuth
+CNF
+openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days "$DAYS" \
+  -subj '/O=KafkaGateway Tests/CN=KafkaGateway Test CRL CA' \
+  -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign' \
+  -keyout "$work/crl-ca.key" -out crl-ca.crt 2>/dev/null
+for name in crl-revoked crl-revoked-too crl-good; do
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/$name.key" 2>/dev/null
+  openssl req -new -key "$work/$name.key" -subj "/O=KafkaGateway Tests/CN=$name" -out "$work/$name.csr"
+  openssl ca -batch -config "$work/crl-ca.cnf" -extensions client_ext -notext \
+    -cert crl-ca.crt -keyfile "$work/crl-ca.key" -in "$work/$name.csr" -out "$name.crt" 2>/dev/null
+done
+openssl ca -config "$work/crl-ca.cnf" -cert crl-ca.crt -keyfile "$work/crl-ca.key" -revoke crl-revoked.crt -crl_reason keyCompromise 2>/dev/null
+openssl ca -config "$work/crl-ca.cnf" -cert crl-ca.crt -keyfile "$work/crl-ca.key" -revoke crl-revoked-too.crt 2>/dev/null
+openssl ca -config "$work/crl-ca.cnf" -cert crl-ca.crt -keyfile "$work/crl-ca.key" -gencrl -out crl.pem 2>/dev/null
+openssl crl -in crl.pem -outform DER -out crl.der
 
 echo "TLS test material written to $(pwd)"
