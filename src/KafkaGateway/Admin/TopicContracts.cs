@@ -17,6 +17,7 @@ public sealed record TopicSummary(string Name, int Partitions, int ReplicationFa
 /// <param name="Partitions">Every partition.</param>
 /// <param name="Configs">Topic configs (name to value); omitted when the cluster cannot describe them, see <paramref name="Notes"/>.</param>
 /// <param name="Notes">Why parts of the answer are missing.</param>
+/// <param name="Schemas">The value and key subjects, their latest schema id and version, and the records' format.</param>
 public sealed record TopicDetail(
     string Name,
     bool Internal,
@@ -24,7 +25,8 @@ public sealed record TopicDetail(
     long MessageCount,
     IReadOnlyList<PartitionDetail> Partitions,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, string?>? Configs,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Notes);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<string>? Notes,
+    KafkaGateway.Schemas.TopicEncodings? Schemas = null);
 
 /// <summary>A partition's replicas and watermarks.</summary>
 /// <param name="Partition">Partition id.</param>

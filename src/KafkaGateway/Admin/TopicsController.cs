@@ -35,22 +35,25 @@ public sealed class TopicsController(
             .ToArray();
     }
 
-    /// <summary>Describes a topic: per partition the leader, replicas, in-sync replicas, watermarks and message count; and its configs where the cluster can describe them.</summary>
+    /// <summary>Describes a topic: per partition the leader, replicas, in-sync replicas, watermarks and message count; its configs where the cluster can describe them; and its value/key subjects with their latest schema id, version and format.</summary>
     /// <param name="topic">Topic name.</param>
+    /// <param name="schemas">The topic's subjects and schemas.</param>
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The topic.</response>
     /// <response code="404">No such topic (<c>unknown_topic_or_partition</c>).</response>
     [HttpGet("{topic}")]
     [ProducesResponseType<TopicDetail>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
-    public async Task<TopicDetail> DescribeTopic(string topic, CancellationToken cancellationToken)
+    public async Task<TopicDetail> DescribeTopic(string topic, [FromServices] KafkaGateway.Schemas.TopicSchemaDescriber schemas, CancellationToken cancellationToken)
     {
         var layout = await RequireTopicAsync(topic, cancellationToken);
         var watermarksTask = operations.GetWatermarksAsync(
             layout.Partitions.Select(p => new TopicPartition(topic, p.Partition)).ToArray(), cancellationToken);
         var configsTask = TryDescribeConfigsAsync(topic, cancellationToken);
+        var encodingsTask = schemas.DescribeAsync(topic, cancellationToken);
         var watermarks = (await watermarksTask).ToDictionary(w => w.Partition);
         var (configs, note) = await configsTask;
+        var encodings = await encodingsTask;
 
         var partitions = layout.Partitions.Select(p =>
         {
@@ -58,7 +61,7 @@ public sealed class TopicsController(
             return new PartitionDetail(p.Partition, p.Leader, p.Replicas, p.Isr, w.Low, w.High, Math.Max(0, w.High - w.Low));
         }).ToArray();
         return new TopicDetail(topic, layout.Internal, layout.ReplicationFactor, partitions.Sum(p => p.MessageCount), partitions,
-            configs?.ToDictionary(c => c.Name, c => c.Value, StringComparer.Ordinal), note is null ? null : [note]);
+            configs?.ToDictionary(c => c.Name, c => c.Value, StringComparer.Ordinal), note is null ? null : [note], encodings);
     }
 
     /// <summary>Creates a topic. The answer carries <c>warnings</c> for legal but risky names (with '.' or '_').</summary>

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using KafkaGateway.Http;
 using KafkaGateway.Schemas;
 using Microsoft.Extensions.Options;
@@ -13,20 +12,17 @@ public sealed record RecordEncoding(TopicFormat Format, int? SchemaId, int? Sche
 
 /// <summary>
 /// Picks the value and key encodings of a topic: the registry's schemas when the topic's subjects exist, the
-/// configured <see cref="TopicFormatOptions"/> otherwise. The default lookups are remembered for a few seconds so
-/// that the hot path does not ask the registry on every request (including "this topic has no key schema").
+/// configured <see cref="TopicFormatOptions"/> otherwise. "Latest schema of a subject" is cached in one place only:
+/// the external registry's <see cref="CachingSchemaRegistry"/> (the built-in registry answers from memory), so that
+/// a registration is seen by the next produce request instead of after a second, stacked TTL here.
 /// </summary>
 public sealed class TopicSchemaResolver(
     ISchemaRegistry registry,
     AvroCodecCache codecs,
     IOptions<TopicFormatOptions> formats,
     IOptions<ProducerOptions> options,
-    IOptions<SchemaRegistryClientOptions> registryOptions,
-    TimeProvider time)
+    IOptions<SchemaRegistryClientOptions> registryOptions)
 {
-    private static readonly TimeSpan s_defaultLookupTtl = TimeSpan.FromSeconds(5);
-    private readonly ConcurrentDictionary<string, (DateTimeOffset Expires, Task<RecordEncoding?> Encoding)> _latest = new(StringComparer.Ordinal);
-
     /// <summary>The value encoding of a produce request to <paramref name="topic"/>.</summary>
     public async Task<RecordEncoding> ResolveValueAsync(string topic, ProduceSchemaSelection selection, string? inlineSchema, CancellationToken cancellationToken)
     {
@@ -117,7 +113,6 @@ public sealed class TopicSchemaResolver(
     public async Task<RecordEncoding> RegisterAsync(string subject, string schema, CancellationToken cancellationToken)
     {
         var id = await registry.RegisterAsync(subject, schema, "AVRO", cancellationToken);
-        _latest.TryRemove(subject, out _);
         return new RecordEncoding(TopicFormat.Avro, id, null, await codecs.GetAsync(id, cancellationToken));
     }
 
@@ -147,46 +142,16 @@ public sealed class TopicSchemaResolver(
                 "The inline schema was refused by the registry", ex.Message, ex);
         }
 
-        _latest.TryRemove(subject, out _);
         var registered = await registry.LookupAsync(subject, schema, "AVRO", cancellationToken)
             ?? throw new GatewayException(StatusCodes.Status502BadGateway, "schema_registry_inconsistent", "Registry inconsistency",
                 $"The registry accepted the schema for '{subject}' but does not find it afterwards.");
         return new RecordEncoding(TopicFormat.Avro, registered.Id, registered.Version, await codecs.GetAsync(registered.Id, cancellationToken));
     }
 
-    private async Task<RecordEncoding?> LatestAsync(string subject, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        if (_latest.TryGetValue(subject, out var cached) && cached.Expires > now && !cached.Encoding.IsFaulted)
-        {
-            return await cached.Encoding.WaitAsync(cancellationToken);
-        }
-
-        var lookup = LookupLatestAsync(subject);
-        _latest[subject] = (now + s_defaultLookupTtl, lookup);
-        try
-        {
-            return await lookup.WaitAsync(cancellationToken);
-        }
-        catch
-        {
-            _latest.TryRemove(subject, out _);
-            throw;
-        }
-    }
-
-    private async Task<RecordEncoding?> LookupLatestAsync(string subject)
-    {
-        try
-        {
-            var latest = await registry.GetLatestAsync(subject, CancellationToken.None);
-            return new RecordEncoding(TopicFormat.Avro, latest.Id, latest.Version, await codecs.GetAsync(latest.Id, CancellationToken.None));
-        }
-        catch (SchemaRegistryException ex) when (ex.ErrorCode is SchemaRegistryException.SubjectNotFound or SchemaRegistryException.VersionNotFound)
-        {
-            return null;
-        }
-    }
+    private async Task<RecordEncoding?> LatestAsync(string subject, CancellationToken cancellationToken) =>
+        await registry.FindLatestAsync(subject, cancellationToken) is { } latest
+            ? new RecordEncoding(TopicFormat.Avro, latest.Id, latest.Version, await codecs.GetAsync(latest.Id, cancellationToken))
+            : null;
 
     private static async Task<T> Explicit<T>(Func<Task<T>> lookup)
     {

@@ -545,7 +545,13 @@ internal sealed class AvroJsonEncoder
             {
                 matched++;
                 Push(new PathSegment(field.Name, -1));
+                var errorsBefore = _errors.Count;
                 Write(field.Node, fieldValue);
+                if (field.LogicalTypeHint is { } hint && _errors.Count > errorsBefore)
+                {
+                    AddHint(errorsBefore, hint);
+                }
+
                 Pop();
             }
             else if (field.DefaultBytes is not null)
@@ -820,6 +826,14 @@ internal sealed class AvroJsonEncoder
 
         _depth++;
         return true;
+    }
+
+    private void AddHint(int from, string hint)
+    {
+        for (var i = from; i < _errors.Count; i++)
+        {
+            _errors[i] = _errors[i] with { Message = $"{_errors[i].Message}; {hint}" };
+        }
     }
 
     private void Mismatch(AvroSchemaNode node, JsonElement value, string? reason = null) =>

@@ -144,7 +144,7 @@ internal sealed class AvroSchemaCompiler
         for (var i = 0; i < fields.Length; i++)
         {
             var field = record.Fields[i];
-            fields[i] = new AvroField(field.Name, Visit(field.Schema));
+            fields[i] = new AvroField(field.Name, Visit(field.Schema)) { LogicalTypeHint = MisplacedLogicalTypeHint(field) };
             if (field.DefaultValue is not null)
             {
                 using var document = JsonDocument.Parse(field.DefaultValue.ToString(Newtonsoft.Json.Formatting.None));
@@ -154,6 +154,36 @@ internal sealed class AvroSchemaCompiler
 
         node.Fields = fields;
         return node;
+    }
+
+    /// <summary>
+    /// A field written as <c>{"name": "ts", "type": "long", "logicalType": "timestamp-millis"}</c> (as in several
+    /// tutorials) has a plain long: Avro reads <c>logicalType</c> only inside a type. The hint tells the user why an ISO
+    /// time is then refused, and where the attribute belongs.
+    /// </summary>
+    private static string? MisplacedLogicalTypeHint(Field field)
+    {
+        var raw = field.GetProperty("logicalType");
+        if (raw is null || field.Schema is LogicalSchema)
+        {
+            return null;
+        }
+
+        string logicalType;
+        try
+        {
+            using var document = JsonDocument.Parse(raw);
+            logicalType = document.RootElement.ValueKind == JsonValueKind.String ? document.RootElement.GetString()! : raw;
+        }
+        catch (JsonException)
+        {
+            logicalType = raw;
+        }
+
+        var type = field.Schema is PrimitiveSchema primitive ? Schema.GetTypeString(primitive.Tag) : null;
+        return type is null
+            ? $"the field declares \"logicalType\": \"{logicalType}\" beside its type, where Avro ignores it; it belongs inside the type, e.g. {{\"type\": \"long\", \"logicalType\": \"{logicalType}\"}}"
+            : $"the field declares \"logicalType\": \"{logicalType}\" beside \"type\": \"{type}\", where Avro ignores it; it belongs inside the type: \"type\": {{\"type\": \"{type}\", \"logicalType\": \"{logicalType}\"}}";
     }
 
     private AvroSchemaNode VisitEnum(EnumSchema enumSchema)

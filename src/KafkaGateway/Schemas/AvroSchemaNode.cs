@@ -114,6 +114,9 @@ internal sealed class AvroField(string name, AvroSchemaNode node)
     /// <summary>The default encoded once at compile time, so a missing field costs a copy.</summary>
     public byte[]? DefaultBytes { get; set; }
 
+    /// <summary>Added to errors on this field when its <c>logicalType</c> stands beside the type, where Avro ignores it.</summary>
+    public string? LogicalTypeHint { get; init; }
+
     /// <summary>Why the schema's default does not fit the field type, when it does not.</summary>
     public string? DefaultError { get; set; }
 }

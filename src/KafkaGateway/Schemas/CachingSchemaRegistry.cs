@@ -12,7 +12,10 @@ public sealed record SchemaCacheSettings
     /// <summary>Most entries each cache (by id, by version, latest, registrations, lookups) holds.</summary>
     public int MaxEntries { get; init; } = 1000;
 
-    /// <summary>How long a "latest version" answer is reused before the registry is asked again.</summary>
+    /// <summary>
+    /// How long a "latest version" answer (also "the subject has no version") is reused before the registry is asked
+    /// again; a registration through this cache ends it at once.
+    /// </summary>
     public TimeSpan LatestTtl { get; init; } = TimeSpan.FromSeconds(60);
 }
 
@@ -23,12 +26,15 @@ public sealed record SchemaCacheSettings
 /// <remarks>
 /// <para>What registries never change is kept until evicted by the size bound: schemas by global id, by subject
 /// and version, and registrations (register or lookup) by subject and canonical schema text. The latest version of
-/// a subject changes and is kept for <see cref="SchemaCacheSettings.LatestTtl"/>; past it, while the registry is
-/// unavailable, the stale answer is served (with one warning) rather than failing produce.</para>
+/// a subject changes and is kept for <see cref="SchemaCacheSettings.LatestTtl"/>, and so is "the subject has no
+/// version" (the produce path asks it for every key subject); a registration through this cache drops the subject's
+/// entry, so the gateway that registered sees its schema at once. Past the TTL, while the registry is unavailable,
+/// the stale answer is served (with one warning) rather than failing produce. This is the gateway's only cache of
+/// "latest": callers must not add a TTL of their own on top.</para>
 /// <para>Misses for the same key share one registry call, so a burst of records with a new schema id costs one
 /// request. The shared call ignores the callers' cancellation (each caller stops waiting on its own), since
 /// another caller may still want the answer; the inner registry's own timeouts bound it.</para>
-/// <para>Negative answers (not found, lookup null) and errors are never cached.</para>
+/// <para>Other negative answers (not found by id or version, lookup null) and errors are never cached.</para>
 /// </remarks>
 public sealed partial class CachingSchemaRegistry : ISchemaRegistry, IDisposable
 {
@@ -54,10 +60,12 @@ public sealed partial class CachingSchemaRegistry : ISchemaRegistry, IDisposable
 
     private readonly ConcurrentDictionary<int, Lazy<Task<RegisteredSchema>>> _byIdInFlight = new();
     private readonly ConcurrentDictionary<(string, int), Lazy<Task<RegisteredSchema>>> _byVersionInFlight = new();
-    private readonly ConcurrentDictionary<string, Lazy<Task<RegisteredSchema>>> _latestInFlight = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, Lazy<Task<RegisteredSchema?>>> _latestInFlight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<RegistrationKey, Lazy<Task<int>>> _registerInFlight = new();
     private readonly ConcurrentDictionary<RegistrationKey, Lazy<Task<RegisteredSchema?>>> _lookupInFlight = new();
 
+    // Bumped by every registration: a latest fetch that started before one must not store its (older) answer.
+    private long _latestGeneration;
     private long _hits;
     private long _misses;
     private long _staleServed;
@@ -148,7 +156,13 @@ public sealed partial class CachingSchemaRegistry : ISchemaRegistry, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<RegisteredSchema> GetLatestAsync(string subject, CancellationToken cancellationToken)
+    public async Task<RegisteredSchema> GetLatestAsync(string subject, CancellationToken cancellationToken) =>
+        await FindLatestAsync(subject, cancellationToken)
+            ?? throw new SchemaRegistryException(StatusCodes.Status404NotFound, SchemaRegistryException.SubjectNotFound,
+                $"Subject '{subject}' has no version (cached answer).");
+
+    /// <inheritdoc />
+    public async Task<RegisteredSchema?> FindLatestAsync(string subject, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrEmpty(subject);
         var found = _latest.TryGetValue(subject, out var cached);
@@ -163,19 +177,19 @@ public sealed partial class CachingSchemaRegistry : ISchemaRegistry, IDisposable
         {
             return await Coalesce(_latestInFlight, subject, async () =>
             {
-                try
+                var generation = Interlocked.Read(ref _latestGeneration);
+                var schema = await _inner.FindLatestAsync(subject, CancellationToken.None);
+                if (generation == Interlocked.Read(ref _latestGeneration))
                 {
-                    var schema = await _inner.GetLatestAsync(subject, CancellationToken.None);
                     _latest.Set(subject, new LatestEntry(schema, _timeProvider.GetTimestamp()));
-                    _byVersion.Set((subject, schema.Version), schema);
-                    return schema;
                 }
-                catch (SchemaRegistryException e) when (e.StatusCode == StatusCodes.Status404NotFound)
+
+                if (schema is not null)
                 {
-                    // The subject was deleted: a stale latest must not outlive it.
-                    _latest.Remove(subject);
-                    throw;
+                    _byVersion.Set((subject, schema.Version), schema);
                 }
+
+                return schema;
             }).WaitAsync(cancellationToken);
         }
         catch (SchemaRegistryUnavailableException e) when (found)
@@ -184,7 +198,7 @@ public sealed partial class CachingSchemaRegistry : ISchemaRegistry, IDisposable
             Hit("latest", stale: true);
             if (cached.TryMarkWarned())
             {
-                LogServingStaleLatest(_logger, e, subject, cached.Schema.Version, cached.Schema.Id,
+                LogServingStaleLatest(_logger, e, subject, cached.Schema?.Version ?? 0, cached.Schema?.Id ?? 0,
                     (long)_timeProvider.GetElapsedTime(cached.FetchedAt).TotalSeconds);
             }
 
@@ -209,6 +223,11 @@ public sealed partial class CachingSchemaRegistry : ISchemaRegistry, IDisposable
         {
             var registered = await _inner.RegisterAsync(subject, schema, schemaType, CancellationToken.None);
             _registrations.Set(key, registered);
+            // The registration may be the subject's new latest version (or its first): never answer the old one,
+            // neither from the cache nor from a fetch that was already running.
+            Interlocked.Increment(ref _latestGeneration);
+            _latestInFlight.TryRemove(subject, out _);
+            _latest.Remove(subject);
             return registered;
         }).WaitAsync(cancellationToken);
     }
@@ -307,11 +326,12 @@ public sealed partial class CachingSchemaRegistry : ISchemaRegistry, IDisposable
 
     private readonly record struct RegistrationKey(string Subject, string SchemaType, string CanonicalSchema);
 
-    private sealed class LatestEntry(RegisteredSchema schema, long fetchedAt)
+    /// <summary>A latest answer; <see cref="Schema"/> null means "the subject has no version".</summary>
+    private sealed class LatestEntry(RegisteredSchema? schema, long fetchedAt)
     {
         private int _warned;
 
-        public RegisteredSchema Schema { get; } = schema;
+        public RegisteredSchema? Schema { get; } = schema;
 
         public long FetchedAt { get; } = fetchedAt;
 

@@ -137,6 +137,33 @@ public sealed partial class HttpSchemaRegistryClient : ISchemaRegistry
             answer.Subject ?? subject, answer.Version, answer.Id, NormalizeType(answer.SchemaType), RequireSchema(answer.Schema, path));
     }
 
+    /// <summary>
+    /// One GET of <c>/config</c> over the configured URLs without retries, for readiness: null when a registry
+    /// answered 2xx, otherwise why the registry is not usable (unreachable, timed out, credentials refused, ...).
+    /// </summary>
+    public async Task<string?> ProbeAsync(CancellationToken cancellationToken)
+    {
+        const string path = "config";
+        var outcome = await SendToAnyUrlAsync(HttpMethod.Get, path, content: null, cancellationToken);
+        if (outcome.Response is not { } response)
+        {
+            return $"The schema registry at {CurrentBaseUrl} cannot be reached ({outcome.Reason}).";
+        }
+
+        using (response)
+        {
+            if (response.IsSuccessStatusCode)
+            {
+                return null;
+            }
+
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            var error = ToException((int)response.StatusCode, response.ReasonPhrase, body);
+            return string.Create(CultureInfo.InvariantCulture,
+                $"The schema registry at {CurrentBaseUrl} answered GET /{path} with {(int)response.StatusCode}: {error.Message}");
+        }
+    }
+
     /// <summary>Sends with failover and retries; returns the body of a 2xx answer.</summary>
     private async Task<string> SendAsync(HttpMethod method, string path, string? content, CancellationToken cancellationToken)
     {

@@ -12,6 +12,23 @@ public interface ISchemaRegistry
     /// <summary>The latest version of <paramref name="subject"/>; 40401 when the subject does not exist.</summary>
     Task<RegisteredSchema> GetLatestAsync(string subject, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The latest version of <paramref name="subject"/>, or null when the subject has no live version: the produce
+    /// path's question "does this topic have a (key) schema?", asked on every request, where "no" is an ordinary
+    /// answer and not an error.
+    /// </summary>
+    async Task<RegisteredSchema?> FindLatestAsync(string subject, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GetLatestAsync(subject, cancellationToken);
+        }
+        catch (SchemaRegistryException ex) when (ex.ErrorCode is SchemaRegistryException.SubjectNotFound or SchemaRegistryException.VersionNotFound)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Version <paramref name="version"/> of <paramref name="subject"/>; 40401 or 40402 when unknown.</summary>
     Task<RegisteredSchema> GetVersionAsync(string subject, int version, CancellationToken cancellationToken);
 

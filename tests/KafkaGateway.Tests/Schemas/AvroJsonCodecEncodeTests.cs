@@ -27,6 +27,33 @@ public sealed class AvroJsonCodecEncodeTests
     }
 
     [Fact]
+    public void Encode_LogicalTypeBesideTypeAndIsoTime_SaysAvroIgnoresItAndWhereItBelongs()
+    {
+        // Arrange: the Hopsworks tutorial's form; Avro reads the field as a plain long.
+        var codec = AvroJsonCodec.Create(
+            """{"type":"record","name":"sensor","fields":[{"name":"timestamp","type":"long","logicalType":"timestamp-millis"},{"name":"id","type":"string"}]}""");
+
+        // Act
+        var errors = EncodeErrors(codec, """{"timestamp":"2024-11-22T10:00:00Z","id":"s-1"}""");
+
+        // Assert
+        var error = Assert.Single(errors);
+        Assert.StartsWith("$.timestamp: expected long, got string", error, StringComparison.Ordinal);
+        Assert.Contains("\"logicalType\": \"timestamp-millis\" beside \"type\": \"long\", where Avro ignores it", error, StringComparison.Ordinal);
+        Assert.Contains("\"type\": {\"type\": \"long\", \"logicalType\": \"timestamp-millis\"}", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Encode_LogicalTypeInsideType_NoHint()
+    {
+        // Act
+        var errors = EncodeErrors(s_sensor, """{"id":"s-1","timestamp":"yesterday","value":1.5}""");
+
+        // Assert
+        Assert.DoesNotContain(errors, e => e.Contains("Avro ignores", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Encode_MissingFieldWithoutDefault_ReportsRequiredField()
     {
         // Act

@@ -327,6 +327,13 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
     async Task<RegisteredSchema> ISchemaRegistry.GetLatestAsync(string subject, CancellationToken cancellationToken) =>
         ToRegistered(await GetVersionAsync(subject, "latest", includeDeleted: false, cancellationToken));
 
+    async Task<RegisteredSchema?> ISchemaRegistry.FindLatestAsync(string subject, CancellationToken cancellationToken)
+    {
+        await WaitUntilLoadedAsync(cancellationToken);
+        var latest = Versions(subject).LastOrDefault(v => !v.Deleted);
+        return latest is null ? null : ToRegistered(latest);
+    }
+
     async Task<RegisteredSchema> ISchemaRegistry.GetVersionAsync(string subject, int version, CancellationToken cancellationToken) =>
         ToRegistered(await GetVersionAsync(subject, version.ToString(CultureInfo.InvariantCulture), includeDeleted: false, cancellationToken));
 

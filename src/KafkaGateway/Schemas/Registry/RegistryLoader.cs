@@ -1,5 +1,6 @@
 using Confluent.Kafka;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace KafkaGateway.Schemas.Registry;
 
@@ -49,18 +50,33 @@ internal sealed partial class RegistryLoader(BuiltInSchemaRegistry registry, ILo
     private static partial void LogStopped(ILogger logger, string topic);
 }
 
-/// <summary>Ready once the built-in registry has read its topic to the end.</summary>
-internal sealed class RegistryReadinessCheck(BuiltInSchemaRegistry registry) : IHealthCheck
+/// <summary>
+/// Ready once the gateway's schema registry can answer: the built-in registry when it has read its topic to the end,
+/// an external registry (<c>SchemaRegistry:Url</c>) while it answers the gateway. In external mode the built-in
+/// registry is not loaded at all, so its state must not decide readiness.
+/// </summary>
+internal sealed class RegistryReadinessCheck(IServiceProvider services, IOptions<BuiltInRegistryOptions> options) : IHealthCheck
 {
-    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
+        if (!options.Value.IsBuiltIn)
+        {
+            var client = services.GetRequiredService<HttpSchemaRegistryClient>();
+            var external = new Dictionary<string, object> { ["url"] = client.CurrentBaseUrl.GetLeftPart(UriPartial.Path) };
+            var problem = await client.ProbeAsync(cancellationToken);
+            return problem is null
+                ? HealthCheckResult.Healthy("The external schema registry answers.", external)
+                : HealthCheckResult.Unhealthy(problem, data: external);
+        }
+
+        var registry = services.GetRequiredService<BuiltInSchemaRegistry>();
         var data = new Dictionary<string, object> { ["topic"] = registry.TopicName };
         if (!registry.IsLoaded)
         {
-            return Task.FromResult(HealthCheckResult.Unhealthy($"The built-in schema registry is still reading topic {registry.TopicName}.", data: data));
+            return HealthCheckResult.Unhealthy($"The built-in schema registry is still reading topic {registry.TopicName}.", data: data);
         }
 
         data["records"] = registry.LoadedRecords;
-        return Task.FromResult(HealthCheckResult.Healthy("The built-in schema registry has read its topic.", data));
+        return HealthCheckResult.Healthy("The built-in schema registry has read its topic.", data);
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Microsoft.Net.Http.Headers;
 
@@ -17,7 +18,16 @@ public static class RegistryMediaTypes
 
     internal static readonly string[] All = [V1, Unversioned, Json];
 
-    internal static readonly JsonSerializerOptions SerializerOptions = new(JsonSerializerDefaults.Web);
+    /// <summary>
+    /// Answers keep schemas readable in a terminal: the default encoder writes every quote inside a schema string as
+    /// <c>\u0022</c> (and <c>&lt;</c>, <c>&gt;</c>, non-ASCII likewise), which is valid but unreadable. The relaxed
+    /// encoder still escapes what JSON requires (<c>\"</c>, control characters); these bodies are JSON API answers
+    /// (never HTML), so the HTML-safety the default buys is not needed here.
+    /// </summary>
+    internal static readonly JsonSerializerOptions SerializerOptions = new(JsonSerializerDefaults.Web)
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
 
     /// <summary>
     /// The type to answer with: the first of the request's Accept types (by quality) that the API speaks, and

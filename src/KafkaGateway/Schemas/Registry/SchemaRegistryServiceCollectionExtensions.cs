@@ -35,6 +35,7 @@ public static class SchemaRegistryServiceCollectionExtensions
                 : sp.GetRequiredService<BuiltInSchemaRegistry>();
         });
 
+        services.TryAddSingleton<TopicSchemaDescriber>();
         services.AddHostedService<BuiltInRegistryStarter>();
         services.AddHealthChecks().AddCheck<RegistryReadinessCheck>("schema-registry", tags: [HealthEndpoints.ReadyTag]);
 

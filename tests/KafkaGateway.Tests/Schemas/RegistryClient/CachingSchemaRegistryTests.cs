@@ -117,7 +117,7 @@ public sealed class CachingSchemaRegistryTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task GetLatestAsync_SubjectDeleted_DropsStaleEntry()
+    public async Task GetLatestAsync_SubjectDeleted_StaleEntryReplacedByNotFound()
     {
         _registry.Seed("users-value", UserSchema);
         var clock = new ManualTimeProvider();
@@ -130,7 +130,41 @@ public sealed class CachingSchemaRegistryTests : IAsyncLifetime
         await Assert.ThrowsAsync<SchemaRegistryException>(() => cache.GetLatestAsync("users-value", CancellationToken.None));
         await _registry.StopAsync();
 
-        await Assert.ThrowsAsync<SchemaRegistryUnavailableException>(() => cache.GetLatestAsync("users-value", CancellationToken.None));
+        // Within the TTL the "no version" answer is the cached one; the deleted version is never served again.
+        var again = await Assert.ThrowsAsync<SchemaRegistryException>(() => cache.GetLatestAsync("users-value", CancellationToken.None));
+        Assert.Equal(SchemaRegistryException.SubjectNotFound, again.ErrorCode);
+        Assert.Null(await cache.FindLatestAsync("users-value", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task FindLatestAsync_NoSubject_AskedOncePerTtl()
+    {
+        using var services = RegistryClientTestServices.Build(_registry.Url);
+        var cache = Cache(services);
+
+        var first = await cache.FindLatestAsync("orders-key", CancellationToken.None);
+        var second = await cache.FindLatestAsync("orders-key", CancellationToken.None);
+
+        Assert.Null(first);
+        Assert.Null(second);
+        Assert.Equal(1, _registry.CountOf("/subjects/orders-key/versions/latest"));
+    }
+
+    [Fact]
+    public async Task FindLatestAsync_AfterRegisterThroughCache_SeesTheNewSchemaWithinTtl()
+    {
+        using var services = RegistryClientTestServices.Build(_registry.Url,
+            new Dictionary<string, string?> { ["SchemaRegistry:LatestCacheTtlSeconds"] = "3600" });
+        var cache = Cache(services);
+        Assert.Null(await cache.FindLatestAsync("users-value", CancellationToken.None));
+
+        var id = await cache.RegisterAsync("users-value", UserSchema, "AVRO", CancellationToken.None);
+        var afterFirst = await cache.FindLatestAsync("users-value", CancellationToken.None);
+        var v2 = await cache.RegisterAsync("users-value", UserSchemaV2, "AVRO", CancellationToken.None);
+        var afterSecond = await cache.GetLatestAsync("users-value", CancellationToken.None);
+
+        Assert.Equal((id, 1), (afterFirst!.Id, afterFirst.Version));
+        Assert.Equal((v2, 2), (afterSecond.Id, afterSecond.Version));
     }
 
     [Fact]
