@@ -58,6 +58,47 @@ public sealed class AvroJsonCodec
         return new AvroJsonCodec(schema, AvroSchemaCompiler.Compile(schema));
     }
 
+    /// <summary>
+    /// The fields whose default is not a valid value of the field's type (the Avro spec requires it; Confluent's
+    /// registry refuses such schemas with 42201), as <c>record.field: reason</c>; empty when every default fits.
+    /// </summary>
+    public IReadOnlyList<string> InvalidDefaults()
+    {
+        var found = new List<string>();
+        var seen = new HashSet<AvroSchemaNode>(ReferenceEqualityComparer.Instance);
+        var pending = new Stack<AvroSchemaNode>();
+        pending.Push(_root);
+        while (pending.TryPop(out var node))
+        {
+            if (!seen.Add(node))
+            {
+                continue;
+            }
+
+            foreach (var field in node.Fields)
+            {
+                if (field.DefaultError is { } error)
+                {
+                    found.Add($"{node.TypeName}.{field.Name}: the default {field.DefaultJson?.GetRawText()} is not a valid {field.Node.Display} ({error})");
+                }
+
+                pending.Push(field.Node);
+            }
+
+            foreach (var branch in node.Branches)
+            {
+                pending.Push(branch);
+            }
+
+            if (node.Items is { } items)
+            {
+                pending.Push(items);
+            }
+        }
+
+        return found;
+    }
+
     /// <summary>Parses <paramref name="schemaJson"/> and builds a codec for it.</summary>
     /// <exception cref="SchemaParseException">The text is not a valid Avro schema.</exception>
     public static AvroJsonCodec Create(string schemaJson)

@@ -24,7 +24,7 @@ public sealed record SchemaCacheSettings
 /// paths, which ask for the same few schemas on every record.
 /// </summary>
 /// <remarks>
-/// <para>What registries never change is kept until evicted by the size bound: schemas by global id, by subject
+/// <para>What registries never change is kept until evicted by the size bound: schemas by global id (and GUID), by subject
 /// and version, and registrations (register or lookup) by subject and canonical schema text. The latest version of
 /// a subject changes and is kept for <see cref="SchemaCacheSettings.LatestTtl"/>, and so is "the subject has no
 /// version" (the produce path asks it for every key subject); a registration through this cache drops the subject's
@@ -52,6 +52,7 @@ public sealed partial class CachingSchemaRegistry : ISchemaRegistry, IDisposable
     private readonly Counter<long> _missCounter;
 
     private readonly BoundedCache<int, RegisteredSchema> _byId;
+    private readonly BoundedCache<Guid, RegisteredSchema> _byGuid;
     private readonly BoundedCache<(string Subject, int Version), RegisteredSchema> _byVersion;
     private readonly BoundedCache<string, LatestEntry> _latest;
     private readonly BoundedCache<RegistrationKey, int> _registrations;
@@ -59,6 +60,7 @@ public sealed partial class CachingSchemaRegistry : ISchemaRegistry, IDisposable
     private readonly BoundedCache<string, string> _canonicalTexts;
 
     private readonly ConcurrentDictionary<int, Lazy<Task<RegisteredSchema>>> _byIdInFlight = new();
+    private readonly ConcurrentDictionary<Guid, Lazy<Task<RegisteredSchema>>> _byGuidInFlight = new();
     private readonly ConcurrentDictionary<(string, int), Lazy<Task<RegisteredSchema>>> _byVersionInFlight = new();
     private readonly ConcurrentDictionary<string, Lazy<Task<RegisteredSchema?>>> _latestInFlight = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<RegistrationKey, Lazy<Task<int>>> _registerInFlight = new();
@@ -92,6 +94,7 @@ public sealed partial class CachingSchemaRegistry : ISchemaRegistry, IDisposable
         _logger = logger;
 
         _byId = new(settings.MaxEntries);
+        _byGuid = new(settings.MaxEntries);
         _byVersion = new(settings.MaxEntries);
         _latest = new(settings.MaxEntries);
         _registrations = new(settings.MaxEntries);
@@ -131,6 +134,24 @@ public sealed partial class CachingSchemaRegistry : ISchemaRegistry, IDisposable
         {
             var schema = await _inner.GetSchemaByIdAsync(id, CancellationToken.None);
             _byId.Set(id, schema);
+            return schema;
+        }).WaitAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public Task<RegisteredSchema> GetSchemaByGuidAsync(Guid guid, CancellationToken cancellationToken)
+    {
+        if (_byGuid.TryGetValue(guid, out var cached))
+        {
+            Hit("guid");
+            return Task.FromResult(cached);
+        }
+
+        Miss("guid");
+        return Coalesce(_byGuidInFlight, guid, async () =>
+        {
+            var schema = await _inner.GetSchemaByGuidAsync(guid, CancellationToken.None);
+            _byGuid.Set(guid, schema);
             return schema;
         }).WaitAsync(cancellationToken);
     }

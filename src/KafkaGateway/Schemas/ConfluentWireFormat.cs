@@ -39,6 +39,38 @@ public static class ConfluentWireFormat
         return message;
     }
 
+    /// <summary>The header Confluent's 2.16 serializers may carry a value's schema id in (the value is then the bare Avro body).</summary>
+    public const string ValueSchemaIdHeader = "__value_schema_id";
+
+    /// <summary>The header carrying a key's schema id in that form.</summary>
+    public const string KeySchemaIdHeader = "__key_schema_id";
+
+    /// <summary>Magic byte of a GUID in the header form (a 4-byte id follows magic byte 0, a 16-byte GUID follows 1).</summary>
+    public const byte GuidMagicByte = 1;
+
+    /// <summary>
+    /// Reads a <see cref="ValueSchemaIdHeader"/>/<see cref="KeySchemaIdHeader"/> value: magic byte 0 and a 4-byte
+    /// big-endian id, or magic byte 1 and a 16-byte big-endian GUID. False for anything else.
+    /// </summary>
+    public static bool TryReadSchemaIdHeader(ReadOnlySpan<byte> header, out int? schemaId, out Guid? schemaGuid)
+    {
+        schemaId = null;
+        schemaGuid = null;
+        if (header.Length >= HeaderSize && header[0] == MagicByte)
+        {
+            schemaId = BinaryPrimitives.ReadInt32BigEndian(header[1..]);
+            return true;
+        }
+
+        if (header.Length >= 17 && header[0] == GuidMagicByte)
+        {
+            schemaGuid = new Guid(header.Slice(1, 16), bigEndian: true);
+            return true;
+        }
+
+        return false;
+    }
+
     /// <summary>
     /// Splits a Kafka message value into schema id and Avro body.
     /// Returns <see langword="false"/> when the data is shorter than the header or does not start with the magic byte.

@@ -83,8 +83,22 @@ public sealed partial class HttpSchemaRegistryClient : ISchemaRegistry
 
         var body = await SendAsync(HttpMethod.Get, path, content: null, cancellationToken);
         var answer = Deserialize(body, SchemaRegistryJsonContext.Default.SchemaByIdResponse, path);
-        return new RegisteredSchema(null, 0, id, NormalizeType(answer.SchemaType), RequireSchema(answer.Schema, path));
+        return new RegisteredSchema(null, 0, id, NormalizeType(answer.SchemaType), RequireSchema(answer.Schema, path),
+            answer.References, ParseGuid(answer.Guid));
     }
+
+    /// <inheritdoc />
+    /// <remarks>Registries before Confluent 8 have no GUIDs and answer 404 (40403 or a plain 404).</remarks>
+    public async Task<RegisteredSchema> GetSchemaByGuidAsync(Guid guid, CancellationToken cancellationToken)
+    {
+        var path = $"schemas/guids/{guid:D}";
+        var body = await SendAsync(HttpMethod.Get, path, content: null, cancellationToken);
+        var answer = Deserialize(body, SchemaRegistryJsonContext.Default.SchemaByIdResponse, path);
+        return new RegisteredSchema(null, 0, answer.Id ?? 0, NormalizeType(answer.SchemaType), RequireSchema(answer.Schema, path),
+            answer.References, guid);
+    }
+
+    private static Guid? ParseGuid(string? text) => Guid.TryParse(text, out var guid) ? guid : null;
 
     /// <inheritdoc />
     public Task<RegisteredSchema> GetLatestAsync(string subject, CancellationToken cancellationToken) =>
@@ -134,7 +148,8 @@ public sealed partial class HttpSchemaRegistryClient : ISchemaRegistry
         var body = await SendAsync(HttpMethod.Get, path, content: null, cancellationToken);
         var answer = Deserialize(body, SchemaRegistryJsonContext.Default.SubjectVersionResponse, path);
         return new RegisteredSchema(
-            answer.Subject ?? subject, answer.Version, answer.Id, NormalizeType(answer.SchemaType), RequireSchema(answer.Schema, path));
+            answer.Subject ?? subject, answer.Version, answer.Id, NormalizeType(answer.SchemaType), RequireSchema(answer.Schema, path),
+            answer.References, ParseGuid(answer.Guid));
     }
 
     /// <summary>

@@ -29,6 +29,14 @@ public interface ISchemaRegistry
         }
     }
 
+    /// <summary>
+    /// The schema with the globally unique id <paramref name="guid"/> (the id in the <c>__value_schema_id</c> header
+    /// form of Confluent's 2.16 serializers); 40403 when unknown or when the registry has no GUIDs.
+    /// </summary>
+    Task<RegisteredSchema> GetSchemaByGuidAsync(Guid guid, CancellationToken cancellationToken) =>
+        throw new SchemaRegistryException(StatusCodes.Status404NotFound, SchemaRegistryException.SchemaNotFound,
+            $"Schema {guid} not found: this registry does not look schemas up by GUID.");
+
     /// <summary>Version <paramref name="version"/> of <paramref name="subject"/>; 40401 or 40402 when unknown.</summary>
     Task<RegisteredSchema> GetVersionAsync(string subject, int version, CancellationToken cancellationToken);
 
@@ -45,7 +53,23 @@ public interface ISchemaRegistry
 /// <param name="Id">Global schema id (the id in the Confluent wire format).</param>
 /// <param name="SchemaType">AVRO, JSON or PROTOBUF.</param>
 /// <param name="Schema">The schema text.</param>
-public sealed record RegisteredSchema(string? Subject, int Version, int Id, string SchemaType, string Schema);
+/// <param name="References">Named types the schema uses from other subjects' versions; null or empty when none.</param>
+/// <param name="Guid">The schema's globally unique id, where the registry has one (Confluent 8+, the built-in registry).</param>
+public sealed record RegisteredSchema(
+    string? Subject, int Version, int Id, string SchemaType, string Schema,
+    IReadOnlyList<SchemaReference>? References = null, Guid? Guid = null);
+
+/// <summary>
+/// A schema reference as Confluent defines it: the schema uses the named type <paramref name="Name"/>, which is
+/// defined by version <paramref name="Version"/> of subject <paramref name="Subject"/>.
+/// </summary>
+/// <param name="Name">For Avro, the full name of the referenced type, e.g. <c>com.acme.Address</c>.</param>
+/// <param name="Subject">The subject holding the referenced schema.</param>
+/// <param name="Version">Its version (-1: the latest, resolved when the schema is registered).</param>
+public sealed record SchemaReference(
+    [property: System.Text.Json.Serialization.JsonPropertyName("name")] string Name,
+    [property: System.Text.Json.Serialization.JsonPropertyName("subject")] string Subject,
+    [property: System.Text.Json.Serialization.JsonPropertyName("version")] int Version);
 
 /// <summary>A registry answered with a Confluent error (e.g. 40401 subject not found).</summary>
 public class SchemaRegistryException(int statusCode, int errorCode, string message, Exception? inner = null)

@@ -13,7 +13,10 @@ internal static class SchemaRegistryJson
     /// <summary>Answer of <c>GET /schemas/ids/{id}</c>.</summary>
     internal sealed record SchemaByIdResponse(
         [property: JsonPropertyName("schema")] string? Schema,
-        [property: JsonPropertyName("schemaType")] string? SchemaType);
+        [property: JsonPropertyName("schemaType")] string? SchemaType,
+        [property: JsonPropertyName("references")] List<SchemaReference>? References = null,
+        [property: JsonPropertyName("guid")] string? Guid = null,
+        [property: JsonPropertyName("id")] int? Id = null);
 
     /// <summary>Answer of <c>GET /subjects/{s}/versions/{v}</c> and <c>POST /subjects/{s}</c>.</summary>
     internal sealed record SubjectVersionResponse(
@@ -21,7 +24,9 @@ internal static class SchemaRegistryJson
         [property: JsonPropertyName("version")] int Version,
         [property: JsonPropertyName("id")] int Id,
         [property: JsonPropertyName("schema")] string? Schema,
-        [property: JsonPropertyName("schemaType")] string? SchemaType);
+        [property: JsonPropertyName("schemaType")] string? SchemaType,
+        [property: JsonPropertyName("references")] List<SchemaReference>? References = null,
+        [property: JsonPropertyName("guid")] string? Guid = null);
 
     /// <summary>Answer of <c>POST /subjects/{s}/versions</c>.</summary>
     internal sealed record RegisterResponse([property: JsonPropertyName("id")] int Id);

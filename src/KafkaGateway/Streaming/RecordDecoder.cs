@@ -61,21 +61,41 @@ public sealed class RecordDecoder(IServiceProvider services, IOptions<TopicForma
         ConsumedRecord record, Dictionary<string, string> headers, CancellationToken cancellationToken)
     {
         var value = record.Value!;
-        if (!ConfluentWireFormat.TryReadHeader(value, out var schemaId, out _))
+        int? schemaId;
+        Guid? schemaGuid = null;
+        int bodyOffset;
+        if (record.ValueSchemaIdHeader is { } idHeader
+            && ConfluentWireFormat.TryReadSchemaIdHeader(idHeader, out var headerId, out var headerGuid))
+        {
+            // The header form of Confluent's 2.16 serializers: the id (or GUID) in a header, the bare Avro body as value.
+            (schemaId, schemaGuid, bodyOffset) = (headerId, headerGuid, 0);
+        }
+        else if (ConfluentWireFormat.TryReadHeader(value, out var prefixId, out _))
+        {
+            (schemaId, bodyOffset) = (prefixId, ConfluentWireFormat.HeaderSize);
+        }
+        else
         {
             return (null, Failure(record, "not_avro",
-                "The value does not start with the Confluent wire-format header (magic byte 0 and a schema id)."));
+                $"The value does not start with the Confluent wire-format header (magic byte 0 and a schema id), and the record has no {ConfluentWireFormat.ValueSchemaIdHeader} header."));
         }
 
         if (_codecs.Value is not { } codecs)
         {
-            return (null, Failure(record, "schema_registry_not_configured", $"The value names schema {schemaId} but no schema registry is configured."));
+            return (null, Failure(record, "schema_registry_not_configured", $"The value names schema {schemaId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? schemaGuid?.ToString()} but no schema registry is configured."));
         }
 
         AvroJsonCodec codec;
         try
         {
-            codec = await codecs.GetAsync(schemaId, cancellationToken);
+            if (schemaGuid is { } guid)
+            {
+                (codec, schemaId) = await codecs.GetByGuidAsync(guid, cancellationToken);
+            }
+            else
+            {
+                codec = await codecs.GetAsync(schemaId!.Value, cancellationToken);
+            }
         }
         catch (SchemaRegistryUnavailableException ex)
         {
@@ -91,7 +111,7 @@ public sealed class RecordDecoder(IServiceProvider services, IOptions<TopicForma
             var json = new System.Buffers.ArrayBufferWriter<byte>(value.Length * 2);
             using (var writer = new Utf8JsonWriter(json))
             {
-                codec.Decode(value.AsSpan(ConfluentWireFormat.HeaderSize), writer);
+                codec.Decode(value.AsSpan(bodyOffset), writer);
             }
 
             return (Create(record, headers, JsonSerializer.Deserialize<JsonElement>(json.WrittenSpan), schemaId), null);

@@ -1,3 +1,4 @@
+using KafkaGateway.Schemas;
 using System.Text;
 using Confluent.Kafka;
 
@@ -14,7 +15,8 @@ public sealed record ConsumedRecord(
     long TimestampMs,
     string? KeyText,
     IReadOnlyList<KeyValuePair<string, string>> HeaderTexts,
-    byte[]? Value) : StreamItem
+    byte[]? Value,
+    byte[]? ValueSchemaIdHeader = null) : StreamItem
 {
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
@@ -31,7 +33,10 @@ public sealed record ConsumedRecord(
             result.Message.Timestamp.UnixTimestampMs,
             Text(result.Message.Key),
             headers,
-            result.Message.Value);
+            result.Message.Value,
+            // Confluent's 2.16 serializers may put the schema id (or GUID) here instead of before the value.
+            result.Message.Headers is { Count: > 0 } withId
+                && withId.TryGetLastBytes(ConfluentWireFormat.ValueSchemaIdHeader, out var schemaId) ? schemaId : null);
     }
 
     /// <summary>UTF-8 text of <paramref name="bytes"/>, or base64 when they are not valid UTF-8; null for null.</summary>

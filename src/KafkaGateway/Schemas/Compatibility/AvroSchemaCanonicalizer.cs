@@ -23,12 +23,20 @@ public static class AvroSchemaCanonicalizer
 {
     /// <summary>Parses <paramref name="schemaJson"/> and returns its canonical string.</summary>
     /// <exception cref="SchemaParseException">The text is not a valid Avro schema.</exception>
-    public static string Canonicalize(string schemaJson)
+    public static string Canonicalize(string schemaJson) => Canonicalize(schemaJson, names: null);
+
+    /// <summary>
+    /// The canonical string of a schema that uses named types from <paramref name="names"/> (its references, parsed
+    /// first). The referenced definitions are written out in full, so two registrations of the same text whose
+    /// references name different schemas are different.
+    /// </summary>
+    /// <exception cref="SchemaParseException">The text is not a valid Avro schema, or uses an undefined name.</exception>
+    public static string Canonicalize(string schemaJson, SchemaNames? names)
     {
         ArgumentNullException.ThrowIfNull(schemaJson);
 
         // Apache.Avro returns null rather than throwing for some invalid texts, e.g. an object with an unknown "type".
-        var schema = Schema.Parse(schemaJson)
+        var schema = (names is null ? Schema.Parse(schemaJson) : Schema.Parse(schemaJson, names))
             ?? throw new SchemaParseException($"Not an Avro schema: {schemaJson}");
 
         // Apache.Avro drops a field's "order" when serializing and reads a missing one as "ignore", so the

@@ -118,9 +118,10 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
     /// versions, 40403 when the schema is not one of them.
     /// </summary>
     public async Task<StoredVersion> FindRegistrationAsync(
-        string subject, string schema, string? schemaType, bool includeDeleted, CancellationToken cancellationToken)
+        string subject, string schema, string? schemaType, bool includeDeleted, CancellationToken cancellationToken,
+        IReadOnlyList<SchemaReference>? references = null)
     {
-        var canonical = Canonicalize(schema, schemaType);
+        CheckSubmission(schema, schemaType);
         await WaitUntilLoadedAsync(cancellationToken);
         var versions = Versions(subject).Where(v => includeDeleted || !v.Deleted).ToList();
         if (versions.Count == 0)
@@ -128,27 +129,68 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
             throw RegistryErrors.SubjectNotFound(subject);
         }
 
-        return versions.LastOrDefault(v => string.Equals(v.Canonical, canonical, StringComparison.Ordinal))
+        var candidate = Prepare(schema, references, normalize: false, validateDefaults: false);
+        return versions.LastOrDefault(v => string.Equals(v.Canonical, candidate.Canonical, StringComparison.Ordinal))
             ?? throw RegistryErrors.SchemaNotFound();
     }
 
-    /// <summary>Checks <paramref name="schema"/> against a version (or, for <c>latest</c>, the subject's live versions).</summary>
+    /// <summary>
+    /// Checks <paramref name="schema"/> as Confluent does: against one version (a number or <c>latest</c>) under the
+    /// subject's level, or, for <paramref name="version"/> null, against what registration checks (the latest live
+    /// version, or every live version for transitive levels; compatible when the subject has none). A default that
+    /// does not fit its type is 42201, as on registration.
+    /// </summary>
     public async Task<SchemaCompatibilityResult> TestCompatibilityAsync(
-        string subject, string version, string schema, string? schemaType, CancellationToken cancellationToken)
+        string subject, string? version, string schema, string? schemaType, CancellationToken cancellationToken,
+        IReadOnlyList<SchemaReference>? references = null)
     {
-        var number = ParseVersion(version);
-        Canonicalize(schema, schemaType);
-        var candidate = Avro.Schema.Parse(schema);
+        var number = version is null ? null : ParseVersion(version);
+        CheckSubmission(schema, schemaType);
         await WaitUntilLoadedAsync(cancellationToken);
+        var candidate = Prepare(schema, references, normalize: false, validateDefaults: true);
         var level = EffectiveCompatibility(subject);
-        var live = Versions(subject).Where(v => !v.Deleted).ToList();
-        if (number is { } specific)
+        if (version is null)
         {
-            var existing = Resolve(subject, specific, includeDeleted: false);
-            return SchemaCompatibilityChecker.Check(level, candidate, [Avro.Schema.Parse(existing.Schema)]);
+            return SchemaCompatibilityChecker.Check(level, candidate.Parsed, ParseAll(Versions(subject).Where(v => !v.Deleted)));
         }
 
-        return SchemaCompatibilityChecker.Check(level, candidate, ParseAll(live));
+        var existing = Resolve(subject, number, includeDeleted: false);
+        return SchemaCompatibilityChecker.Check(level, candidate.Parsed, [ParseStored(existing)]);
+    }
+
+    /// <summary>The schema with globally unique id <paramref name="guid"/> (also when soft-deleted); 40403 when unknown.</summary>
+    public async Task<StoredVersion> GetByGuidAsync(string guid, CancellationToken cancellationToken)
+    {
+        await WaitUntilLoadedAsync(cancellationToken);
+        lock (_stateLock)
+        {
+            return _state.FindByGuid(guid) ?? throw new SchemaRegistryException(404, SchemaRegistryException.SchemaNotFound, $"Schema {guid} not found.");
+        }
+    }
+
+    /// <summary>Ids of the live schemas that reference any registration of schema <paramref name="id"/>; 40403 when unknown.</summary>
+    public async Task<IReadOnlyList<int>> ReferencedByIdAsync(int id, CancellationToken cancellationToken)
+    {
+        await WaitUntilLoadedAsync(cancellationToken);
+        lock (_stateLock)
+        {
+            var registrations = _state.RegistrationsOf(id);
+            return registrations.Count == 0
+                ? throw RegistryErrors.SchemaNotFound(id)
+                : registrations.SelectMany(r => _state.ReferencedBy(r.Subject, r.Version)).Distinct().Order().ToList();
+        }
+    }
+
+    /// <summary>Ids of the live schemas that reference version <paramref name="version"/> of <paramref name="subject"/>.</summary>
+    public async Task<IReadOnlyList<int>> ReferencedByVersionAsync(string subject, string version, CancellationToken cancellationToken)
+    {
+        var number = ParseVersion(version);
+        await WaitUntilLoadedAsync(cancellationToken);
+        var target = Resolve(subject, number, includeDeleted: false);
+        lock (_stateLock)
+        {
+            return _state.ReferencedBy(subject, target.Version);
+        }
     }
 
     /// <summary>The global compatibility level (the configured default until PUT /config sets one).</summary>
@@ -175,37 +217,47 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
     // ---- writes ----
 
     /// <summary>
-    /// Registers <paramref name="schema"/> under <paramref name="subject"/>: the existing id when the subject already
-    /// has it (live), otherwise a new version after a compatibility check (409), reusing the schema's id from any
-    /// other subject or taking the next id.
+    /// Registers <paramref name="schema"/> under <paramref name="subject"/>: the existing registration when the subject
+    /// already has it (live), otherwise a new version after a compatibility check (409), reusing the schema's id (and
+    /// GUID) from any other subject or taking the next id. <paramref name="references"/> name the types the schema
+    /// takes from other subjects; with <paramref name="normalize"/> the canonical text is stored (Confluent's
+    /// <c>normalize=true</c>). A default that does not fit its type is 42201.
     /// </summary>
-    public async Task<int> RegisterSchemaAsync(string subject, string schema, string? schemaType, CancellationToken cancellationToken)
+    public async Task<StoredVersion> RegisterSchemaAsync(
+        string subject, string schema, string? schemaType, CancellationToken cancellationToken,
+        IReadOnlyList<SchemaReference>? references = null, bool normalize = false)
     {
-        var canonical = Canonicalize(schema, schemaType);
+        CheckSubmission(schema, schemaType);
         await WaitUntilLoadedAsync(cancellationToken);
-        return await WriteAsync<int>(() =>
+        return await WriteAsync<StoredVersion>(() =>
         {
+            var candidate = Prepare(schema, references, normalize, validateDefaults: true);
             var versions = Versions(subject);
-            if (versions.LastOrDefault(v => !v.Deleted && string.Equals(v.Canonical, canonical, StringComparison.Ordinal)) is { } same)
+            if (versions.LastOrDefault(v => !v.Deleted && string.Equals(v.Canonical, candidate.Canonical, StringComparison.Ordinal)) is { } same)
             {
-                return (null, same.Id);
+                return (null, same);
             }
 
             var result = SchemaCompatibilityChecker.Check(
-                EffectiveCompatibility(subject), Avro.Schema.Parse(schema), ParseAll(versions.Where(v => !v.Deleted)));
+                EffectiveCompatibility(subject), candidate.Parsed, ParseAll(versions.Where(v => !v.Deleted)));
             if (!result.IsCompatible)
             {
                 throw RegistryErrors.Incompatible(subject, result.Messages);
             }
 
-            int id;
+            StoredVersion? sameSchema;
+            int maxId;
             lock (_stateLock)
             {
-                id = _state.FindIdByCanonical(canonical) ?? _state.MaxId + 1;
+                sameSchema = _state.FindByCanonical(candidate.Canonical);
+                maxId = _state.MaxId;
             }
 
+            var id = sameSchema?.Id ?? maxId + 1;
+            var guid = sameSchema?.Guid ?? RegistryState.DeriveGuid(candidate.Canonical);
             var version = versions.Count == 0 ? 1 : versions[^1].Version + 1;
-            return ([RegistryRecord.ForSchema(subject, version, id, schema, deleted: false)], id);
+            var stored = new StoredVersion(subject, version, id, candidate.Schema, AvroType, false, candidate.Canonical, guid, candidate.References);
+            return ([RegistryRecord.ForSchema(subject, version, id, candidate.Schema, deleted: false, guid, candidate.References)], stored);
         });
     }
 
@@ -226,6 +278,8 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
             {
                 throw RegistryErrors.VersionWasNotSoftDeleted(subject, target.Version);
             }
+
+            ThrowIfReferenced(subject, [target.Version]);
 
             var record = permanent
                 ? new RegistryRecord(RegistryRecordKind.Schema, subject, target.Version, null)
@@ -268,6 +322,8 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
             {
                 throw RegistryErrors.SubjectWasSoftDeleted(subject);
             }
+
+            ThrowIfReferenced(subject, live);
 
             var records = new List<RegistryRecord> { RegistryRecord.ForDeleteSubject(subject, versions[^1].Version) };
             lock (_stateLock)
@@ -313,6 +369,111 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
         });
     }
 
+    // ---- associations ----
+
+    /// <summary>
+    /// The associations of a resource (a topic) with subjects, filtered as Confluent's
+    /// <c>GET /associations/resources/{namespace}/{name}</c> does; an empty list when there are none.
+    /// </summary>
+    public async Task<IReadOnlyList<RegistryAssociation>> GetAssociationsAsync(
+        string resourceName, string resourceNamespace, string? resourceType, IReadOnlyCollection<string>? associationTypes,
+        CancellationToken cancellationToken)
+    {
+        await WaitUntilLoadedAsync(cancellationToken);
+        lock (_stateLock)
+        {
+            return _state.Associations(resourceName, resourceNamespace, resourceType, associationTypes);
+        }
+    }
+
+    /// <summary>The associations pointing at <paramref name="subject"/>.</summary>
+    public async Task<IReadOnlyList<RegistryAssociation>> GetSubjectAssociationsAsync(string subject, CancellationToken cancellationToken)
+    {
+        await WaitUntilLoadedAsync(cancellationToken);
+        lock (_stateLock)
+        {
+            return _state.AssociationsOfSubject(subject);
+        }
+    }
+
+    /// <summary>
+    /// Creates associations of one resource, registering each one's schema first when it comes with one. Creating an
+    /// association that exists with the same subject answers it again; with another subject it is 409 (40911).
+    /// </summary>
+    public async Task<IReadOnlyList<(RegistryAssociation Association, StoredVersion? Schema)>> CreateAssociationsAsync(
+        string resourceName, string resourceNamespace, string? resourceId, string resourceType,
+        IReadOnlyList<AssociationRequest> requests, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(resourceName) || requests.Count == 0)
+        {
+            throw new SchemaRegistryException(422, RegistryErrors.InvalidAssociation, "An association needs a resourceName and at least one association.");
+        }
+
+        await WaitUntilLoadedAsync(cancellationToken);
+        var results = new List<(RegistryAssociation, StoredVersion?)>();
+        foreach (var request in requests)
+        {
+            var associationType = string.IsNullOrWhiteSpace(request.AssociationType) ? "value" : request.AssociationType.Trim().ToLowerInvariant();
+            if (associationType is not ("value" or "key") || string.IsNullOrWhiteSpace(request.Subject))
+            {
+                throw new SchemaRegistryException(422, RegistryErrors.InvalidAssociation,
+                    $"Each association needs a subject and an associationType of value or key (got '{request.AssociationType}').");
+            }
+
+            var lifecycle = string.Equals(request.Lifecycle, RegistryAssociation.Strong, StringComparison.OrdinalIgnoreCase)
+                ? RegistryAssociation.Strong : RegistryAssociation.Weak;
+            StoredVersion? registered = request.Schema is { } schema
+                ? await RegisterSchemaAsync(request.Subject, schema.Schema ?? "", schema.SchemaType, cancellationToken, schema.References, request.Normalize)
+                : null;
+            var association = await WriteAsync<RegistryAssociation>(() =>
+            {
+                RegistryAssociation? existing;
+                lock (_stateLock)
+                {
+                    existing = _state.Associations(resourceName, resourceNamespace, resourceType, [associationType])
+                        .FirstOrDefault(a => a.ResourceNamespace == resourceNamespace);
+                }
+
+                if (existing is not null)
+                {
+                    return string.Equals(existing.Subject, request.Subject, StringComparison.Ordinal)
+                        ? (null, existing)
+                        : throw new SchemaRegistryException(409, RegistryErrors.AssociationExists,
+                            $"The {associationType} of {resourceType} '{resourceName}' is already associated with subject '{existing.Subject}'.");
+                }
+
+                var created = new RegistryAssociation(resourceName, resourceNamespace, resourceType, associationType, request.Subject,
+                    Guid.NewGuid().ToString("D"), resourceId, lifecycle, request.Frozen ?? false);
+                return ([RegistryRecord.ForAssociation(created)], created);
+            });
+            results.Add((association, registered));
+        }
+
+        return results;
+    }
+
+    /// <summary>Deletes the associations of the resource with id <paramref name="resourceId"/>; 40401 when there are none.</summary>
+    public async Task DeleteAssociationsAsync(
+        string resourceId, string? resourceType, IReadOnlyCollection<string>? associationTypes, CancellationToken cancellationToken)
+    {
+        await WaitUntilLoadedAsync(cancellationToken);
+        await WriteAsync<bool>(() =>
+        {
+            List<RegistryAssociation> matching;
+            lock (_stateLock)
+            {
+                matching = _state.AssociationsById(resourceId)
+                    .Where(a => (resourceType is null || a.ResourceType == resourceType)
+                        && (associationTypes is not { Count: > 0 } || associationTypes.Contains(a.AssociationType)))
+                    .ToList();
+            }
+
+            return matching.Count == 0
+                ? throw new SchemaRegistryException(404, RegistryErrors.AssociationNotFound, $"No association of resource '{resourceId}' found.")
+                : (matching.Select(a => RegistryRecord.ForAssociation(a, delete: true)).ToList(), true);
+        });
+    }
+
     /// <inheritdoc />
     public void Dispose() => _writes.Dispose();
 
@@ -321,7 +482,7 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
     async Task<RegisteredSchema> ISchemaRegistry.GetSchemaByIdAsync(int id, CancellationToken cancellationToken)
     {
         var stored = await GetByIdAsync(id, cancellationToken);
-        return new RegisteredSchema(null, 0, stored.Id, stored.SchemaType, stored.Schema);
+        return stored.ToRegistered() with { Subject = null, Version = 0 };
     }
 
     async Task<RegisteredSchema> ISchemaRegistry.GetLatestAsync(string subject, CancellationToken cancellationToken) =>
@@ -337,8 +498,14 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
     async Task<RegisteredSchema> ISchemaRegistry.GetVersionAsync(string subject, int version, CancellationToken cancellationToken) =>
         ToRegistered(await GetVersionAsync(subject, version.ToString(CultureInfo.InvariantCulture), includeDeleted: false, cancellationToken));
 
-    Task<int> ISchemaRegistry.RegisterAsync(string subject, string schema, string schemaType, CancellationToken cancellationToken) =>
-        RegisterSchemaAsync(subject, schema, schemaType, cancellationToken);
+    async Task<int> ISchemaRegistry.RegisterAsync(string subject, string schema, string schemaType, CancellationToken cancellationToken) =>
+        (await RegisterSchemaAsync(subject, schema, schemaType, cancellationToken)).Id;
+
+    async Task<RegisteredSchema> ISchemaRegistry.GetSchemaByGuidAsync(Guid guid, CancellationToken cancellationToken)
+    {
+        var stored = await GetByGuidAsync(guid.ToString("D"), cancellationToken);
+        return stored.ToRegistered() with { Subject = null, Version = 0 };
+    }
 
     async Task<RegisteredSchema?> ISchemaRegistry.LookupAsync(string subject, string schema, string schemaType, CancellationToken cancellationToken)
     {
@@ -352,7 +519,7 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
         }
     }
 
-    private static RegisteredSchema ToRegistered(StoredVersion v) => new(v.Subject, v.Version, v.Id, v.SchemaType, v.Schema);
+    private static RegisteredSchema ToRegistered(StoredVersion v) => v.ToRegistered();
 
     // ---- plumbing ----
 
@@ -435,6 +602,21 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
             : versions.Find(v => v.Version == version) ?? throw RegistryErrors.VersionNotFound(version.Value);
     }
 
+    /// <summary>42206 when a live schema references one of <paramref name="versions"/> of <paramref name="subject"/>, as Confluent refuses.</summary>
+    private void ThrowIfReferenced(string subject, IEnumerable<int> versions)
+    {
+        lock (_stateLock)
+        {
+            foreach (var version in versions)
+            {
+                if (_state.ReferencedBy(subject, version) is { Count: > 0 } ids)
+                {
+                    throw RegistryErrors.ReferenceExists(subject, version, ids);
+                }
+            }
+        }
+    }
+
     private string GlobalCompatibility() => _state.GlobalCompatibility ?? CompatibilityLevelNames.Parse(_options.DefaultCompatibility).ToRegistryName();
 
     private CompatibilityLevel EffectiveCompatibility(string subject)
@@ -447,8 +629,16 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
         }
     }
 
-    private static List<Avro.Schema> ParseAll(IEnumerable<StoredVersion> versions) =>
-        versions.Select(v => Avro.Schema.Parse(v.Schema)).ToList();
+    private List<Avro.Schema> ParseAll(IEnumerable<StoredVersion> versions) => versions.Select(ParseStored).ToList();
+
+    /// <summary>A stored version parsed with its references (resolved from the registry's own state).</summary>
+    private Avro.Schema ParseStored(StoredVersion version)
+    {
+        lock (_stateLock)
+        {
+            return AvroSchemaReferences.Parse(version.Schema, _state.NamesFor(version.References));
+        }
+    }
 
     /// <summary><c>latest</c> and -1 are null (the latest version); 42202 for anything but 1..2^31-1.</summary>
     internal static int? ParseVersion(string version) =>
@@ -458,7 +648,8 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
                 ? number
                 : throw RegistryErrors.InvalidVersion(version);
 
-    private string Canonicalize(string? schema, string? schemaType)
+    /// <summary>The checks that need no registry state: schema type, presence and length (42201).</summary>
+    private void CheckSubmission(string? schema, string? schemaType)
     {
         var type = string.IsNullOrWhiteSpace(schemaType) ? AvroType : schemaType.Trim().ToUpperInvariant();
         if (type is "JSON" or "PROTOBUF")
@@ -482,15 +673,77 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
             throw RegistryErrors.InvalidSchema(
                 $"the schema is {schema.Length} characters long; the limit is {_options.MaxSchemaLength} (SchemaRegistry:MaxSchemaLength).");
         }
+    }
 
+    /// <summary>A submitted schema, parsed with its references, canonicalized and (optionally) checked for invalid defaults.</summary>
+    private sealed record Candidate(string Schema, string Canonical, IReadOnlyList<SchemaReference> References, Avro.Schema Parsed);
+
+    private Candidate Prepare(string schema, IReadOnlyList<SchemaReference>? references, bool normalize, bool validateDefaults)
+    {
+        var resolved = ResolveReferences(references ?? []);
+        Avro.Schema parsed;
+        string canonical;
         try
         {
-            return AvroSchemaCanonicalizer.Canonicalize(schema);
+            lock (_stateLock)
+            {
+                canonical = _state.CanonicalOf(schema, resolved);
+                parsed = AvroSchemaReferences.Parse(schema, _state.NamesFor(resolved));
+            }
         }
-        catch (Exception ex)
+        catch (Exception ex) when (ex is not SchemaRegistryException)
         {
             throw RegistryErrors.InvalidSchema($"{ex.Message} (schema type AVRO)");
         }
+
+        if (validateDefaults)
+        {
+            IReadOnlyList<string> invalid;
+            try
+            {
+                invalid = AvroJsonCodec.Create(parsed).InvalidDefaults();
+            }
+            catch (ArgumentException ex)
+            {
+                throw RegistryErrors.InvalidSchema($"{ex.Message} (schema type AVRO)");
+            }
+
+            if (invalid.Count > 0)
+            {
+                throw RegistryErrors.InvalidSchema($"Invalid default for field {string.Join("; ", invalid)} (schema type AVRO)");
+            }
+        }
+
+        // Normalized text is the canonical form; with references it would inline them, so such schemas keep their text.
+        var text = normalize && resolved.Count == 0 ? AvroSchemaCanonicalizer.Canonicalize(schema) : schema;
+        return new Candidate(text, canonical, resolved, parsed);
+    }
+
+    /// <summary>Checks each reference and pins version -1 (latest) to the version it names now; 42201 when one is not registered.</summary>
+    private List<SchemaReference> ResolveReferences(IReadOnlyList<SchemaReference> references)
+    {
+        var resolved = new List<SchemaReference>(references.Count);
+        foreach (var reference in references)
+        {
+            if (string.IsNullOrWhiteSpace(reference.Name) || string.IsNullOrWhiteSpace(reference.Subject) || reference.Version is 0 or < -1)
+            {
+                throw RegistryErrors.InvalidSchema(
+                    $"every reference needs a name, a subject and a version (1 or more, or -1 for the latest); got name '{reference.Name}', subject '{reference.Subject}', version {reference.Version}.");
+            }
+
+            StoredVersion? target;
+            lock (_stateLock)
+            {
+                target = _state.ResolveReference(reference);
+            }
+
+            resolved.Add(target is null
+                ? throw RegistryErrors.InvalidSchema(
+                    $"reference '{reference.Name}' names subject '{reference.Subject}' version {reference.Version}, which is not registered.")
+                : reference with { Version = target.Version });
+        }
+
+        return resolved;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Built-in schema registry ready: read {Records} records of topic {Topic}, highest schema id {MaxId}.")]

@@ -53,18 +53,23 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// be compatible with the subject's versions under its compatibility level (default BACKWARD), else 409.
     /// </remarks>
     /// <param name="subject">The subject, e.g. <c>sensors-value</c>.</param>
-    /// <param name="request">The schema; <c>schemaType</c> may be omitted (AVRO).</param>
+    /// <param name="request">The schema; <c>schemaType</c> may be omitted (AVRO); <c>references</c> name types from other subjects.</param>
+    /// <param name="normalize">Store the schema in canonical form (whitespace, attribute order and name forms normalized).</param>
     /// <param name="cancellationToken">Aborted request.</param>
-    /// <response code="200">The schema's global id.</response>
+    /// <response code="200">The schema's global id, its version in the subject and its GUID.</response>
     /// <response code="409">The schema is incompatible with the subject's versions.</response>
-    /// <response code="422">42201 invalid schema (the Avro parser's message included), or a schema type other than AVRO.</response>
+    /// <response code="422">42201 invalid schema (the Avro parser's message included, also for a default that does not fit its type or an unregistered reference), or a schema type other than AVRO.</response>
     [HttpPost("subjects/{subject}/versions")]
     [Consumes(RegistryMediaTypes.V1, RegistryMediaTypes.Unversioned, RegistryMediaTypes.Json)]
     [ProducesResponseType<RegisteredSchemaId>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status409Conflict)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status422UnprocessableEntity)]
-    public async Task<IActionResult> Register(string subject, [FromBody] RegistrySchemaRequest? request, CancellationToken cancellationToken) =>
-        Answer(new RegisteredSchemaId(await registry.RegisterSchemaAsync(subject, request?.Schema ?? "", request?.SchemaType, cancellationToken)));
+    public async Task<IActionResult> Register(
+        string subject, [FromBody] RegistrySchemaRequest? request, [FromQuery] bool normalize, CancellationToken cancellationToken)
+    {
+        var stored = await registry.RegisterSchemaAsync(subject, request?.Schema ?? "", request?.SchemaType, cancellationToken, request?.References, normalize);
+        return Answer(new RegisteredSchemaId(stored.Id, stored.Version, stored.Guid));
+    }
 
     /// <summary>Gets a version of a subject.</summary>
     /// <param name="subject">The subject.</param>
@@ -113,8 +118,9 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
 
     /// <summary>Looks up whether a schema is registered under a subject.</summary>
     /// <param name="subject">The subject.</param>
-    /// <param name="request">The schema to look up.</param>
+    /// <param name="request">The schema to look up, with its references.</param>
     /// <param name="deleted">Also match soft-deleted versions.</param>
+    /// <param name="normalize">Accepted for Confluent's clients; the built-in registry always compares canonical forms.</param>
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The matching version with its id.</response>
     /// <response code="404">40401 subject not found, 40403 schema not registered under the subject.</response>
@@ -124,8 +130,13 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     [ProducesResponseType<SubjectVersion>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status422UnprocessableEntity)]
-    public async Task<IActionResult> Lookup(string subject, [FromBody] RegistrySchemaRequest? request, [FromQuery] bool deleted, CancellationToken cancellationToken) =>
-        Answer(ToContract(await registry.FindRegistrationAsync(subject, request?.Schema ?? "", request?.SchemaType, deleted, cancellationToken)));
+    public async Task<IActionResult> Lookup(
+        string subject, [FromBody] RegistrySchemaRequest? request, [FromQuery] bool deleted, [FromQuery] bool normalize, CancellationToken cancellationToken)
+    {
+        _ = normalize;
+        return Answer(ToContract(await registry.FindRegistrationAsync(
+            subject, request?.Schema ?? "", request?.SchemaType, deleted, cancellationToken, request?.References)));
+    }
 
     /// <summary>Deletes a subject: soft by default, permanently with <c>permanent=true</c> after a soft delete.</summary>
     /// <param name="subject">The subject.</param>
@@ -150,8 +161,45 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     public async Task<IActionResult> GetSchemaById(int id, CancellationToken cancellationToken)
     {
         var stored = await registry.GetByIdAsync(id, cancellationToken);
-        return Answer(new SchemaById(stored.Schema, SchemaTypeOrNull(stored.SchemaType)));
+        return Answer(new SchemaById(stored.Schema, SchemaTypeOrNull(stored.SchemaType), ReferencesOrNull(stored), stored.Guid));
     }
+
+    /// <summary>Gets a schema by its GUID (the id in the <c>__value_schema_id</c> header form of Confluent's 2.16 serializers).</summary>
+    /// <param name="guid">The schema's GUID, as register and lookup answer it.</param>
+    /// <param name="cancellationToken">Aborted request.</param>
+    /// <response code="200">The schema.</response>
+    /// <response code="404">40403 schema not found.</response>
+    [HttpGet("schemas/guids/{guid}")]
+    [ProducesResponseType<SchemaById>(StatusCodes.Status200OK)]
+    [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
+    public async Task<IActionResult> GetSchemaByGuid(string guid, CancellationToken cancellationToken)
+    {
+        var stored = await registry.GetByGuidAsync(guid, cancellationToken);
+        return Answer(new SchemaById(stored.Schema, SchemaTypeOrNull(stored.SchemaType), ReferencesOrNull(stored), stored.Guid));
+    }
+
+    /// <summary>Lists the ids of the schemas that reference schema <paramref name="id"/> (through any of its registrations).</summary>
+    /// <param name="id">The global id.</param>
+    /// <param name="cancellationToken">Aborted request.</param>
+    /// <response code="200">Ids, ascending; empty when nothing references it.</response>
+    /// <response code="404">40403 schema not found.</response>
+    [HttpGet("schemas/ids/{id:int}/referencedby")]
+    [ProducesResponseType<int[]>(StatusCodes.Status200OK)]
+    [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
+    public async Task<IActionResult> GetSchemaReferencedBy(int id, CancellationToken cancellationToken) =>
+        Answer(await registry.ReferencedByIdAsync(id, cancellationToken));
+
+    /// <summary>Lists the ids of the schemas that reference a version of a subject.</summary>
+    /// <param name="subject">The subject.</param>
+    /// <param name="version">A version number, <c>latest</c> or -1.</param>
+    /// <param name="cancellationToken">Aborted request.</param>
+    /// <response code="200">Ids, ascending; empty when nothing references it.</response>
+    /// <response code="404">40401 subject or 40402 version not found.</response>
+    [HttpGet("subjects/{subject}/versions/{version}/referencedby")]
+    [ProducesResponseType<int[]>(StatusCodes.Status200OK)]
+    [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
+    public async Task<IActionResult> GetVersionReferencedBy(string subject, string version, CancellationToken cancellationToken) =>
+        Answer(await registry.ReferencedByVersionAsync(subject, version, cancellationToken));
 
     /// <summary>Gets only the schema text of a global id.</summary>
     /// <param name="id">The global id.</param>
@@ -238,7 +286,8 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     public async Task<IActionResult> DeleteSubjectConfig(string subject, CancellationToken cancellationToken) =>
         Answer(new CompatibilityConfig(await registry.DeleteSubjectCompatibilityAsync(subject, cancellationToken)));
 
-    /// <summary>Tests whether a schema could be registered: against one version, or for <c>latest</c> against the subject's versions under its level.</summary>
+    /// <summary>Tests a schema against one version of a subject (a number or <c>latest</c>) under the subject's compatibility level.</summary>
+    /// <remarks>Only the named version is checked, also under a transitive level, as Confluent does; <c>POST /compatibility/subjects/{subject}/versions</c> checks what registration checks.</remarks>
     /// <param name="subject">The subject.</param>
     /// <param name="version">A version number, <c>latest</c> or -1.</param>
     /// <param name="request">The candidate schema.</param>
@@ -246,7 +295,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200"><c>{"is_compatible":true}</c>.</response>
     /// <response code="404">40401 subject or 40402 version not found.</response>
-    /// <response code="422">42201 invalid schema, 42202 invalid version.</response>
+    /// <response code="422">42201 invalid schema (also a default that does not fit its type), 42202 invalid version.</response>
     [HttpPost("compatibility/subjects/{subject}/versions/{version}")]
     [Consumes(RegistryMediaTypes.V1, RegistryMediaTypes.Unversioned, RegistryMediaTypes.Json)]
     [ProducesResponseType<CompatibilityCheck>(StatusCodes.Status200OK)]
@@ -255,8 +304,95 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     public async Task<IActionResult> TestCompatibility(
         string subject, string version, [FromBody] RegistrySchemaRequest? request, [FromQuery] bool verbose, CancellationToken cancellationToken)
     {
-        var result = await registry.TestCompatibilityAsync(subject, version, request?.Schema ?? "", request?.SchemaType, cancellationToken);
+        var result = await registry.TestCompatibilityAsync(subject, version, request?.Schema ?? "", request?.SchemaType, cancellationToken, request?.References);
         return Answer(new CompatibilityCheck(result.IsCompatible, verbose ? result.Messages : null));
+    }
+
+    /// <summary>Tests whether a schema could be registered under a subject: against the versions registration checks (the latest, or all for transitive levels).</summary>
+    /// <param name="subject">The subject.</param>
+    /// <param name="request">The candidate schema.</param>
+    /// <param name="verbose">Add the reasons (<c>messages</c>).</param>
+    /// <param name="cancellationToken">Aborted request.</param>
+    /// <response code="200"><c>{"is_compatible":true}</c>; also when the subject has no versions yet.</response>
+    /// <response code="422">42201 invalid schema (also a default that does not fit its type).</response>
+    [HttpPost("compatibility/subjects/{subject}/versions")]
+    [Consumes(RegistryMediaTypes.V1, RegistryMediaTypes.Unversioned, RegistryMediaTypes.Json)]
+    [ProducesResponseType<CompatibilityCheck>(StatusCodes.Status200OK)]
+    [ProducesResponseType<RegistryError>(StatusCodes.Status422UnprocessableEntity)]
+    public async Task<IActionResult> TestCompatibilityWithSubject(
+        string subject, [FromBody] RegistrySchemaRequest? request, [FromQuery] bool verbose, CancellationToken cancellationToken)
+    {
+        var result = await registry.TestCompatibilityAsync(subject, null, request?.Schema ?? "", request?.SchemaType, cancellationToken, request?.References);
+        return Answer(new CompatibilityCheck(result.IsCompatible, verbose ? result.Messages : null));
+    }
+
+    /// <summary>Lists the subjects a resource (a topic) is associated with, as Confluent's 2.16 serializers look them up.</summary>
+    /// <remarks>Answers <c>[]</c> when the topic has none; the serializers then fall back to <c>{topic}-value</c>.</remarks>
+    /// <param name="resourceNamespace">The Kafka cluster id, or <c>-</c> for any.</param>
+    /// <param name="resourceName">The topic.</param>
+    /// <param name="resourceType">topic.</param>
+    /// <param name="associationType">value and/or key (repeatable).</param>
+    /// <param name="offset">Skip this many.</param>
+    /// <param name="limit">At most this many (-1: all).</param>
+    /// <param name="cancellationToken">Aborted request.</param>
+    /// <response code="200">The associations.</response>
+    [HttpGet("associations/resources/{resourceNamespace}/{resourceName}")]
+    [ProducesResponseType<AssociationAnswer[]>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> GetAssociations(
+        string resourceNamespace, string resourceName, [FromQuery] string? resourceType, [FromQuery] string[]? associationType,
+        [FromQuery] int offset, [FromQuery] int limit = -1, CancellationToken cancellationToken = default)
+    {
+        var found = await registry.GetAssociationsAsync(resourceName, resourceNamespace, resourceType, associationType, cancellationToken);
+        var page = found.Skip(Math.Max(0, offset));
+        return Answer((limit >= 0 ? page.Take(limit) : page).Select(AssociationAnswer.From).ToList());
+    }
+
+    /// <summary>Lists the associations that point at a subject.</summary>
+    /// <param name="subject">The subject.</param>
+    /// <param name="cancellationToken">Aborted request.</param>
+    /// <response code="200">The associations; <c>[]</c> when none.</response>
+    [HttpGet("associations/subjects/{subject}")]
+    [ProducesResponseType<AssociationAnswer[]>(StatusCodes.Status200OK)]
+    public async Task<IActionResult> GetSubjectAssociations(string subject, CancellationToken cancellationToken) =>
+        Answer((await registry.GetSubjectAssociationsAsync(subject, cancellationToken)).Select(AssociationAnswer.From).ToList());
+
+    /// <summary>Associates a topic's values and/or keys with subjects (registering a schema with each first, when given).</summary>
+    /// <param name="request">The resource and its associations.</param>
+    /// <param name="cancellationToken">Aborted request.</param>
+    /// <response code="200">The associations created (or already there with the same subject).</response>
+    /// <response code="409">40911 the topic's values (or keys) are associated with another subject; 409 an incompatible schema.</response>
+    /// <response code="422">42212 invalid association, 42201 invalid schema.</response>
+    [HttpPost("associations")]
+    [Consumes(RegistryMediaTypes.V1, RegistryMediaTypes.Unversioned, RegistryMediaTypes.Json)]
+    [ProducesResponseType<AssociationCreateAnswer>(StatusCodes.Status200OK)]
+    [ProducesResponseType<RegistryError>(StatusCodes.Status409Conflict)]
+    [ProducesResponseType<RegistryError>(StatusCodes.Status422UnprocessableEntity)]
+    public async Task<IActionResult> CreateAssociations([FromBody] AssociationCreateRequest? request, CancellationToken cancellationToken)
+    {
+        var resourceType = string.IsNullOrWhiteSpace(request?.ResourceType) ? "topic" : request.ResourceType;
+        var ns = string.IsNullOrWhiteSpace(request?.ResourceNamespace) ? RegistryAssociation.AnyNamespace : request.ResourceNamespace;
+        var created = await registry.CreateAssociationsAsync(
+            request?.ResourceName ?? "", ns, request?.ResourceId, resourceType, request?.Associations ?? [], cancellationToken);
+        return Answer(new AssociationCreateAnswer(request!.ResourceName!, ns, request.ResourceId, resourceType,
+            created.Select(c => new AssociationInfoAnswer(c.Association.Subject, c.Association.AssociationType, c.Association.Lifecycle,
+                c.Association.Frozen, c.Schema is null ? null : ToContract(c.Schema))).ToList()));
+    }
+
+    /// <summary>Deletes the associations of a resource by its id.</summary>
+    /// <param name="resourceId">The resource id given when the association was created.</param>
+    /// <param name="resourceType">topic.</param>
+    /// <param name="associationType">value and/or key (repeatable); all when omitted.</param>
+    /// <param name="cancellationToken">Aborted request.</param>
+    /// <response code="204">Deleted.</response>
+    /// <response code="404">40410 no association of that resource.</response>
+    [HttpDelete("associations/resources/{resourceId}")]
+    [ProducesResponseType(StatusCodes.Status204NoContent)]
+    [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
+    public async Task<IActionResult> DeleteAssociations(
+        string resourceId, [FromQuery] string? resourceType, [FromQuery] string[]? associationType, CancellationToken cancellationToken)
+    {
+        await registry.DeleteAssociationsAsync(resourceId, resourceType, associationType, cancellationToken);
+        return NoContent();
     }
 
     private ContentResult Answer(object body) => ConfluentErrorsAttribute.Answer(HttpContext, StatusCodes.Status200OK, body);
@@ -269,7 +405,9 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     };
 
     private static SubjectVersion ToContract(StoredVersion v) =>
-        new(v.Subject, v.Id, v.Version, SchemaTypeOrNull(v.SchemaType), v.Schema);
+        new(v.Subject, v.Id, v.Version, SchemaTypeOrNull(v.SchemaType), v.Schema, ReferencesOrNull(v), v.Guid);
+
+    private static IReadOnlyList<SchemaReference>? ReferencesOrNull(StoredVersion v) => v.References is { Count: > 0 } r ? r : null;
 
     private static string? SchemaTypeOrNull(string schemaType) =>
         string.Equals(schemaType, "AVRO", StringComparison.Ordinal) ? null : schemaType;

@@ -21,6 +21,18 @@ public static class RegistryErrors
     /// <summary>40408: the subject has no subject-level compatibility.</summary>
     public const int SubjectCompatibilityNotConfigured = 40408;
 
+    /// <summary>42206: the schema is referenced by another schema and cannot be deleted.</summary>
+    public const int ReferenceExistsCode = 42206;
+
+    /// <summary>42212: an association request is invalid.</summary>
+    public const int InvalidAssociation = 42212;
+
+    /// <summary>40911: the resource already has an association of that type, with another subject.</summary>
+    public const int AssociationExists = 40911;
+
+    /// <summary>40410: no association matched.</summary>
+    public const int AssociationNotFound = 40410;
+
     /// <summary>50001: the backing Kafka topic failed.</summary>
     public const int StoreError = 50001;
 
@@ -71,6 +83,10 @@ public static class RegistryErrors
     public static SchemaRegistryException Incompatible(string subject, IEnumerable<string> details) =>
         new(409, SchemaRegistryException.IncompatibleSchema,
             $"Schema being registered is incompatible with an earlier schema for subject \"{subject}\", details: [{string.Join(", ", details)}]");
+
+    public static SchemaRegistryException ReferenceExists(string subject, int version, IEnumerable<int> referencingIds) =>
+        new(422, ReferenceExistsCode,
+            $"One or more references exist to the schema {{subject={subject},version={version}}}: schema ids {string.Join(", ", referencingIds)}; delete those first.");
 
     public static SchemaRegistryException Store(string detail, Exception? inner = null) =>
         new(500, StoreError, $"Error in the backend data store: {detail}", inner);

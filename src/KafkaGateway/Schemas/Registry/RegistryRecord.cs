@@ -17,6 +17,9 @@ public enum RegistryRecordKind
 
     /// <summary>A soft delete of a subject's versions up to a version.</summary>
     DeleteSubject,
+
+    /// <summary>An association of a resource (a topic's values or keys) with a subject (Confluent's <c>ASSOC</c>).</summary>
+    Association,
 }
 
 /// <summary>
@@ -29,11 +32,18 @@ public enum RegistryRecordKind
 /// <param name="Subject">The subject; null for the global config.</param>
 /// <param name="Version">The version (SCHEMA keys) or the delete watermark (DELETE_SUBJECT values).</param>
 /// <param name="Value">The value; null for a tombstone.</param>
-public sealed record RegistryRecord(RegistryRecordKind Kind, string? Subject, int Version, RegistryRecordValue? Value)
+/// <param name="Association">ASSOC records: the association (its key fields also in a tombstone).</param>
+public sealed record RegistryRecord(RegistryRecordKind Kind, string? Subject, int Version, RegistryRecordValue? Value, RegistryAssociation? Association = null)
 {
     /// <summary>A SCHEMA record.</summary>
-    public static RegistryRecord ForSchema(string subject, int version, int id, string schema, bool deleted) =>
-        new(RegistryRecordKind.Schema, subject, version, new RegistryRecordValue(Id: id, Schema: schema, Deleted: deleted));
+    public static RegistryRecord ForSchema(
+        string subject, int version, int id, string schema, bool deleted, string? guid = null, IReadOnlyList<SchemaReference>? references = null) =>
+        new(RegistryRecordKind.Schema, subject, version,
+            new RegistryRecordValue(Id: id, Schema: schema, Deleted: deleted, Guid: guid, References: references is { Count: > 0 } ? references : null));
+
+    /// <summary>An ASSOC record; <paramref name="delete"/> writes its tombstone.</summary>
+    public static RegistryRecord ForAssociation(RegistryAssociation association, bool delete = false) =>
+        new(RegistryRecordKind.Association, association.Subject, 0, delete ? null : new RegistryRecordValue(), association);
 
     /// <summary>A CONFIG record; <paramref name="subject"/> null is the global config, a null level deletes it.</summary>
     public static RegistryRecord ForConfig(string? subject, string? compatibilityLevel) =>
@@ -66,6 +76,17 @@ public sealed record RegistryRecord(RegistryRecordKind Kind, string? Subject, in
                 case RegistryRecordKind.DeleteSubject:
                     json.WriteString("keytype", "DELETE_SUBJECT");
                     json.WriteString("subject", Subject);
+                    json.WriteNumber("magic", 0);
+                    break;
+                case RegistryRecordKind.Association when Association is { } a:
+                    // Confluent's member order; the key names the resource and type, not the subject, so a new
+                    // association of the same resource and type replaces the old one under compaction.
+                    json.WriteString("keytype", "ASSOC");
+                    json.WriteString("tenant", RegistryAssociation.DefaultTenant);
+                    json.WriteString("resourceName", a.ResourceName);
+                    json.WriteString("resourceNamespace", a.ResourceNamespace);
+                    json.WriteString("resourceType", a.ResourceType);
+                    json.WriteString("associationType", a.AssociationType);
                     json.WriteNumber("magic", 0);
                     break;
                 default:
@@ -102,7 +123,43 @@ public sealed record RegistryRecord(RegistryRecordKind Kind, string? Subject, in
                     }
 
                     json.WriteString("schema", Value.Schema);
+                    if (Value.References is { Count: > 0 } references)
+                    {
+                        json.WriteStartArray("references");
+                        foreach (var reference in references)
+                        {
+                            json.WriteStartObject();
+                            json.WriteString("name", reference.Name);
+                            json.WriteString("subject", reference.Subject);
+                            json.WriteNumber("version", reference.Version);
+                            json.WriteEndObject();
+                        }
+
+                        json.WriteEndArray();
+                    }
+
+                    if (Value.Guid is { } guid)
+                    {
+                        json.WriteString("guid", guid);
+                    }
+
                     json.WriteBoolean("deleted", Value.Deleted);
+                    break;
+                case RegistryRecordKind.Association when Association is { } a:
+                    json.WriteString("subject", a.Subject);
+                    json.WriteString("guid", a.Guid);
+                    json.WriteString("tenant", RegistryAssociation.DefaultTenant);
+                    json.WriteString("resourceName", a.ResourceName);
+                    json.WriteString("resourceNamespace", a.ResourceNamespace);
+                    if (a.ResourceId is { } resourceId)
+                    {
+                        json.WriteString("resourceId", resourceId);
+                    }
+
+                    json.WriteString("resourceType", a.ResourceType);
+                    json.WriteString("associationType", a.AssociationType);
+                    json.WriteString("lifecycle", a.Lifecycle);
+                    json.WriteBoolean("frozen", a.Frozen);
                     break;
                 case RegistryRecordKind.Config:
                     json.WriteString("compatibilityLevel", Value.CompatibilityLevel);
@@ -134,8 +191,14 @@ public sealed record RegistryRecord(RegistryRecordKind Kind, string? Subject, in
             "SCHEMA" => RegistryRecordKind.Schema,
             "CONFIG" => RegistryRecordKind.Config,
             "DELETE_SUBJECT" => RegistryRecordKind.DeleteSubject,
+            "ASSOC" => RegistryRecordKind.Association,
             _ => RegistryRecordKind.Other,
         };
+        if (kind == RegistryRecordKind.Association)
+        {
+            return DeserializeAssociation(root, value);
+        }
+
         var version = kind == RegistryRecordKind.Schema && root.TryGetProperty("version", out var v) ? v.GetInt32() : 0;
         if (value is null || kind == RegistryRecordKind.Other)
         {
@@ -150,15 +213,89 @@ public sealed record RegistryRecord(RegistryRecordKind Kind, string? Subject, in
                 Id: body.GetProperty("id").GetInt32(),
                 Schema: body.GetProperty("schema").GetString(),
                 SchemaType: body.TryGetProperty("schemaType", out var st) && st.ValueKind == JsonValueKind.String ? st.GetString()! : "AVRO",
-                Deleted: body.TryGetProperty("deleted", out var d) && d.ValueKind == JsonValueKind.True)),
+                Deleted: body.TryGetProperty("deleted", out var d) && d.ValueKind == JsonValueKind.True,
+                Guid: body.TryGetProperty("guid", out var g) && g.ValueKind == JsonValueKind.String ? g.GetString() : null,
+                References: ReadReferences(body))),
             RegistryRecordKind.Config => new RegistryRecord(kind, subject, 0, new RegistryRecordValue(
                 CompatibilityLevel: body.TryGetProperty("compatibilityLevel", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null)),
             _ => new RegistryRecord(kind, subject, body.TryGetProperty("version", out var w) ? w.GetInt32() : 0, new RegistryRecordValue()),
         };
     }
 
+    private static List<SchemaReference>? ReadReferences(JsonElement body)
+    {
+        if (!body.TryGetProperty("references", out var array) || array.ValueKind != JsonValueKind.Array || array.GetArrayLength() == 0)
+        {
+            return null;
+        }
+
+        return array.EnumerateArray()
+            .Where(r => r.ValueKind == JsonValueKind.Object)
+            .Select(r => new SchemaReference(
+                r.TryGetProperty("name", out var n) ? n.GetString() ?? "" : "",
+                r.TryGetProperty("subject", out var s) ? s.GetString() ?? "" : "",
+                r.TryGetProperty("version", out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : 0))
+            .ToList();
+    }
+
+    private static RegistryRecord DeserializeAssociation(JsonElement key, byte[]? value)
+    {
+        static string Text(JsonElement element, string name) =>
+            element.TryGetProperty(name, out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() ?? "" : "";
+
+        var association = new RegistryAssociation(
+            Text(key, "resourceName"), Text(key, "resourceNamespace"), Text(key, "resourceType"), Text(key, "associationType"),
+            Subject: "", Guid: "", ResourceId: null, Lifecycle: RegistryAssociation.Weak, Frozen: false);
+        if (value is null)
+        {
+            return new RegistryRecord(RegistryRecordKind.Association, null, 0, null, association);
+        }
+
+        using var valueJson = JsonDocument.Parse(value);
+        var body = valueJson.RootElement;
+        association = association with
+        {
+            Subject = Text(body, "subject"),
+            Guid = Text(body, "guid"),
+            ResourceId = body.TryGetProperty("resourceId", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null,
+            Lifecycle = Text(body, "lifecycle") is { Length: > 0 } lifecycle ? lifecycle : RegistryAssociation.Weak,
+            Frozen = body.TryGetProperty("frozen", out var f) && f.ValueKind == JsonValueKind.True,
+        };
+        return new RegistryRecord(RegistryRecordKind.Association, association.Subject, 0, new RegistryRecordValue(), association);
+    }
+
     /// <inheritdoc />
     public override string ToString() => Encoding.UTF8.GetString(SerializeKey());
+}
+
+/// <summary>
+/// An association of a resource with a subject: for topics, "this topic's values (or keys) use subject S", which
+/// Confluent's 2.16 serializers look up before falling back to <c>{topic}-value</c>.
+/// </summary>
+/// <param name="ResourceName">The topic name.</param>
+/// <param name="ResourceNamespace">The Kafka cluster id, or <c>-</c> for any cluster.</param>
+/// <param name="ResourceType">topic.</param>
+/// <param name="AssociationType">value or key.</param>
+/// <param name="Subject">The associated subject.</param>
+/// <param name="Guid">The association's own id.</param>
+/// <param name="ResourceId">The resource's id, as the creator gave it (Confluent uses the topic id).</param>
+/// <param name="Lifecycle">STRONG or WEAK.</param>
+/// <param name="Frozen">A frozen association's subject takes no new versions.</param>
+public sealed record RegistryAssociation(
+    string ResourceName, string ResourceNamespace, string ResourceType, string AssociationType,
+    string Subject, string Guid, string? ResourceId, string Lifecycle, bool Frozen)
+{
+    /// <summary>The tenant Confluent Platform writes for a single-tenant registry.</summary>
+    public const string DefaultTenant = "default";
+
+    /// <summary>A namespace that matches every cluster.</summary>
+    public const string AnyNamespace = "-";
+
+    /// <summary>The default lifecycle.</summary>
+    public const string Weak = "WEAK";
+
+    /// <summary>The lifecycle that ties the subject to the resource.</summary>
+    public const string Strong = "STRONG";
 }
 
 /// <summary>The value part of a <see cref="RegistryRecord"/>; which members are used depends on the kind.</summary>
@@ -167,5 +304,8 @@ public sealed record RegistryRecord(RegistryRecordKind Kind, string? Subject, in
 /// <param name="SchemaType">SCHEMA: AVRO (omitted from the JSON, as Confluent does).</param>
 /// <param name="Deleted">SCHEMA: soft-deleted.</param>
 /// <param name="CompatibilityLevel">CONFIG: the level, e.g. FULL.</param>
+/// <param name="Guid">SCHEMA: the schema's globally unique id.</param>
+/// <param name="References">SCHEMA: the named types the schema takes from other subjects.</param>
 public sealed record RegistryRecordValue(
-    int Id = 0, string? Schema = null, string SchemaType = "AVRO", bool Deleted = false, string? CompatibilityLevel = null);
+    int Id = 0, string? Schema = null, string SchemaType = "AVRO", bool Deleted = false, string? CompatibilityLevel = null,
+    string? Guid = null, IReadOnlyList<SchemaReference>? References = null);

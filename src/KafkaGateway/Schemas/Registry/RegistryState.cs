@@ -1,3 +1,6 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
 using KafkaGateway.Schemas.Compatibility;
 
 namespace KafkaGateway.Schemas.Registry;
@@ -9,8 +12,17 @@ namespace KafkaGateway.Schemas.Registry;
 /// <param name="Schema">The schema text as registered.</param>
 /// <param name="SchemaType">AVRO.</param>
 /// <param name="Deleted">Soft-deleted: hidden from subject listings, still readable by id.</param>
-/// <param name="Canonical">The canonical text used to recognise the same schema.</param>
-public sealed record StoredVersion(string Subject, int Version, int Id, string Schema, string SchemaType, bool Deleted, string Canonical);
+/// <param name="Canonical">The canonical text used to recognise the same schema (references included).</param>
+/// <param name="Guid">The schema's globally unique id: as stored, or derived from <paramref name="Canonical"/> for records without one.</param>
+/// <param name="References">The named types the schema takes from other subjects' versions; empty when none.</param>
+public sealed record StoredVersion(
+    string Subject, int Version, int Id, string Schema, string SchemaType, bool Deleted, string Canonical,
+    string Guid = "", IReadOnlyList<SchemaReference>? References = null)
+{
+    /// <summary>The schema as the rest of the gateway sees it.</summary>
+    public RegisteredSchema ToRegistered() =>
+        new(Subject, Version, Id, SchemaType, Schema, References, System.Guid.TryParse(Guid, out var guid) ? guid : null);
+}
 
 /// <summary>
 /// The registry's content, rebuilt by applying the records of the registry topic in order. Applying is idempotent
@@ -20,6 +32,7 @@ public sealed class RegistryState
 {
     private readonly Dictionary<string, SortedDictionary<int, StoredVersion>> _subjects = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _subjectCompatibility = new(StringComparer.Ordinal);
+    private readonly Dictionary<(string Type, string Name, string Namespace, string AssociationType), RegistryAssociation> _associations = [];
 
     /// <summary>The global compatibility level written with PUT /config, or null for the configured default.</summary>
     public string? GlobalCompatibility { get; private set; }
@@ -45,6 +58,18 @@ public sealed class RegistryState
                 break;
             case RegistryRecordKind.Config:
                 ApplyConfig(record.Subject, record.Value?.CompatibilityLevel);
+                break;
+            case RegistryRecordKind.Association when record.Association is { } association:
+                var key = (association.ResourceType, association.ResourceName, association.ResourceNamespace, association.AssociationType);
+                if (record.Value is null)
+                {
+                    _associations.Remove(key);
+                }
+                else
+                {
+                    _associations[key] = association;
+                }
+
                 break;
             case RegistryRecordKind.DeleteSubject when record.Subject is not null && record.Value is not null:
                 if (_subjects.TryGetValue(record.Subject, out var versions))
@@ -80,7 +105,10 @@ public sealed class RegistryState
         }
 
         var schema = value.Schema ?? "";
-        versions[version] = new StoredVersion(subject, version, value.Id, schema, value.SchemaType, value.Deleted, CanonicalOrRaw(schema));
+        var references = value.References ?? [];
+        var canonical = CanonicalOrRaw(schema, references);
+        versions[version] = new StoredVersion(subject, version, value.Id, schema, value.SchemaType, value.Deleted, canonical,
+            value.Guid ?? DeriveGuid(canonical), references);
         MaxId = Math.Max(MaxId, value.Id);
     }
 
@@ -101,17 +129,93 @@ public sealed class RegistryState
     }
 
     // A record written by another tool may hold a schema this parser rejects; it still occupies its id and version.
-    private static string CanonicalOrRaw(string schema)
+    private string CanonicalOrRaw(string schema, IReadOnlyList<SchemaReference> references)
     {
         try
         {
-            return AvroSchemaCanonicalizer.Canonicalize(schema);
+            return CanonicalOf(schema, references);
         }
         catch (Exception)
         {
             return schema;
         }
     }
+
+    /// <summary>
+    /// The text that identifies a registration: the canonical schema with its referenced definitions written out,
+    /// and the references themselves, so the same text with different references is a different schema.
+    /// </summary>
+    /// <exception cref="Avro.SchemaParseException">Invalid schema, or a reference that is not registered.</exception>
+    public string CanonicalOf(string schema, IReadOnlyList<SchemaReference> references)
+    {
+        var canonical = AvroSchemaCanonicalizer.Canonicalize(schema, NamesFor(references));
+        return references.Count == 0
+            ? canonical
+            : canonical + "\n" + string.Join("\n", references.Select(r => $"{r.Name}={r.Subject}/{r.Version.ToString(CultureInfo.InvariantCulture)}"));
+    }
+
+    /// <summary>A fresh set of the named types <paramref name="references"/> define (parsing adds to it, so never share one).</summary>
+    /// <exception cref="Avro.SchemaParseException">A reference is not registered or its schema is invalid.</exception>
+    public Avro.SchemaNames? NamesFor(IReadOnlyList<SchemaReference>? references) =>
+        AvroSchemaReferences.NamesFor(references, reference =>
+            ResolveReference(reference)?.ToRegistered()
+            ?? throw new Avro.SchemaParseException(
+                $"reference '{reference.Name}' names subject '{reference.Subject}' version {reference.Version}, which is not registered."));
+
+    /// <summary>The live version a reference names (-1: the subject's latest), or null.</summary>
+    public StoredVersion? ResolveReference(SchemaReference reference) =>
+        _subjects.TryGetValue(reference.Subject, out var versions)
+            ? reference.Version == -1
+                ? versions.Values.LastOrDefault(v => !v.Deleted)
+                : versions.GetValueOrDefault(reference.Version) is { Deleted: false } found ? found : null
+            : null;
+
+    /// <summary>A stable GUID for a schema from its identifying text: every gateway derives the same one.</summary>
+    public static string DeriveGuid(string canonical)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(canonical), hash);
+        var bytes = hash[..16];
+        bytes[6] = (byte)((bytes[6] & 0x0F) | 0x80); // RFC 9562 version 8: custom (name-based on SHA-256)
+        bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80); // RFC 9562 variant
+        return new Guid(bytes, bigEndian: true).ToString("D");
+    }
+
+    /// <summary>The schema with globally unique id <paramref name="guid"/>, soft-deleted or not.</summary>
+    public StoredVersion? FindByGuid(string guid) =>
+        _subjects.Values.SelectMany(v => v.Values)
+            .Where(v => string.Equals(v.Guid, guid, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(v => v.Deleted).FirstOrDefault();
+
+    /// <summary>Ids of the live versions that reference <paramref name="subject"/> version <paramref name="version"/>.</summary>
+    public IReadOnlyList<int> ReferencedBy(string subject, int version) =>
+        _subjects.Values.SelectMany(v => v.Values)
+            .Where(v => !v.Deleted && (v.References ?? []).Any(r => string.Equals(r.Subject, subject, StringComparison.Ordinal)
+                && (r.Version == version || (r.Version == -1 && ResolveReference(r)?.Version == version))))
+            .Select(v => v.Id).Distinct().Order().ToList();
+
+    /// <summary>
+    /// The associations of a resource: <paramref name="resourceNamespace"/> <c>-</c> (or a stored <c>-</c>) matches
+    /// any namespace; null filters match everything.
+    /// </summary>
+    public IReadOnlyList<RegistryAssociation> Associations(
+        string resourceName, string resourceNamespace, string? resourceType, IReadOnlyCollection<string>? associationTypes) =>
+        _associations.Values
+            .Where(a => string.Equals(a.ResourceName, resourceName, StringComparison.Ordinal)
+                && (resourceNamespace == RegistryAssociation.AnyNamespace || a.ResourceNamespace == RegistryAssociation.AnyNamespace
+                    || string.Equals(a.ResourceNamespace, resourceNamespace, StringComparison.Ordinal))
+                && (resourceType is null || string.Equals(a.ResourceType, resourceType, StringComparison.Ordinal))
+                && (associationTypes is not { Count: > 0 } || associationTypes.Contains(a.AssociationType)))
+            .OrderBy(a => a.ResourceNamespace, StringComparer.Ordinal).ThenBy(a => a.AssociationType, StringComparer.Ordinal)
+            .ToList();
+
+    /// <summary>The associations whose resource id is <paramref name="resourceId"/>.</summary>
+    public IReadOnlyList<RegistryAssociation> AssociationsById(string resourceId) =>
+        _associations.Values.Where(a => string.Equals(a.ResourceId, resourceId, StringComparison.Ordinal)).ToList();
+
+    /// <summary>The associations that point at <paramref name="subject"/>.</summary>
+    public IReadOnlyList<RegistryAssociation> AssociationsOfSubject(string subject) =>
+        _associations.Values.Where(a => string.Equals(a.Subject, subject, StringComparison.Ordinal)).ToList();
 
     /// <summary>Subjects with at least one live version, or with any version when <paramref name="includeDeleted"/>; sorted.</summary>
     public IReadOnlyList<string> Subjects(bool includeDeleted) =>
@@ -129,8 +233,11 @@ public sealed class RegistryState
         _subjects.Values.SelectMany(v => v.Values).Where(v => v.Id == id).OrderBy(v => v.Deleted).FirstOrDefault();
 
     /// <summary>The id already given to a schema with this canonical text in any subject, or null.</summary>
-    public int? FindIdByCanonical(string canonical) =>
-        _subjects.Values.SelectMany(v => v.Values).FirstOrDefault(v => string.Equals(v.Canonical, canonical, StringComparison.Ordinal))?.Id;
+    public int? FindIdByCanonical(string canonical) => FindByCanonical(canonical)?.Id;
+
+    /// <summary>A registration of the schema with this canonical text in any subject, or null.</summary>
+    public StoredVersion? FindByCanonical(string canonical) =>
+        _subjects.Values.SelectMany(v => v.Values).FirstOrDefault(v => string.Equals(v.Canonical, canonical, StringComparison.Ordinal));
 
     /// <summary>Every (subject, version) registration of <paramref name="id"/>.</summary>
     public IReadOnlyList<StoredVersion> RegistrationsOf(int id) =>
