@@ -423,7 +423,7 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
             var lifecycle = string.Equals(request.Lifecycle, RegistryAssociation.Strong, StringComparison.OrdinalIgnoreCase)
                 ? RegistryAssociation.Strong : RegistryAssociation.Weak;
             StoredVersion? registered = request.Schema is { } schema
-                ? await RegisterSchemaAsync(request.Subject, schema.Schema ?? "", schema.SchemaType, cancellationToken, schema.References, request.Normalize)
+                ? await RegisterSchemaAsync(request.Subject, schema.Schema ?? "", schema.SchemaType, cancellationToken, schema.References, request.Normalize ?? false)
                 : null;
             var association = await WriteAsync<RegistryAssociation>(() =>
             {

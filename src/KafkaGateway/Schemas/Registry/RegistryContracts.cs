@@ -118,7 +118,7 @@ public sealed record AssociationRequest
 
     /// <summary>Register <see cref="Schema"/> in normalized form.</summary>
     [JsonPropertyName("normalize")]
-    public bool Normalize { get; init; }
+    public bool? Normalize { get; init; }
 }
 
 /// <summary>Body of <c>POST /associations</c>: a resource (a topic) and its associations.</summary>
