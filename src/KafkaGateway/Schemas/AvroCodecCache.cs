@@ -74,6 +74,6 @@ public sealed class AvroCodecCache(ISchemaRegistry registry)
                 ? registry.GetLatestAsync(reference.Subject, cancellationToken)
                 : registry.GetVersionAsync(reference.Subject, reference.Version, cancellationToken),
             CancellationToken.None);
-        return AvroJsonCodec.Create(parsed);
+        return AvroJsonCodec.Create(parsed, schema.Schema);
     }
 }

@@ -52,10 +52,17 @@ public sealed class AvroJsonCodec
 
     /// <summary>Builds a codec for a parsed schema.</summary>
     /// <exception cref="ArgumentException">The schema has a decimal with an invalid precision or scale.</exception>
-    public static AvroJsonCodec Create(Schema schema)
+    public static AvroJsonCodec Create(Schema schema) => Create(schema, schemaJson: null);
+
+    /// <summary>
+    /// Builds a codec for a parsed schema; <paramref name="schemaJson"/>, its text, lets errors point out a
+    /// <c>logicalType</c> written beside a field's type (which the parsed model does not keep).
+    /// </summary>
+    /// <exception cref="ArgumentException">The schema has a decimal with an invalid precision or scale.</exception>
+    public static AvroJsonCodec Create(Schema schema, string? schemaJson)
     {
         ArgumentNullException.ThrowIfNull(schema);
-        return new AvroJsonCodec(schema, AvroSchemaCompiler.Compile(schema));
+        return new AvroJsonCodec(schema, AvroSchemaCompiler.Compile(schema, schemaJson));
     }
 
     /// <summary>
@@ -104,7 +111,7 @@ public sealed class AvroJsonCodec
     public static AvroJsonCodec Create(string schemaJson)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(schemaJson);
-        return Create(Schema.Parse(schemaJson));
+        return Create(Schema.Parse(schemaJson), schemaJson);
     }
 
     /// <summary>

@@ -12,10 +12,17 @@ internal sealed class AvroSchemaCompiler
 {
     private readonly Dictionary<string, AvroSchemaNode> _named = new(StringComparer.Ordinal);
     private readonly List<AvroSchemaNode> _records = [];
+    private IReadOnlyDictionary<(string Record, string Field), string> _logicalTypeHints = new Dictionary<(string, string), string>();
 
-    public static AvroSchemaNode Compile(Schema schema)
+    /// <summary>Compiles <paramref name="schema"/>; <paramref name="schemaJson"/>, when given, is read for misplaced logical types.</summary>
+    public static AvroSchemaNode Compile(Schema schema, string? schemaJson = null)
     {
         var compiler = new AvroSchemaCompiler();
+        if (schemaJson is not null)
+        {
+            compiler._logicalTypeHints = MisplacedLogicalTypes.Find(schemaJson);
+        }
+
         var root = compiler.Visit(schema);
         compiler.ComputeRecordMinSizes();
         compiler.EncodeDefaults();
@@ -144,7 +151,7 @@ internal sealed class AvroSchemaCompiler
         for (var i = 0; i < fields.Length; i++)
         {
             var field = record.Fields[i];
-            fields[i] = new AvroField(field.Name, Visit(field.Schema)) { LogicalTypeHint = MisplacedLogicalTypeHint(field) };
+            fields[i] = new AvroField(field.Name, Visit(field.Schema)) { LogicalTypeHint = _logicalTypeHints.GetValueOrDefault((record.Fullname, field.Name)) };
             if (field.DefaultValue is not null)
             {
                 using var document = JsonDocument.Parse(field.DefaultValue.ToString(Newtonsoft.Json.Formatting.None));
@@ -154,36 +161,6 @@ internal sealed class AvroSchemaCompiler
 
         node.Fields = fields;
         return node;
-    }
-
-    /// <summary>
-    /// A field written as <c>{"name": "ts", "type": "long", "logicalType": "timestamp-millis"}</c> (as in several
-    /// tutorials) has a plain long: Avro reads <c>logicalType</c> only inside a type. The hint tells the user why an ISO
-    /// time is then refused, and where the attribute belongs.
-    /// </summary>
-    private static string? MisplacedLogicalTypeHint(Field field)
-    {
-        var raw = field.GetProperty("logicalType");
-        if (raw is null || field.Schema is LogicalSchema)
-        {
-            return null;
-        }
-
-        string logicalType;
-        try
-        {
-            using var document = JsonDocument.Parse(raw);
-            logicalType = document.RootElement.ValueKind == JsonValueKind.String ? document.RootElement.GetString()! : raw;
-        }
-        catch (JsonException)
-        {
-            logicalType = raw;
-        }
-
-        var type = field.Schema is PrimitiveSchema primitive ? Schema.GetTypeString(primitive.Tag) : null;
-        return type is null
-            ? $"the field declares \"logicalType\": \"{logicalType}\" beside its type, where Avro ignores it; it belongs inside the type, e.g. {{\"type\": \"long\", \"logicalType\": \"{logicalType}\"}}"
-            : $"the field declares \"logicalType\": \"{logicalType}\" beside \"type\": \"{type}\", where Avro ignores it; it belongs inside the type: \"type\": {{\"type\": \"{type}\", \"logicalType\": \"{logicalType}\"}}";
     }
 
     private AvroSchemaNode VisitEnum(EnumSchema enumSchema)
@@ -352,6 +329,117 @@ internal sealed class AvroSchemaCompiler
                     field.DefaultError = errors.Count > 0 ? errors[0].ToString() : "invalid default";
                 }
             }
+        }
+    }
+}
+
+/// <summary>
+/// Finds fields written as <c>{"name": "ts", "type": "long", "logicalType": "timestamp-millis"}</c> (as in several
+/// tutorials). Avro reads <c>logicalType</c> only inside a type, so such a field is a plain long and Apache.Avro does
+/// not even keep the attribute: the schema text is read for it, so the error on an ISO time can say why it is refused
+/// and where the attribute belongs.
+/// </summary>
+internal static class MisplacedLogicalTypes
+{
+    /// <summary>Hint text by (record full name, field name).</summary>
+    public static IReadOnlyDictionary<(string Record, string Field), string> Find(string schemaJson)
+    {
+        var hints = new Dictionary<(string, string), string>();
+        try
+        {
+            using var document = JsonDocument.Parse(schemaJson, new JsonDocumentOptions { MaxDepth = 256 });
+            Walk(document.RootElement, null, hints, 0);
+        }
+        catch (JsonException)
+        {
+            // The parser reports invalid text; no hints then.
+        }
+
+        return hints;
+    }
+
+    private static void Walk(JsonElement node, string? enclosingNamespace, Dictionary<(string, string), string> hints, int depth)
+    {
+        if (depth > 128)
+        {
+            return;
+        }
+
+        switch (node.ValueKind)
+        {
+            case JsonValueKind.Array:
+                foreach (var branch in node.EnumerateArray())
+                {
+                    Walk(branch, enclosingNamespace, hints, depth + 1);
+                }
+
+                return;
+            case JsonValueKind.Object:
+                break;
+            default:
+                return;
+        }
+
+        var type = node.TryGetProperty("type", out var t) ? t : default;
+        if (type.ValueKind is JsonValueKind.Object or JsonValueKind.Array)
+        {
+            Walk(type, enclosingNamespace, hints, depth + 1);
+            return;
+        }
+
+        var typeName = type.ValueKind == JsonValueKind.String ? type.GetString() : null;
+        switch (typeName)
+        {
+            case "record" or "error":
+                var name = node.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : "";
+                var ns = name.Contains('.', StringComparison.Ordinal)
+                    ? name[..name.LastIndexOf('.')]
+                    : node.TryGetProperty("namespace", out var nsElement) && nsElement.ValueKind == JsonValueKind.String ? nsElement.GetString() : enclosingNamespace;
+                var fullName = name.Contains('.', StringComparison.Ordinal) || string.IsNullOrEmpty(ns) ? name : $"{ns}.{name}";
+                if (!node.TryGetProperty("fields", out var fields) || fields.ValueKind != JsonValueKind.Array)
+                {
+                    return;
+                }
+
+                foreach (var field in fields.EnumerateArray())
+                {
+                    if (field.ValueKind != JsonValueKind.Object)
+                    {
+                        continue;
+                    }
+
+                    var fieldType = field.TryGetProperty("type", out var ft) ? ft : default;
+                    if (field.TryGetProperty("logicalType", out var logical) && logical.ValueKind == JsonValueKind.String
+                        && field.TryGetProperty("name", out var fieldName) && fieldName.ValueKind == JsonValueKind.String
+                        && fieldType.ValueKind is JsonValueKind.String or JsonValueKind.Array)
+                    {
+                        var primitive = fieldType.ValueKind == JsonValueKind.String ? fieldType.GetString() : "long";
+                        var logicalType = logical.GetString();
+                        hints[(fullName, fieldName.GetString()!)] =
+                            $"the field declares \"logicalType\": \"{logicalType}\" beside \"type\": {fieldType.GetRawText()}, where Avro ignores it; " +
+                            $"it belongs inside the type: \"type\": {{\"type\": \"{primitive}\", \"logicalType\": \"{logicalType}\"}}";
+                    }
+
+                    Walk(fieldType, ns, hints, depth + 1);
+                }
+
+                return;
+            case "array":
+                if (node.TryGetProperty("items", out var items))
+                {
+                    Walk(items, enclosingNamespace, hints, depth + 1);
+                }
+
+                return;
+            case "map":
+                if (node.TryGetProperty("values", out var values))
+                {
+                    Walk(values, enclosingNamespace, hints, depth + 1);
+                }
+
+                return;
+            default:
+                return;
         }
     }
 }

@@ -143,11 +143,14 @@ public sealed class CachingSchemaRegistryTests : IAsyncLifetime
         var cache = Cache(services);
 
         var first = await cache.FindLatestAsync("orders-key", CancellationToken.None);
+        var asked = _registry.CountOf("/subjects/orders-key/versions/latest");
         var second = await cache.FindLatestAsync("orders-key", CancellationToken.None);
 
         Assert.Null(first);
         Assert.Null(second);
-        Assert.Equal(1, _registry.CountOf("/subjects/orders-key/versions/latest"));
+        // The first answer may have taken retries on a loaded machine; the second must not ask at all.
+        Assert.True(asked >= 1);
+        Assert.Equal(asked, _registry.CountOf("/subjects/orders-key/versions/latest"));
     }
 
     [Fact]
