@@ -87,6 +87,46 @@ public sealed class RegistryReadinessAndVisibilityTests(KafkaClusterFixture clus
         Assert.Equal(2, body.GetProperty("valueSchemaVersion").GetInt32());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Produce_SchemaWithReferences_EncodesWithTheReferencedType(bool externalRegistry)
+    {
+        // The external case: a second gateway uses the first one's /registry over HTTP, so the codec resolves the
+        // reference through the HTTP registry client and its cache.
+        await using var registryHost = Gateway(cluster);
+        var registryUrl = StartOnRealPort(registryHost);
+        await using var external = externalRegistry
+            ? Gateway(cluster, extra: new Dictionary<string, string?> { ["SchemaRegistry:Url"] = new Uri(registryUrl, "registry").ToString() })
+            : null;
+        using var registryClient = registryHost.CreateClient();
+        using var client = (external ?? registryHost).CreateClient();
+        var topic = cluster.CreateTopic(partitions: 1);
+        const string address = """{"type":"record","name":"Address","namespace":"com.acme","fields":[{"name":"city","type":"string"}]}""";
+        const string person = """{"type":"record","name":"Person","namespace":"com.acme","fields":[{"name":"name","type":"string"},{"name":"home","type":"com.acme.Address"}]}""";
+        await RegisterAsync(registryClient, $"{topic}-address", address);
+        var (status, registered) = await SendAsync(registryClient, HttpMethod.Post, $"/registry/subjects/{topic}-value/versions", Json(JsonSerializer.Serialize(new
+        {
+            schema = person,
+            references = new[] { new { name = "com.acme.Address", subject = $"{topic}-address", version = 1 } },
+        })));
+
+        using var produced = await client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative),
+            Json("""{"value": {"name": "Ada", "home": {"city": "Zurich"}}}""", "application/json"));
+        using var refused = await client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative),
+            Json("""{"value": {"name": "Ada", "home": {"town": "Zurich"}}}""", "application/json"));
+        var records = Harness.Harness.ConsumeAll<byte[], byte[]>(cluster.ClientConfig(), topic, 1, lookForMore: TimeSpan.Zero);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True(produced.StatusCode == HttpStatusCode.OK, await produced.Content.ReadAsStringAsync());
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.StatusCode);
+        Assert.Contains("$.value.home", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var body = Assert.Single(records).Message.Value;
+        Assert.Equal(registered.GetProperty("id").GetInt32(), System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(body.AsSpan(1)));
+        // name "Ada" then city "Zurich": Avro strings are a zigzag length and UTF-8 bytes.
+        Assert.Equal([6, .. "Ada"u8, 12, .. "Zurich"u8], body[5..]);
+    }
+
     private static async Task<JsonElement> SchemaRegistryCheckAsync(HttpClient client)
     {
         var (_, body) = await SendAsync(client, HttpMethod.Get, "/health/ready");
