@@ -6,9 +6,11 @@ using Microsoft.Extensions.Options;
 namespace KafkaGateway.Schemas.Registry;
 
 /// <summary>
-/// The gateway's own Confluent-compatible schema registry (AVRO only): subjects, versions, global ids,
-/// compatibility levels and soft/permanent deletes, persisted in a compacted Kafka topic in Confluent's
-/// <c>_schemas</c> format and rebuilt from it at start-up.
+/// The gateway's own Confluent-compatible schema registry (AVRO only): subjects, versions, global ids and GUIDs,
+/// schema references, topic-subject associations, compatibility levels and soft/permanent deletes, persisted in a
+/// compacted Kafka topic in Confluent's <c>_schemas</c> format and rebuilt from it at start-up. What Confluent's
+/// 2.16 clients call is served; the integration tests drive it with Confluent.SchemaRegistry 2.16.0 and its Avro
+/// serdes.
 /// </summary>
 /// <remarks>
 /// <para>Writes are serialized inside this process: the record is produced (acks=all, idempotent), and only once
