@@ -35,6 +35,7 @@ public sealed class StreamHub(
     private readonly Dictionary<string, int> _streamsByClient = new(StringComparer.Ordinal);
     private readonly HashSet<StreamSubscription> _subscriptions = [];
     private int _activeConsumers;
+    private int _privateStreams;
 
     /// <summary>Consumers not yet closed and disposed.</summary>
     public int ActiveConsumers => Volatile.Read(ref _activeConsumers);
@@ -57,10 +58,12 @@ public sealed class StreamHub(
     /// </summary>
     /// <exception cref="GatewayException">429 when a stream limit is reached.</exception>
     public StreamSubscription Subscribe(
-        string topic, IReadOnlyList<int> topicPartitions, IReadOnlyList<int> partitions, StreamStart start, StreamFilter filter, string client)
+        string topic, IReadOnlyList<int> topicPartitions, IReadOnlyList<int> partitions, StreamStart start, StreamFilter filter, string client,
+        bool untilEnd = false)
     {
         var settings = options.Value;
-        var subscription = new StreamSubscription(topic, partitions, start, filter, client, settings.SubscriberBufferSize);
+        var subscription = new StreamSubscription(
+            topic, partitions, start, filter, client, settings.SubscriberBufferSize, settings.SubscriberBufferBytes, untilEnd);
         TopicConsumer consumer;
         lock (_gate)
         {
@@ -76,8 +79,19 @@ public sealed class StreamHub(
                     $"A client may hold at most {settings.MaxStreamsPerClient} streams at once (Streaming:MaxStreamsPerClient).");
             }
 
+            if (!start.IsLiveTail && _privateStreams >= settings.MaxPrivateStreams)
+            {
+                throw TooManyStreams(
+                    $"The gateway serves at most {settings.MaxPrivateStreams} streams that do not start at the latest offset at once " +
+                    "(Streaming:MaxPrivateStreams); live tails (from=latest) share a consumer and are not limited by it.");
+            }
+
             _streamsByClient[client] = perClient + 1;
             _subscriptions.Add(subscription);
+            if (!start.IsLiveTail)
+            {
+                _privateStreams++;
+            }
 
             var created = false;
             if (start.IsLiveTail && _liveTails.TryGetValue(topic, out var live))
@@ -131,6 +145,11 @@ public sealed class StreamHub(
             else
             {
                 _streamsByClient[subscription.Client] = remaining;
+            }
+
+            if (!subscription.Start.IsLiveTail)
+            {
+                _privateStreams--;
             }
 
             if (subscription.Consumer is { } consumer)

@@ -9,8 +9,13 @@ namespace KafkaGateway.Streaming;
 /// <param name="Key">Exact key text.</param>
 /// <param name="Header">Repeated <c>name:value</c> pairs.</param>
 /// <param name="LastEventId">A resume token (the <c>Last-Event-ID</c> header wins).</param>
-public sealed record StreamQuery(string? From, string? Partitions, string? Key, IReadOnlyList<string> Header, string? LastEventId)
+/// <param name="Until"><c>end</c>: end the stream once caught up; absent: stay open.</param>
+public sealed record StreamQuery(
+    string? From, string? Partitions, string? Key, IReadOnlyList<string> Header, string? LastEventId, string? Until = null)
 {
+    /// <summary>True for <c>until=end</c>.</summary>
+    public bool UntilEnd => string.Equals(Until?.Trim(), "end", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The start the query asks for when it carries no resume token.</summary>
     public StreamStart ParseFrom() => From?.Trim().ToUpperInvariant() switch
     {
@@ -67,6 +72,9 @@ internal sealed class StreamQueryValidator : AbstractValidator<StreamQuery>
         RuleFor(q => q.Partitions)
             .Must(p => StreamQuery.TryParsePartitions(p, out _))
             .WithMessage("partitions must be comma-separated partition ids, e.g. 0,2.");
+        RuleFor(q => q.Until)
+            .Must(until => string.IsNullOrWhiteSpace(until) || until.Trim().Equals("end", StringComparison.OrdinalIgnoreCase))
+            .WithMessage("until must be 'end' (end the stream once it has caught up), or absent.");
         RuleForEach(q => q.Header)
             .Must(h => h.IndexOf(':', StringComparison.Ordinal) > 0)
             .WithMessage("header must be name:value, e.g. header=tenant:acme.");

@@ -32,6 +32,9 @@ internal sealed class TopicConsumer
     private List<StreamNotice> _notices = [];
     private long _lastErrorEventTicks;
 
+    // A private stream's end offsets seen at start, until it has delivered up to them (then event: caught-up).
+    private Dictionary<int, long>? _catchUpEnds;
+
     public TopicConsumer(
         string topic, IReadOnlyList<int> partitions, StreamStart start, ClientConfig clientConfig, TimeSpan queryTimeout,
         ILogger logger, Action<IConsumer<byte[], byte[]>, LogMessage> librdkafkaLog, Action<TopicConsumer> onClosed,
@@ -56,6 +59,7 @@ internal sealed class TopicConsumer
             EnablePartitionEof = false,
             FetchWaitMaxMs = 100,
         };
+        StreamConsumerLimits.Apply(_config);
         _thread = new Thread(RunGuarded) { IsBackground = true, Name = "stream-consumer" };
     }
 
@@ -158,6 +162,68 @@ internal sealed class TopicConsumer
 
         subscription.MarkStarted(_positions!);
         _subscribers.Add(subscription);
+        if (IsShared)
+        {
+            var start = subscription.Partitions.Where(_positions!.ContainsKey).ToDictionary(p => p, p => _positions![p]);
+            subscription.TryWrite(new CaughtUp(start, start));
+        }
+    }
+
+    /// <summary>
+    /// A private stream is caught up when every partition's position reached the end offset seen at start: by a
+    /// delivered (or filtered) record, or, when the consumer is idle, by its position having passed offsets that hold
+    /// no record (transaction markers, compacted gaps).
+    /// </summary>
+    private void CheckCaughtUp(IConsumer<byte[], byte[]> consumer, bool idle)
+    {
+        var ends = _catchUpEnds!;
+        Dictionary<int, long> positions;
+        StreamSubscription? subscription;
+        lock (_gate)
+        {
+            foreach (var (partition, end) in ends)
+            {
+                if (_positions![partition] >= end)
+                {
+                    continue;
+                }
+
+                if (!idle)
+                {
+                    return;
+                }
+
+                // Offset.Unset (nothing consumed yet) is negative and never counts.
+                var position = consumer.Position(new TopicPartition(Topic, partition)).Value;
+                if (position < end)
+                {
+                    return;
+                }
+
+                _positions[partition] = position;
+            }
+
+            positions = new Dictionary<int, long>(_positions!);
+            subscription = _subscribers.Count > 0 ? _subscribers[0] : null;
+        }
+
+        _catchUpEnds = null;
+        if (subscription is not null)
+        {
+            Offer(subscription, new CaughtUp(positions, ends));
+        }
+    }
+
+    /// <summary>Hands <paramref name="item"/> to a private stream's subscriber, waiting for buffer space (back-pressure).</summary>
+    private void Offer(StreamSubscription subscription, StreamItem item)
+    {
+        while (!subscription.TryWrite(item, s_pollTimeout))
+        {
+            if (_stopping || subscription.IsFinished)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>The thread's body: an exception escaping a dedicated thread would end the whole process.</summary>
@@ -214,10 +280,19 @@ internal sealed class TopicConsumer
 
                 if (result is null || result.IsPartitionEOF)
                 {
+                    if (_catchUpEnds is not null)
+                    {
+                        CheckCaughtUp(consumer, idle: true);
+                    }
+
                     continue;
                 }
 
                 Deliver(ConsumedRecord.From(result));
+                if (_catchUpEnds is not null)
+                {
+                    CheckCaughtUp(consumer, idle: false);
+                }
             }
         }
         catch (Exception ex)
@@ -238,12 +313,15 @@ internal sealed class TopicConsumer
         {
             try
             {
-                var (positions, notices) = ResolveStart(consumer);
+                var (positions, ends, notices) = ResolveStart(consumer);
                 consumer.Assign(positions.Select(p => new TopicPartitionOffset(Topic, p.Key, p.Value)));
                 lock (_gate)
                 {
                     _positions = positions;
                     _notices = notices;
+                    // A live tail's subscribers are caught up the moment they attach; a private stream once it
+                    // has read up to the ends it saw now.
+                    _catchUpEnds = IsShared ? null : ends;
                     foreach (var subscription in _pending)
                     {
                         Attach(subscription);
@@ -254,6 +332,11 @@ internal sealed class TopicConsumer
                 }
 
                 StreamingLog.ConsumerStarted(_logger, Topic, IsShared, positions.Count);
+                if (_catchUpEnds is not null)
+                {
+                    CheckCaughtUp(consumer, idle: false);
+                }
+
                 return true;
             }
             catch (KafkaException ex)
@@ -297,9 +380,10 @@ internal sealed class TopicConsumer
         }
     }
 
-    private (Dictionary<int, long> Positions, List<StreamNotice> Notices) ResolveStart(IConsumer<byte[], byte[]> consumer)
+    private (Dictionary<int, long> Positions, Dictionary<int, long> Ends, List<StreamNotice> Notices) ResolveStart(IConsumer<byte[], byte[]> consumer)
     {
         var positions = new Dictionary<int, long>();
+        var ends = new Dictionary<int, long>();
         var notices = new List<StreamNotice>();
         Dictionary<int, long>? byTime = null;
         if (_start is TimestampStart timestamp)
@@ -314,6 +398,7 @@ internal sealed class TopicConsumer
         {
             var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(Topic, partition), _queryTimeout);
             long low = watermarks.Low, high = watermarks.High;
+            ends[partition] = high;
             positions[partition] = _start switch
             {
                 TimestampStart => byTime!.TryGetValue(partition, out var o) && o >= 0 ? Math.Clamp(o, low, high) : high,
@@ -323,12 +408,14 @@ internal sealed class TopicConsumer
             };
         }
 
-        return (positions, notices);
+        return (positions, ends, notices);
     }
 
     /// <summary>
-    /// A partition the token names resumes at its offset; below the log start (retention) or beyond the end (the topic
-    /// was recreated) it resumes at the earliest offset with a notice. Partitions added since start at earliest.
+    /// A partition the token names resumes at its offset. Below the log start (retention, deleted records) it resumes at
+    /// the earliest offset, beyond the end (a token of another cluster, or records lost in an unclean leader election)
+    /// at the end, each with a notice: replaying everything from earliest would flood a client that was up to date.
+    /// Partitions added since the token was made start at earliest.
     /// </summary>
     internal static long FromToken(ResumeToken token, int partition, long low, long high, List<StreamNotice> notices)
     {
@@ -339,8 +426,9 @@ internal sealed class TopicConsumer
 
         if (requested < low || requested > high)
         {
-            notices.Add(new StreamNotice("offset_out_of_range", partition, requested, low));
-            return low;
+            var resumedAt = requested < low ? low : high;
+            notices.Add(new StreamNotice("offset_out_of_range", partition, requested, resumedAt));
+            return resumedAt;
         }
 
         return requested;
@@ -390,13 +478,7 @@ internal sealed class TopicConsumer
             return;
         }
 
-        while (!subscription.TryWrite(record))
-        {
-            if (_stopping || !subscription.WaitForSpace(s_pollTimeout))
-            {
-                return;
-            }
-        }
+        Offer(subscription, record);
     }
 
     private void OnError(Error error)
