@@ -29,6 +29,9 @@ public sealed class RecordBrowser(
     private static readonly TimeSpan s_pollTimeout = TimeSpan.FromMilliseconds(100);
     private readonly ConcurrentBag<IConsumer<byte[], byte[]>> _idle = [];
     private int _reading;
+
+    /// <summary>Pages being read right now (bounded by <see cref="StreamingOptions.MaxConcurrentBrowses"/>).</summary>
+    public int ReadsInProgress => Math.Min(Volatile.Read(ref _reading), options.Value.MaxConcurrentBrowses);
     private volatile bool _disposed;
 
     /// <summary>Reads one page of raw records of <paramref name="topic"/> and the cursor after them.</summary>

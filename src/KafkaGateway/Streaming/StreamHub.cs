@@ -17,8 +17,8 @@ namespace KafkaGateway.Streaming;
 /// subscriber leaves.</item>
 /// <item>A live tail picks up partitions added to its topic (checked every
 /// <see cref="StreamingOptions.PartitionCheckSeconds"/> and when a subscriber joins) from their earliest offset.</item>
-/// <item>Limits: <see cref="StreamingOptions.MaxStreams"/> overall and <see cref="StreamingOptions.MaxStreamsPerClient"/>
-/// per client, answered with 429.</item>
+/// <item>Limits: <see cref="StreamingOptions.MaxStreams"/> overall, <see cref="StreamingOptions.MaxStreamsPerClient"/>
+/// per client and <see cref="StreamingOptions.MaxConsumers"/> consumers (the memory bound), answered with 429.</item>
 /// </list>
 /// </summary>
 public sealed class StreamHub(
@@ -35,7 +35,6 @@ public sealed class StreamHub(
     private readonly Dictionary<string, int> _streamsByClient = new(StringComparer.Ordinal);
     private readonly HashSet<StreamSubscription> _subscriptions = [];
     private int _activeConsumers;
-    private int _privateStreams;
 
     /// <summary>Consumers not yet closed and disposed.</summary>
     public int ActiveConsumers => Volatile.Read(ref _activeConsumers);
@@ -48,6 +47,18 @@ public sealed class StreamHub(
             lock (_gate)
             {
                 return _subscriptions.Count;
+            }
+        }
+    }
+
+    /// <summary>The open streams, a snapshot (for diagnostics and tests).</summary>
+    internal IReadOnlyList<StreamSubscription> Subscriptions
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _subscriptions];
             }
         }
     }
@@ -79,19 +90,16 @@ public sealed class StreamHub(
                     $"A client may hold at most {settings.MaxStreamsPerClient} streams at once (Streaming:MaxStreamsPerClient).");
             }
 
-            if (!start.IsLiveTail && _privateStreams >= settings.MaxPrivateStreams)
+            if (!(start.IsLiveTail && _liveTails.ContainsKey(topic)) && _consumers.Count >= settings.MaxConsumers)
             {
+                // Each consumer holds up to a few MiB (fetch and queue limits): this bounds the gateway's memory.
                 throw TooManyStreams(
-                    $"The gateway serves at most {settings.MaxPrivateStreams} streams that do not start at the latest offset at once " +
-                    "(Streaming:MaxPrivateStreams); live tails (from=latest) share a consumer and are not limited by it.");
+                    $"The gateway runs at most {settings.MaxConsumers} stream consumers at once (Streaming:MaxConsumers); " +
+                    "live tails (from=latest) of a topic that already has one share it.");
             }
 
             _streamsByClient[client] = perClient + 1;
             _subscriptions.Add(subscription);
-            if (!start.IsLiveTail)
-            {
-                _privateStreams++;
-            }
 
             var created = false;
             if (start.IsLiveTail && _liveTails.TryGetValue(topic, out var live))
@@ -145,11 +153,6 @@ public sealed class StreamHub(
             else
             {
                 _streamsByClient[subscription.Client] = remaining;
-            }
-
-            if (!subscription.Start.IsLiveTail)
-            {
-                _privateStreams--;
             }
 
             if (subscription.Consumer is { } consumer)

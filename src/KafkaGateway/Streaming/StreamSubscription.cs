@@ -19,6 +19,7 @@ public sealed class StreamSubscription
     private readonly object _spaceFreed = new();
     private long _bufferedBytes;
     private long _recordsRead;
+    private long _maxBufferedBytes;
 
     internal StreamSubscription(
         string topic, IReadOnlyList<int> partitions, StreamStart start, StreamFilter filter, string client, int bufferSize,
@@ -56,6 +57,9 @@ public sealed class StreamSubscription
 
     /// <summary>Bytes of records buffered and not yet read by the response.</summary>
     public long BufferedBytes => Interlocked.Read(ref _bufferedBytes);
+
+    /// <summary>The most bytes of records ever buffered at once (what the bound held the stream to).</summary>
+    public long MaxBufferedBytes => Interlocked.Read(ref _maxBufferedBytes);
 
     /// <summary>Who opened the stream, for the per-client limit.</summary>
     public string Client { get; }
@@ -166,9 +170,14 @@ public sealed class StreamSubscription
             return false;
         }
 
-        Interlocked.Add(ref _bufferedBytes, record.ApproximateBytes);
+        var now = Interlocked.Add(ref _bufferedBytes, record.ApproximateBytes);
         if (_channel.Writer.TryWrite(item))
         {
+            if (now > Interlocked.Read(ref _maxBufferedBytes))
+            {
+                Interlocked.Exchange(ref _maxBufferedBytes, now);
+            }
+
             return true;
         }
 

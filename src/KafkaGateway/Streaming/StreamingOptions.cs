@@ -18,10 +18,11 @@ public sealed class StreamingOptions
     public int MaxStreamsPerClient { get; set; } = 20;
 
     /// <summary>
-    /// Streams with a Kafka consumer of their own (every start but <c>latest</c>), at most (1-10000). Each costs up to
-    /// about 3.5 MiB (docs/streaming.md, memory model); live tails share one consumer per topic and do not count.
+    /// Kafka consumers behind streams, at most (1-10000): one per stream that does not start at <c>latest</c>, one per
+    /// topic with live tails. Each costs up to about 3.5 MiB (docs/streaming.md, memory model); a stream that would need
+    /// one more gets 429. Joining a topic's existing live tail needs none.
     /// </summary>
-    public int MaxPrivateStreams { get; set; } = 100;
+    public int MaxConsumers { get; set; } = 100;
 
     /// <summary>Events buffered per subscriber; a subscriber that falls further behind is disconnected (1-1000000).</summary>
     public int SubscriberBufferSize { get; set; } = 1000;
@@ -57,7 +58,7 @@ internal sealed class StreamingOptionsValidator : IValidateOptions<StreamingOpti
         Check(failures, "HeartbeatSeconds", options.HeartbeatSeconds, 1, 300);
         Check(failures, "MaxStreams", options.MaxStreams, 1, 100_000);
         Check(failures, "MaxStreamsPerClient", options.MaxStreamsPerClient, 1, 10_000);
-        Check(failures, "MaxPrivateStreams", options.MaxPrivateStreams, 1, 10_000);
+        Check(failures, "MaxConsumers", options.MaxConsumers, 1, 10_000);
         Check(failures, "SubscriberBufferSize", options.SubscriberBufferSize, 1, 1_000_000);
         Check(failures, "SubscriberBufferBytes", options.SubscriberBufferBytes, 1024, 64 * 1024 * 1024);
         Check(failures, "MaxConcurrentBrowses", options.MaxConcurrentBrowses, 1, 1000);

@@ -75,7 +75,7 @@ public sealed class TopicStreamController(
     /// <response code="200">The event stream (<c>text/event-stream</c>), open until the client leaves, or until caught up with <c>until=end</c>.</response>
     /// <response code="400">Invalid query, or a malformed resume token (<c>invalid_resume_token</c>) or one for another topic (<c>resume_token_topic_mismatch</c>).</response>
     /// <response code="404">The topic does not exist (<c>topic_not_found</c>).</response>
-    /// <response code="429">Too many open streams, overall or for this client (<c>too_many_streams</c>); see Retry-After.</response>
+    /// <response code="429">Too many open streams, overall or for this client, or too many stream consumers (<c>Streaming:MaxConsumers</c>) (<c>too_many_streams</c>); see Retry-After.</response>
     /// <response code="503">Kafka did not answer (<c>kafka_unavailable</c>).</response>
     [HttpGet("stream")]
     [ProducesResponseType<StreamRecord>(StatusCodes.Status200OK, "text/event-stream")]
