@@ -69,25 +69,23 @@ public sealed class RecordBrowser(
         try
         {
             var partitions = request.Cursor is { } cursor ? cursor.NextOffsets.Keys.Order().ToArray() : request.Partitions;
-            Dictionary<int, long>? byTime = null;
-            if (request.Timestamp is { } time && request.Cursor is null)
-            {
-                byTime = consumer.OffsetsForTimes(
-                        partitions.Select(p => new TopicPartitionTimestamp(topic, p, new Timestamp(time))).ToList(), timeout)
-                    .ToDictionary(r => r.Partition.Value, r => r.Offset.Value);
-            }
+            var watermarks = partitions.ToDictionary(
+                p => p, p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), timeout));
+            var byTime = request.Timestamp is { } time && request.Cursor is null
+                ? TimestampOffsetLookup.Find(consumer, topic, watermarks, time, timeout)
+                : null;
 
             var next = new Dictionary<int, long>();
             var high = new Dictionary<int, long>();
             foreach (var partition in partitions)
             {
-                var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, partition), timeout);
-                high[partition] = watermarks.High;
+                var (low, end) = (watermarks[partition].Low.Value, watermarks[partition].High.Value);
+                high[partition] = end;
                 var start = request.Cursor is { } c ? c.NextOffsets[partition]
                     : request.Offset is { } offset ? offset
-                    : byTime is not null ? (byTime.TryGetValue(partition, out var o) && o >= 0 ? o : watermarks.High)
-                    : watermarks.Low;
-                next[partition] = Math.Clamp(start, watermarks.Low.Value, watermarks.High.Value);
+                    : byTime is not null ? byTime[partition]
+                    : low;
+                next[partition] = Math.Clamp(start, low, end);
             }
 
             var pending = next.Where(p => p.Value < high[p.Key]).Select(p => p.Key).ToHashSet();

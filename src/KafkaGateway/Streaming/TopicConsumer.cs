@@ -385,23 +385,19 @@ internal sealed class TopicConsumer
         var positions = new Dictionary<int, long>();
         var ends = new Dictionary<int, long>();
         var notices = new List<StreamNotice>();
-        Dictionary<int, long>? byTime = null;
-        if (_start is TimestampStart timestamp)
-        {
-            var timestampMs = new Timestamp(timestamp.Time);
-            byTime = consumer.OffsetsForTimes(
-                    _partitions.Select(p => new TopicPartitionTimestamp(Topic, p, timestampMs)).ToList(), _queryTimeout)
-                .ToDictionary(r => r.Partition.Value, r => r.Offset.Value);
-        }
+        var watermarks = _partitions.ToDictionary(
+            p => p, p => consumer.QueryWatermarkOffsets(new TopicPartition(Topic, p), _queryTimeout));
+        var byTime = _start is TimestampStart timestamp
+            ? TimestampOffsetLookup.Find(consumer, Topic, watermarks, timestamp.Time, _queryTimeout)
+            : null;
 
         foreach (var partition in _partitions)
         {
-            var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(Topic, partition), _queryTimeout);
-            long low = watermarks.Low, high = watermarks.High;
+            long low = watermarks[partition].Low, high = watermarks[partition].High;
             ends[partition] = high;
             positions[partition] = _start switch
             {
-                TimestampStart => byTime!.TryGetValue(partition, out var o) && o >= 0 ? Math.Clamp(o, low, high) : high,
+                TimestampStart => byTime![partition],
                 TokenStart token => FromToken(token.Token, partition, low, high, notices),
                 _ when _start.IsLiveTail => high,
                 _ => low,
