@@ -50,6 +50,15 @@ internal static class TimestampOffsetLookup
     /// </summary>
     private static long? Search(IConsumer<byte[], byte[]> consumer, TopicPartition partition, long low, long high, long timeMs, TimeSpan timeout)
     {
+        // The last record settles it in one fetch when it is before the time: then the end is right (real Kafka's case).
+        switch (Probe(consumer, partition, high - 1, high, timeout))
+        {
+            case ProbeResult.TimedOut:
+                return null;
+            case ProbeResult.Found last when last.TimestampMs < timeMs:
+                return high;
+        }
+
         // Invariant: from `hi` on, the next record (or none) is at or after the time; up to `lo`, records are before it.
         long lo = low, hi = high;
         while (lo < hi)
