@@ -24,6 +24,7 @@ public sealed class EventStreamResponder(
     private static readonly TimeSpan s_startWait = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan s_finalFlushBudget = TimeSpan.FromSeconds(30);
     private const string UntilEnd = "caught up (until=end)";
+    private const string Ended = "ended by the consumer";
 
     // A shared live tail hands the same ConsumedRecord instance to every subscriber, and its event data does not
     // depend on the subscriber (only the id does): decode and serialize it once, not once per subscriber. Keyed by
@@ -70,10 +71,12 @@ public sealed class EventStreamResponder(
                 flushBudget.CancelAfter(s_finalFlushBudget);
                 await body.FlushAsync(flushBudget.Token);
             }
-            else if (reason == UntilEnd)
+            else if (reason is UntilEnd or Ended)
             {
+                var why = reason == UntilEnd ? "until_end" : subscription.EndReason;
+                reason = $"{reason} ({why})";
                 WriteEvent(body, "end", subscription.ResumeTokenText(), JsonSerializer.SerializeToUtf8Bytes(
-                    new { resumeToken = subscription.ResumeTokenText(), reason = "until_end" }, StreamJson.Options));
+                    new { resumeToken = subscription.ResumeTokenText(), reason = why }, StreamJson.Options));
                 await body.FlushAsync(token);
             }
         }
@@ -131,8 +134,9 @@ public sealed class EventStreamResponder(
 
             if (!await waiting || subscription.Overflowed)
             {
-                // The channel completes only on overflow (or when the hub closes the stream).
-                return subscription.Overflowed ? "overflow" : "closed";
+                // The channel completes on overflow, when the consumer ends the stream (after the buffered items),
+                // or when the hub closes it.
+                return subscription.Overflowed ? "overflow" : subscription.EndReason is not null ? Ended : "closed";
             }
 
             // Drain what is buffered, then flush once.

@@ -173,7 +173,10 @@ public sealed class StreamHub(
         subscription.Close();
     }
 
-    /// <summary>Every <see cref="StreamingOptions.PartitionCheckSeconds"/>, live tails learn partitions added to their topics.</summary>
+    /// <summary>
+    /// Every <see cref="StreamingOptions.PartitionCheckSeconds"/>: live tails learn partitions added to their topics, and
+    /// streams of topics that no longer exist end with <c>event: end</c> (<c>topic_deleted</c>).
+    /// </summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.PartitionCheckSeconds));
@@ -181,13 +184,13 @@ public sealed class StreamHub(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                TopicConsumer[] tails;
+                TopicConsumer[] consumers;
                 lock (_gate)
                 {
-                    tails = [.. _liveTails.Values];
+                    consumers = [.. _consumers];
                 }
 
-                if (tails.Length == 0)
+                if (consumers.Length == 0)
                 {
                     continue;
                 }
@@ -196,11 +199,18 @@ public sealed class StreamHub(
                 {
                     var metadata = await blockingCalls.RunAsync(
                         () => admin.GetMetadata(TimeSpan.FromSeconds(kafkaOptions.Value.MetadataTimeoutSeconds)), stoppingToken);
-                    foreach (var tail in tails)
+                    foreach (var consumer in consumers)
                     {
-                        if (metadata.Topics.FirstOrDefault(t => t.Topic == tail.Topic) is { Partitions.Count: > 0 } topic)
+                        var topic = metadata.Topics.FirstOrDefault(t => t.Topic == consumer.Topic);
+                        if (topic is null || topic.Error.Code == ErrorCode.UnknownTopicOrPart || topic.Partitions.Count == 0)
                         {
-                            tail.ExtendPartitions(topic.Partitions.Select(p => p.PartitionId).ToArray());
+                            // Metadata of all topics answered without it: deleted. Streams end instead of reporting
+                            // kafka_unavailable forever; a topic created again under the name gets a fresh consumer.
+                            EndStreams(consumer, "topic_deleted");
+                        }
+                        else if (consumer.IsShared && !topic.Error.IsError)
+                        {
+                            consumer.ExtendPartitions(topic.Partitions.Select(p => p.PartitionId).ToArray());
                         }
                     }
                 }
@@ -241,6 +251,20 @@ public sealed class StreamHub(
         {
             StreamingLog.HubStopTimedOut(logger, closing.Count(t => !t.IsCompleted));
         }
+    }
+
+    private void EndStreams(TopicConsumer consumer, string reason)
+    {
+        lock (_gate)
+        {
+            if (_liveTails.TryGetValue(consumer.Topic, out var live) && live == consumer)
+            {
+                _liveTails.Remove(consumer.Topic);
+            }
+        }
+
+        StreamingLog.StreamsEnded(logger, consumer.Topic, reason);
+        consumer.End(reason);
     }
 
     private void OnConsumerClosed(TopicConsumer consumer)

@@ -238,6 +238,19 @@ public sealed class StreamSubscription
         _channel.Writer.TryComplete();
     }
 
+    /// <summary>Why the consumer ended the stream (e.g. <c>topic_deleted</c>), or null.</summary>
+    public string? EndReason { get; private set; }
+
+    /// <summary>
+    /// The consumer ends the stream: what is buffered is still delivered, then the response sends <c>event: end</c>
+    /// with <paramref name="reason"/> and completes.
+    /// </summary>
+    internal void MarkEnded(string reason)
+    {
+        EndReason ??= reason;
+        _channel.Writer.TryComplete();
+    }
+
     /// <summary>The stream ended: let go of buffered items.</summary>
     internal void Close()
     {

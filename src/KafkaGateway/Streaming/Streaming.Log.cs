@@ -37,4 +37,7 @@ internal static partial class StreamingLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stream of {Topic} for {Client} ended: {Reason}")]
     public static partial void StreamEnded(ILogger logger, string topic, string client, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Streams of {Topic} end: {Reason}")]
+    public static partial void StreamsEnded(ILogger logger, string topic, string reason);
 }

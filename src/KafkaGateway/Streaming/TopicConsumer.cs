@@ -58,6 +58,9 @@ internal sealed class TopicConsumer
             AutoOffsetReset = AutoOffsetReset.Earliest,
             EnablePartitionEof = false,
             FetchWaitMaxMs = 100,
+            // librdkafka's default, made explicit: its ListOffsets then answers the last stable offset, so a live
+            // tail starts there and records of transactions open at subscribe time are not skipped.
+            IsolationLevel = IsolationLevel.ReadCommitted,
         };
         StreamConsumerLimits.Apply(_config);
         _thread = new Thread(RunGuarded) { IsBackground = true, Name = "stream-consumer" };
@@ -127,6 +130,20 @@ internal sealed class TopicConsumer
                 }
             }
         }
+    }
+
+    /// <summary>Ends every subscriber's stream with <paramref name="reason"/> and stops the consumer.</summary>
+    public void End(string reason)
+    {
+        lock (_gate)
+        {
+            foreach (var subscription in _subscribers.Concat(_pending))
+            {
+                subscription.MarkEnded(reason);
+            }
+        }
+
+        Stop();
     }
 
     /// <summary>Asks the thread to close the consumer; returns at once.</summary>
