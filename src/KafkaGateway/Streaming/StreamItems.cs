@@ -99,6 +99,12 @@ public sealed record TimestampStart(DateTimeOffset Time) : StreamStart;
 /// <summary>From a resume token: the next offset of every partition it names; other partitions from earliest.</summary>
 public sealed record TokenStart(ResumeToken Token) : StreamStart;
 
+/// <summary>
+/// From a consumer group's committed offsets (read, never joined: no membership, nothing committed by the stream);
+/// partitions without a committed offset start at <paramref name="Otherwise"/>, like <c>auto.offset.reset</c>.
+/// </summary>
+public sealed record GroupStart(string Group, StreamStart Otherwise) : StreamStart;
+
 /// <summary>Which records a subscriber wants.</summary>
 /// <param name="Partitions">Only these partitions, or all when null.</param>
 /// <param name="Key">Only records whose key text is exactly this, or any when null.</param>

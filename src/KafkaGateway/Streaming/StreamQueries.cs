@@ -10,9 +10,17 @@ namespace KafkaGateway.Streaming;
 /// <param name="Header">Repeated <c>name:value</c> pairs.</param>
 /// <param name="LastEventId">A resume token (the <c>Last-Event-ID</c> header wins).</param>
 /// <param name="Until"><c>end</c>: end the stream once caught up; absent: stay open.</param>
+/// <param name="Group">Start at this consumer group's committed offsets (<see cref="From"/> where it has none).</param>
 public sealed record StreamQuery(
-    string? From, string? Partitions, string? Key, IReadOnlyList<string> Header, string? LastEventId, string? Until = null)
+    string? From, string? Partitions, string? Key, IReadOnlyList<string> Header, string? LastEventId, string? Until = null,
+    string? Group = null)
 {
+    /// <summary>Longest consumer group id accepted.</summary>
+    public const int MaxGroupLength = 255;
+
+    /// <summary>The start without a resume token: the group's committed offsets, else <see cref="ParseFrom"/>.</summary>
+    public StreamStart ParseStart() => string.IsNullOrEmpty(Group) ? ParseFrom() : new GroupStart(Group, ParseFrom());
+
     /// <summary>True for <c>until=end</c>.</summary>
     public bool UntilEnd => string.Equals(Until?.Trim(), "end", StringComparison.OrdinalIgnoreCase);
 
@@ -72,6 +80,9 @@ internal sealed class StreamQueryValidator : AbstractValidator<StreamQuery>
         RuleFor(q => q.Partitions)
             .Must(p => StreamQuery.TryParsePartitions(p, out _))
             .WithMessage("partitions must be comma-separated partition ids, e.g. 0,2.");
+        RuleFor(q => q.Group)
+            .Must(g => g is null || (g.Length is > 0 and <= StreamQuery.MaxGroupLength && !g.Any(char.IsControl)))
+            .WithMessage($"group must be a consumer group id of 1-{StreamQuery.MaxGroupLength} characters without control characters.");
         RuleFor(q => q.Until)
             .Must(until => string.IsNullOrWhiteSpace(until) || until.Trim().Equals("end", StringComparison.OrdinalIgnoreCase))
             .WithMessage("until must be 'end' (end the stream once it has caught up), or absent.");

@@ -62,6 +62,12 @@ internal sealed class TopicConsumer
             // tail starts there and records of transactions open at subscribe time are not skipped.
             IsolationLevel = IsolationLevel.ReadCommitted,
         };
+        if (start is GroupStart group)
+        {
+            // Only to read the group's committed offsets: assign() never joins the group, and nothing is committed.
+            _config.GroupId = group.Group;
+        }
+
         StreamConsumerLimits.Apply(_config);
         _thread = new Thread(RunGuarded) { IsBackground = true, Name = "stream-consumer" };
     }
@@ -404,8 +410,13 @@ internal sealed class TopicConsumer
         var notices = new List<StreamNotice>();
         var watermarks = _partitions.ToDictionary(
             p => p, p => consumer.QueryWatermarkOffsets(new TopicPartition(Topic, p), _queryTimeout));
-        var byTime = _start is TimestampStart timestamp
+        var otherwise = _start is GroupStart g ? g.Otherwise : _start;
+        var byTime = otherwise is TimestampStart timestamp
             ? TimestampOffsetLookup.Find(consumer, Topic, watermarks, timestamp.Time, _queryTimeout)
+            : null;
+        var committed = _start is GroupStart
+            ? consumer.Committed(_partitions.Select(p => new TopicPartition(Topic, p)), _queryTimeout)
+                .Where(c => c.Offset.Value >= 0).ToDictionary(c => c.Partition.Value, c => c.Offset.Value)
             : null;
 
         foreach (var partition in _partitions)
@@ -414,6 +425,14 @@ internal sealed class TopicConsumer
             ends[partition] = high;
             positions[partition] = _start switch
             {
+                GroupStart when committed!.ContainsKey(partition)
+                    => FromToken(ResumeToken.For(Topic, committed), partition, low, high, notices),
+                GroupStart => otherwise switch
+                {
+                    TimestampStart => byTime![partition],
+                    _ when otherwise.IsLiveTail => high,
+                    _ => low,
+                },
                 TimestampStart => byTime![partition],
                 TokenStart token => FromToken(token.Token, partition, low, high, notices),
                 _ when _start.IsLiveTail => high,

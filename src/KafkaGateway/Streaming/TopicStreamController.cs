@@ -57,6 +57,14 @@ public sealed class TopicStreamController(
     ///
     /// The last <c>id</c> continues from there later (<c>lastEventId=</c>, with or without <c>until=end</c>).
     ///
+    /// **Consumer groups, at least once.** <c>group=billing</c> starts at the committed offsets of group <c>billing</c>
+    /// (partitions without one start at <c>from</c>: <c>latest</c> by default, or <c>earliest</c>), and
+    /// <c>POST /consumer-groups/billing/commits</c> with <c>{"topic","resumeToken"}</c> (the <c>id</c> of the last processed
+    /// event) commits exactly those offsets. The gateway keeps nothing and never joins the group, so any replica serves
+    /// the next stream; a Kafka consumer of the group starts where the HTTP client committed.
+    ///
+    ///     curl -N 'https://gateway:8443/topics/orders/stream?group=billing&amp;from=earliest'
+    ///
     /// Reconnecting with the last <c>id</c> as <c>Last-Event-ID</c> (browsers' EventSource does it) or <c>?lastEventId=</c>
     /// continues with no gap and no duplicate on any gateway replica, even after a restart. Partitions added to the topic
     /// after the token was made are read from their earliest offset.
@@ -68,6 +76,7 @@ public sealed class TopicStreamController(
     /// <param name="partitions">Only these partitions, comma-separated, e.g. <c>0,2</c>.</param>
     /// <param name="key">Only records whose key (as text, see above) is exactly this.</param>
     /// <param name="header">Only records with this header, <c>name:value</c>; repeat for several (all must match).</param>
+    /// <param name="group">Start at this consumer group's committed offsets (<c>from</c> where none); a resume token wins.</param>
     /// <param name="until"><c>end</c>: end the stream once it has caught up (see above); absent: stay open for new records.</param>
     /// <param name="lastEventId">Resume token, for clients that cannot send the <c>Last-Event-ID</c> header.</param>
     /// <param name="lastEventIdHeader">Resume token sent by EventSource on reconnect; wins over <c>from</c>.</param>
@@ -89,14 +98,15 @@ public sealed class TopicStreamController(
         [FromQuery] string? partitions,
         [FromQuery] string? key,
         [FromQuery] string[]? header,
+        [FromQuery] string? group,
         [FromQuery] string? until,
         [FromQuery] string? lastEventId,
         [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader,
         CancellationToken cancellationToken)
     {
-        var query = new StreamQuery(from, partitions, key, header ?? [], lastEventIdHeader ?? lastEventId, until);
+        var query = new StreamQuery(from, partitions, key, header ?? [], lastEventIdHeader ?? lastEventId, until, group);
         await streamValidator.ValidateAndThrowProblemAsync(query, cancellationToken);
-        var start = string.IsNullOrEmpty(query.LastEventId) ? query.ParseFrom() : new TokenStart(ParseToken(topic, query.LastEventId));
+        var start = string.IsNullOrEmpty(query.LastEventId) ? query.ParseStart() : new TokenStart(ParseToken(topic, query.LastEventId));
 
         var topicPartitions = await lookup.GetPartitionsAsync(topic, cancellationToken);
         var filter = new StreamFilter(query.ParsePartitions(), query.Key, query.ParseHeaders());
@@ -178,7 +188,7 @@ public sealed class TopicStreamController(
         return new RecordPage(decoded, next.Encode(), errors);
     }
 
-    private static ResumeToken ParseToken(string topic, string text, string name = "Last-Event-ID")
+    internal static ResumeToken ParseToken(string topic, string text, string name = "Last-Event-ID")
     {
         if (!ResumeToken.TryParse(text, out var token))
         {
@@ -195,7 +205,7 @@ public sealed class TopicStreamController(
         return token;
     }
 
-    private static void RequireExisting(IReadOnlySet<int>? requested, IReadOnlyList<int> existing, string parameter)
+    internal static void RequireExisting(IReadOnlySet<int>? requested, IReadOnlyList<int> existing, string parameter)
     {
         var missing = requested?.Where(p => !existing.Contains(p)).Order().ToArray() ?? [];
         if (missing.Length > 0)
