@@ -10,8 +10,9 @@ namespace KafkaGateway.Streaming;
 /// <list type="bullet">
 /// <item>Live tails (<c>from=latest</c>) of one topic share one consumer that reads every partition from its end and
 /// fans out to all subscribers through bounded per-subscriber channels.</item>
-/// <item>A stream starting anywhere else (earliest, a timestamp, a resume token) gets its own consumer for its whole
-/// life: simplest correct choice, since catching up and then joining the live tail would need a hand-over.</item>
+/// <item>A stream starting anywhere else (earliest, a timestamp, a group, a resume token) gets its own consumer to catch
+/// up; once caught up it moves onto the topic's live tail, if any, at exact offsets (<see cref="HandOff"/>), and its
+/// consumer closes.</item>
 /// <item>Consumers are assigned partitions (no group membership, nothing committed), run on dedicated threads with
 /// <c>Consume(timeout)</c> so they never block the thread pool, and are closed and disposed when their last
 /// subscriber leaves.</item>
@@ -114,7 +115,8 @@ public sealed class StreamHub(
                 // later, a private consumer could already have read (and passed over) records the stream must get.
                 consumer = new TopicConsumer(
                     topic, start.IsLiveTail ? topicPartitions : partitions, start, connection.CreateClientConfig(),
-                    TimeSpan.FromSeconds(kafkaOptions.Value.MetadataTimeoutSeconds), logger, _librdkafkaLog, OnConsumerClosed, subscription);
+                    TimeSpan.FromSeconds(kafkaOptions.Value.MetadataTimeoutSeconds), logger, _librdkafkaLog, OnConsumerClosed, subscription,
+                    HandOff);
                 created = true;
                 _consumers.Add(consumer);
                 Interlocked.Increment(ref _activeConsumers);
@@ -250,6 +252,32 @@ public sealed class StreamHub(
         catch (OperationCanceledException)
         {
             StreamingLog.HubStopTimedOut(logger, closing.Count(t => !t.IsCompleted));
+        }
+    }
+
+    /// <summary>
+    /// Moves a caught-up private stream onto its topic's shared live tail (called on the private consumer's thread);
+    /// the private consumer then closes. False when there is no live tail or it cannot take the stream without a gap.
+    /// </summary>
+    private bool HandOff(TopicConsumer from, StreamSubscription subscription, IReadOnlyDictionary<int, long> delivered)
+    {
+        lock (_gate)
+        {
+            if (!_subscriptions.Contains(subscription) || subscription.Consumer != from
+                || !_liveTails.TryGetValue(from.Topic, out var live) || !live.TryAdopt(subscription, delivered))
+            {
+                return false;
+            }
+
+            live.References++;
+            subscription.Consumer = live;
+            if (--from.References == 0)
+            {
+                from.Stop();
+            }
+
+            StreamingLog.StreamHandedOver(logger, from.Topic, subscription.Client);
+            return true;
         }
     }
 

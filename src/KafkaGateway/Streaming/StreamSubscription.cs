@@ -238,6 +238,19 @@ public sealed class StreamSubscription
         _channel.Writer.TryComplete();
     }
 
+    // After a hand-over to the shared live tail: per partition, the offset the private consumer had delivered up to.
+    private volatile IReadOnlyDictionary<int, long>? _floors;
+
+    /// <summary>
+    /// Set when the stream moves from its private consumer to the shared live tail: records of a partition below its
+    /// floor were delivered by the private consumer already and are skipped.
+    /// </summary>
+    internal void SetFloors(IReadOnlyDictionary<int, long> floors) => _floors = floors;
+
+    /// <summary>True for a record the private consumer delivered before the hand-over.</summary>
+    internal bool IsBelowFloor(ConsumedRecord record) =>
+        _floors is { } floors && floors.TryGetValue(record.Partition, out var floor) && record.Offset < floor;
+
     /// <summary>Why the consumer ended the stream (e.g. <c>topic_deleted</c>), or null.</summary>
     public string? EndReason { get; private set; }
 

@@ -40,4 +40,7 @@ internal static partial class StreamingLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Streams of {Topic} end: {Reason}")]
     public static partial void StreamsEnded(ILogger logger, string topic, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Stream of {Topic} for {Client} caught up and moved onto the shared live tail")]
+    public static partial void StreamHandedOver(ILogger logger, string topic, string client);
 }

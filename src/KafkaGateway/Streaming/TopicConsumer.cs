@@ -35,11 +35,16 @@ internal sealed class TopicConsumer
     // A private stream's end offsets seen at start, until it has delivered up to them (then event: caught-up).
     private Dictionary<int, long>? _catchUpEnds;
 
+    // A caught-up private stream asks the hub to move it onto the topic's shared live tail (null: never).
+    private readonly Func<TopicConsumer, StreamSubscription, IReadOnlyDictionary<int, long>, bool>? _handOff;
+    private int _deliveredSinceHandOffTry;
+
     public TopicConsumer(
         string topic, IReadOnlyList<int> partitions, StreamStart start, ClientConfig clientConfig, TimeSpan queryTimeout,
         ILogger logger, Action<IConsumer<byte[], byte[]>, LogMessage> librdkafkaLog, Action<TopicConsumer> onClosed,
-        StreamSubscription first)
+        StreamSubscription first, Func<TopicConsumer, StreamSubscription, IReadOnlyDictionary<int, long>, bool>? handOff = null)
     {
+        _handOff = start.IsLiveTail || first.UntilEnd ? null : handOff;
         // Pending until the start positions are fixed, so the first subscriber sees every record from the start.
         _pending.Add(first);
         _librdkafkaLog = librdkafkaLog;
@@ -237,6 +242,66 @@ internal sealed class TopicConsumer
         }
     }
 
+    /// <summary>
+    /// A caught-up private stream moves onto the topic's shared live tail when that has read at least as far in every
+    /// partition: one consumer and thread less, and the stream then learns added partitions with the tail. True when
+    /// it moved; this consumer then closes.
+    /// </summary>
+    private bool TryHandOff()
+    {
+        _deliveredSinceHandOffTry = 0;
+        StreamSubscription? subscription;
+        Dictionary<int, long> positions;
+        lock (_gate)
+        {
+            subscription = _subscribers.Count > 0 ? _subscribers[0] : null;
+            positions = new Dictionary<int, long>(_positions!);
+        }
+
+        // Everything up to positions is in the subscriber's buffer already (this thread put it there). Only a reader
+        // that keeps up moves: on the live tail a full buffer overflows instead of holding the consumer back.
+        if (subscription is null || subscription.IsFinished || subscription.BufferedBytes > 0
+            || !_handOff!(this, subscription, positions))
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            _subscribers.Remove(subscription);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The shared live tail adopts <paramref name="subscription"/>, a private stream that has delivered everything
+    /// before <paramref name="delivered"/>: only when the tail has read no further in any of its partitions (else
+    /// records between would be lost); records the tail reads below those offsets are skipped for it (no duplicate).
+    /// </summary>
+    public bool TryAdopt(StreamSubscription subscription, IReadOnlyDictionary<int, long> delivered)
+    {
+        lock (_gate)
+        {
+            if (!IsShared || _stopping || _positions is null)
+            {
+                return false;
+            }
+
+            foreach (var partition in subscription.Partitions)
+            {
+                if (!_positions.TryGetValue(partition, out var tail) || !delivered.TryGetValue(partition, out var done) || done < tail)
+                {
+                    return false;
+                }
+            }
+
+            subscription.SetFloors(delivered);
+            _subscribers.Add(subscription);
+            return true;
+        }
+    }
+
     /// <summary>Hands <paramref name="item"/> to a private stream's subscriber, waiting for buffer space (back-pressure).</summary>
     private void Offer(StreamSubscription subscription, StreamItem item)
     {
@@ -307,6 +372,10 @@ internal sealed class TopicConsumer
                     {
                         CheckCaughtUp(consumer, idle: true);
                     }
+                    else if (_handOff is not null && TryHandOff())
+                    {
+                        return;
+                    }
 
                     continue;
                 }
@@ -315,6 +384,10 @@ internal sealed class TopicConsumer
                 if (_catchUpEnds is not null)
                 {
                     CheckCaughtUp(consumer, idle: false);
+                }
+                else if (_handOff is not null && ++_deliveredSinceHandOffTry >= 256 && TryHandOff())
+                {
+                    return;
                 }
             }
         }
@@ -480,7 +553,7 @@ internal sealed class TopicConsumer
             for (var i = _subscribers.Count - 1; i >= 0; i--)
             {
                 var subscription = _subscribers[i];
-                if (!subscription.Filter.Matches(record) || subscription.TryWrite(record))
+                if (!subscription.Filter.Matches(record) || subscription.IsBelowFloor(record) || subscription.TryWrite(record))
                 {
                     continue;
                 }
