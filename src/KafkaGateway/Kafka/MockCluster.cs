@@ -146,6 +146,18 @@ public sealed unsafe class MockCluster : IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes metadata answer <paramref name="error"/> for <paramref name="topic"/> (<see cref="ErrorCode.NoError"/> undoes
+    /// it). With <see cref="ErrorCode.UnknownTopicOrPart"/> the topic looks deleted to clients: the mock cannot delete topics.
+    /// </summary>
+    public void SetTopicError(string topic, ErrorCode error)
+    {
+        fixed (byte* t = Utf8Z(topic))
+        {
+            Api.TopicSetError(Handle, t, (int)error);
+        }
+    }
+
     /// <summary>Forgets errors queued with <see cref="PushRequestErrors"/> for <paramref name="apiKey"/>.</summary>
     public void ClearRequestErrors(short apiKey) => Api.ClearRequestErrors(Handle, apiKey);
 
@@ -236,6 +248,8 @@ public sealed unsafe class MockCluster : IDisposable
             (delegate* unmanaged<IntPtr, int, byte*, int, void>)LibrdkafkaNative.GetExport("rd_kafka_mock_broker_set_host_port");
         public static readonly delegate* unmanaged<IntPtr, short, nuint, int*, void> PushRequestErrorsArray =
             (delegate* unmanaged<IntPtr, short, nuint, int*, void>)LibrdkafkaNative.GetExport("rd_kafka_mock_push_request_errors_array");
+        public static readonly delegate* unmanaged<IntPtr, byte*, int, void> TopicSetError =
+            (delegate* unmanaged<IntPtr, byte*, int, void>)LibrdkafkaNative.GetExport("rd_kafka_mock_topic_set_error");
         public static readonly delegate* unmanaged<IntPtr, short, void> ClearRequestErrors =
             (delegate* unmanaged<IntPtr, short, void>)LibrdkafkaNative.GetExport("rd_kafka_mock_clear_request_errors");
     }

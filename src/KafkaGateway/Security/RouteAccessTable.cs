@@ -42,6 +42,8 @@ public sealed class RouteAccessTable
         ("/cluster/{**rest}", ["GET"], "cluster"),
         ("/brokers/{**rest}", ["GET"], "cluster"),
         ("/brokers/{**rest}", [], "admin"),
+        // The topic is in the body: the action checks consume on it (AccessPolicy.EnsureAllowed) before touching Kafka.
+        ("/consumer-groups/{group}/commits", ["POST"], "authenticated"),
         ("/consumer-groups/{**rest}", ["GET"], "cluster"),
         ("/consumer-groups/{**rest}", [], "admin"),
         ("/topics", ["GET"], "authenticated"),

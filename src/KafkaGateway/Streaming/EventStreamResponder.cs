@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Globalization;
 using System.IO.Pipelines;
 using System.Runtime.CompilerServices;
 using System.Text;
@@ -10,8 +11,9 @@ namespace KafkaGateway.Streaming;
 
 /// <summary>
 /// Writes a <see cref="StreamSubscription"/> to an HTTP response as server-sent events: a <c>retry: 3000</c> hint,
-/// then <c>record</c>, <c>error</c> and <c>notice</c> events, <c>: heartbeat</c> comments when idle, and a final
-/// <c>overflow</c> or <c>end</c> event carrying the resume token. Every <c>data</c> line is one line of compact JSON.
+/// then <c>record</c>, <c>error</c> and <c>notice</c> events, one <c>caught-up</c>, <c>: heartbeat</c> comments when
+/// idle, and a final <c>overflow</c> or <c>end</c> event carrying the resume token (<c>end</c> also right after
+/// <c>caught-up</c> for <c>until=end</c>). Every <c>data</c> line is one line of compact JSON.
 /// </summary>
 public sealed class EventStreamResponder(
     StreamHub hub, RecordDecoder decoder, IOptions<StreamingOptions> options, IHostApplicationLifetime lifetime,
@@ -21,6 +23,8 @@ public sealed class EventStreamResponder(
     private static readonly byte[] s_heartbeat = ": heartbeat\n\n"u8.ToArray();
     private static readonly TimeSpan s_startWait = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan s_finalFlushBudget = TimeSpan.FromSeconds(30);
+    private const string UntilEnd = "caught up (until=end)";
+    private const string Ended = "ended by the consumer";
 
     // A shared live tail hands the same ConsumedRecord instance to every subscriber, and its event data does not
     // depend on the subscriber (only the id does): decode and serialize it once, not once per subscriber. Keyed by
@@ -66,6 +70,14 @@ public sealed class EventStreamResponder(
                 using var flushBudget = CancellationTokenSource.CreateLinkedTokenSource(aborted);
                 flushBudget.CancelAfter(s_finalFlushBudget);
                 await body.FlushAsync(flushBudget.Token);
+            }
+            else if (reason is UntilEnd or Ended)
+            {
+                var why = reason == UntilEnd ? "until_end" : subscription.EndReason;
+                reason = $"{reason} ({why})";
+                WriteEvent(body, "end", subscription.ResumeTokenText(), JsonSerializer.SerializeToUtf8Bytes(
+                    new { resumeToken = subscription.ResumeTokenText(), reason = why }, StreamJson.Options));
+                await body.FlushAsync(token);
             }
         }
         catch (OperationCanceledException) when (lifetime.ApplicationStopping.IsCancellationRequested && !aborted.IsCancellationRequested)
@@ -122,15 +134,20 @@ public sealed class EventStreamResponder(
 
             if (!await waiting || subscription.Overflowed)
             {
-                // The channel completes only on overflow (or when the hub closes the stream).
-                return subscription.Overflowed ? "overflow" : "closed";
+                // The channel completes on overflow, when the consumer ends the stream (after the buffered items),
+                // or when the hub closes it.
+                return subscription.Overflowed ? "overflow" : subscription.EndReason is not null ? Ended : "closed";
             }
 
             // Drain what is buffered, then flush once.
             var written = 0;
-            while (written < 256 && !subscription.Overflowed && reader.TryRead(out var item))
+            while (written < 256 && !subscription.Overflowed && subscription.TryRead(out var item))
             {
-                await WriteItemAsync(body, subscription, item, token);
+                if (!await WriteItemAsync(body, subscription, item, token))
+                {
+                    return UntilEnd;
+                }
+
                 written++;
             }
 
@@ -143,7 +160,8 @@ public sealed class EventStreamResponder(
         }
     }
 
-    private async ValueTask WriteItemAsync(PipeWriter body, StreamSubscription subscription, StreamItem item, CancellationToken token)
+    /// <summary>Writes one item; false when the stream is to end after it (caught up with <c>until=end</c>).</summary>
+    private async ValueTask<bool> WriteItemAsync(PipeWriter body, StreamSubscription subscription, StreamItem item, CancellationToken token)
     {
         switch (item)
         {
@@ -161,7 +179,16 @@ public sealed class EventStreamResponder(
                 WriteEvent(body, "error", null, JsonSerializer.SerializeToUtf8Bytes(
                     new { reason = "kafka_unavailable", detail = unavailable.Detail }, StreamJson.Options));
                 break;
+            case CaughtUp caughtUp:
+                subscription.AdvanceTo(caughtUp.Positions);
+                var endOffsets = caughtUp.EndOffsets.Where(e => subscription.Partitions.Contains(e.Key))
+                    .OrderBy(e => e.Key).ToDictionary(e => e.Key.ToString(CultureInfo.InvariantCulture), e => e.Value);
+                WriteEvent(body, "caught-up", subscription.ResumeTokenText(), JsonSerializer.SerializeToUtf8Bytes(
+                    new { resumeToken = subscription.ResumeTokenText(), endOffsets }, StreamJson.Options));
+                return !subscription.UntilEnd;
         }
+
+        return true;
     }
 
     /// <summary>The <c>record</c> event data of <paramref name="record"/>, or the <c>error</c> event data when it cannot be decoded.</summary>

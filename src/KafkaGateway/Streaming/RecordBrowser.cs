@@ -18,7 +18,8 @@ public sealed record BrowseRequest(IReadOnlyList<int> Partitions, ResumeToken? C
 /// Reads pages of records for browsing. Each page reads up to the high watermark it saw when it began, so it answers
 /// quickly instead of waiting for new records; the cursor holds the next offset of every browsed partition, so pages
 /// cover every record exactly once. Consumers are pooled: a request rents one, assigns its partitions and gives it
-/// back unassigned.
+/// back unassigned. At most <see cref="StreamingOptions.MaxConcurrentBrowses"/> pages are read at once (each holds a
+/// thread and a consumer; beyond, 429), and a page holds at most <see cref="StreamingOptions.MaxBrowseBytes"/>.
 /// </summary>
 public sealed class RecordBrowser(
     KafkaConnection connection, IOptions<StreamingOptions> options, IOptions<KafkaOptions> kafkaOptions, ILoggerFactory loggerFactory)
@@ -27,14 +28,38 @@ public sealed class RecordBrowser(
     private const int MaxIdleConsumers = 4;
     private static readonly TimeSpan s_pollTimeout = TimeSpan.FromMilliseconds(100);
     private readonly ConcurrentBag<IConsumer<byte[], byte[]>> _idle = [];
+    private int _reading;
+
+    /// <summary>Pages being read right now (bounded by <see cref="StreamingOptions.MaxConcurrentBrowses"/>).</summary>
+    public int ReadsInProgress => Math.Min(Volatile.Read(ref _reading), options.Value.MaxConcurrentBrowses);
     private volatile bool _disposed;
 
     /// <summary>Reads one page of raw records of <paramref name="topic"/> and the cursor after them.</summary>
-    public Task<(IReadOnlyList<ConsumedRecord> Records, ResumeToken Next)> ReadAsync(
-        string topic, BrowseRequest request, CancellationToken cancellationToken) =>
-        // Consume(timeout) blocks: a dedicated thread keeps it off the thread pool.
-        Task.Factory.StartNew(
-            () => Read(topic, request, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    /// <exception cref="GatewayException">429 <c>too_many_browses</c> when every slot is taken; 503 <c>kafka_unavailable</c>.</exception>
+    public async Task<(IReadOnlyList<ConsumedRecord> Records, ResumeToken Next)> ReadAsync(
+        string topic, BrowseRequest request, CancellationToken cancellationToken)
+    {
+        if (Interlocked.Increment(ref _reading) > options.Value.MaxConcurrentBrowses)
+        {
+            Interlocked.Decrement(ref _reading);
+            throw new GatewayException(StatusCodes.Status429TooManyRequests, "too_many_browses", "Too many browse requests",
+                $"The gateway reads at most {options.Value.MaxConcurrentBrowses} pages at once (Streaming:MaxConcurrentBrowses).")
+            {
+                RetryAfterSeconds = 1,
+            };
+        }
+
+        try
+        {
+            // Consume(timeout) blocks: a dedicated thread keeps it off the thread pool.
+            return await Task.Factory.StartNew(
+                () => Read(topic, request, cancellationToken), cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _reading);
+        }
+    }
 
     private (IReadOnlyList<ConsumedRecord>, ResumeToken) Read(string topic, BrowseRequest request, CancellationToken cancellationToken)
     {
@@ -44,34 +69,34 @@ public sealed class RecordBrowser(
         try
         {
             var partitions = request.Cursor is { } cursor ? cursor.NextOffsets.Keys.Order().ToArray() : request.Partitions;
-            Dictionary<int, long>? byTime = null;
-            if (request.Timestamp is { } time && request.Cursor is null)
-            {
-                byTime = consumer.OffsetsForTimes(
-                        partitions.Select(p => new TopicPartitionTimestamp(topic, p, new Timestamp(time))).ToList(), timeout)
-                    .ToDictionary(r => r.Partition.Value, r => r.Offset.Value);
-            }
+            var watermarks = partitions.ToDictionary(
+                p => p, p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), timeout));
+            var byTime = request.Timestamp is { } time && request.Cursor is null
+                ? TimestampOffsetLookup.Find(consumer, topic, watermarks, time, timeout)
+                : null;
 
             var next = new Dictionary<int, long>();
             var high = new Dictionary<int, long>();
             foreach (var partition in partitions)
             {
-                var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(topic, partition), timeout);
-                high[partition] = watermarks.High;
+                var (low, end) = (watermarks[partition].Low.Value, watermarks[partition].High.Value);
+                high[partition] = end;
                 var start = request.Cursor is { } c ? c.NextOffsets[partition]
                     : request.Offset is { } offset ? offset
-                    : byTime is not null ? (byTime.TryGetValue(partition, out var o) && o >= 0 ? o : watermarks.High)
-                    : watermarks.Low;
-                next[partition] = Math.Clamp(start, watermarks.Low.Value, watermarks.High.Value);
+                    : byTime is not null ? byTime[partition]
+                    : low;
+                next[partition] = Math.Clamp(start, low, end);
             }
 
             var pending = next.Where(p => p.Value < high[p.Key]).Select(p => p.Key).ToHashSet();
             var records = new List<ConsumedRecord>();
+            var pageBytes = 0L;
             if (pending.Count > 0)
             {
                 consumer.Assign(pending.Select(p => new TopicPartitionOffset(topic, p, next[p])));
                 var deadline = Environment.TickCount64 + (options.Value.BrowseWaitSeconds * 1000L);
-                while (records.Count < request.Limit && pending.Count > 0 && Environment.TickCount64 < deadline
+                while (records.Count < request.Limit && pageBytes < options.Value.MaxBrowseBytes && pending.Count > 0
+                    && Environment.TickCount64 < deadline
                     && !cancellationToken.IsCancellationRequested)
                 {
                     var result = consumer.Consume(s_pollTimeout);
@@ -98,7 +123,9 @@ public sealed class RecordBrowser(
                         continue;
                     }
 
-                    records.Add(ConsumedRecord.From(result));
+                    var record = ConsumedRecord.From(result);
+                    records.Add(record);
+                    pageBytes += record.ApproximateBytes;
                     next[p] = result.Offset.Value + 1;
                     if (next[p] >= high[p])
                     {
@@ -141,6 +168,7 @@ public sealed class RecordBrowser(
             EnablePartitionEof = false,
             FetchWaitMaxMs = 50,
         };
+        StreamConsumerLimits.Apply(config);
         return new ConsumerBuilder<byte[], byte[]>(config).SetLogHandler(KafkaLogBridge.Create<IConsumer<byte[], byte[]>>(loggerFactory, "browse-consumer")).Build();
     }
 
@@ -155,7 +183,7 @@ public sealed class RecordBrowser(
             healthy = false;
         }
 
-        if (healthy && !_disposed && _idle.Count < MaxIdleConsumers)
+        if (healthy && !_disposed && _idle.Count < Math.Min(MaxIdleConsumers, options.Value.MaxConcurrentBrowses))
         {
             _idle.Add(consumer);
             if (_disposed)

@@ -10,15 +10,16 @@ namespace KafkaGateway.Streaming;
 /// <list type="bullet">
 /// <item>Live tails (<c>from=latest</c>) of one topic share one consumer that reads every partition from its end and
 /// fans out to all subscribers through bounded per-subscriber channels.</item>
-/// <item>A stream starting anywhere else (earliest, a timestamp, a resume token) gets its own consumer for its whole
-/// life: simplest correct choice, since catching up and then joining the live tail would need a hand-over.</item>
+/// <item>A stream starting anywhere else (earliest, a timestamp, a group, a resume token) gets its own consumer to catch
+/// up; once caught up it moves onto the topic's live tail, if any, at exact offsets (<see cref="HandOff"/>), and its
+/// consumer closes.</item>
 /// <item>Consumers are assigned partitions (no group membership, nothing committed), run on dedicated threads with
 /// <c>Consume(timeout)</c> so they never block the thread pool, and are closed and disposed when their last
 /// subscriber leaves.</item>
 /// <item>A live tail picks up partitions added to its topic (checked every
 /// <see cref="StreamingOptions.PartitionCheckSeconds"/> and when a subscriber joins) from their earliest offset.</item>
-/// <item>Limits: <see cref="StreamingOptions.MaxStreams"/> overall and <see cref="StreamingOptions.MaxStreamsPerClient"/>
-/// per client, answered with 429.</item>
+/// <item>Limits: <see cref="StreamingOptions.MaxStreams"/> overall, <see cref="StreamingOptions.MaxStreamsPerClient"/>
+/// per client and <see cref="StreamingOptions.MaxConsumers"/> consumers (the memory bound), answered with 429.</item>
 /// </list>
 /// </summary>
 public sealed class StreamHub(
@@ -51,16 +52,30 @@ public sealed class StreamHub(
         }
     }
 
+    /// <summary>The open streams, a snapshot (for diagnostics and tests).</summary>
+    internal IReadOnlyList<StreamSubscription> Subscriptions
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _subscriptions];
+            }
+        }
+    }
+
     /// <summary>
     /// Opens a stream of <paramref name="topic"/> over <paramref name="partitions"/> (the partitions it reads; all
     /// of the topic for a live tail's shared consumer).
     /// </summary>
     /// <exception cref="GatewayException">429 when a stream limit is reached.</exception>
     public StreamSubscription Subscribe(
-        string topic, IReadOnlyList<int> topicPartitions, IReadOnlyList<int> partitions, StreamStart start, StreamFilter filter, string client)
+        string topic, IReadOnlyList<int> topicPartitions, IReadOnlyList<int> partitions, StreamStart start, StreamFilter filter, string client,
+        bool untilEnd = false)
     {
         var settings = options.Value;
-        var subscription = new StreamSubscription(topic, partitions, start, filter, client, settings.SubscriberBufferSize);
+        var subscription = new StreamSubscription(
+            topic, partitions, start, filter, client, settings.SubscriberBufferSize, settings.SubscriberBufferBytes, untilEnd);
         TopicConsumer consumer;
         lock (_gate)
         {
@@ -74,6 +89,14 @@ public sealed class StreamHub(
             {
                 throw TooManyStreams(
                     $"A client may hold at most {settings.MaxStreamsPerClient} streams at once (Streaming:MaxStreamsPerClient).");
+            }
+
+            if (!(start.IsLiveTail && _liveTails.ContainsKey(topic)) && _consumers.Count >= settings.MaxConsumers)
+            {
+                // Each consumer holds up to a few MiB (fetch and queue limits): this bounds the gateway's memory.
+                throw TooManyStreams(
+                    $"The gateway runs at most {settings.MaxConsumers} stream consumers at once (Streaming:MaxConsumers); " +
+                    "live tails (from=latest) of a topic that already has one share it.");
             }
 
             _streamsByClient[client] = perClient + 1;
@@ -92,7 +115,8 @@ public sealed class StreamHub(
                 // later, a private consumer could already have read (and passed over) records the stream must get.
                 consumer = new TopicConsumer(
                     topic, start.IsLiveTail ? topicPartitions : partitions, start, connection.CreateClientConfig(),
-                    TimeSpan.FromSeconds(kafkaOptions.Value.MetadataTimeoutSeconds), logger, _librdkafkaLog, OnConsumerClosed, subscription);
+                    TimeSpan.FromSeconds(kafkaOptions.Value.MetadataTimeoutSeconds), logger, _librdkafkaLog, OnConsumerClosed, subscription,
+                    HandOff);
                 created = true;
                 _consumers.Add(consumer);
                 Interlocked.Increment(ref _activeConsumers);
@@ -151,7 +175,10 @@ public sealed class StreamHub(
         subscription.Close();
     }
 
-    /// <summary>Every <see cref="StreamingOptions.PartitionCheckSeconds"/>, live tails learn partitions added to their topics.</summary>
+    /// <summary>
+    /// Every <see cref="StreamingOptions.PartitionCheckSeconds"/>: live tails learn partitions added to their topics, and
+    /// streams of topics that no longer exist end with <c>event: end</c> (<c>topic_deleted</c>).
+    /// </summary>
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.PartitionCheckSeconds));
@@ -159,13 +186,13 @@ public sealed class StreamHub(
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))
             {
-                TopicConsumer[] tails;
+                TopicConsumer[] consumers;
                 lock (_gate)
                 {
-                    tails = [.. _liveTails.Values];
+                    consumers = [.. _consumers];
                 }
 
-                if (tails.Length == 0)
+                if (consumers.Length == 0)
                 {
                     continue;
                 }
@@ -174,11 +201,18 @@ public sealed class StreamHub(
                 {
                     var metadata = await blockingCalls.RunAsync(
                         () => admin.GetMetadata(TimeSpan.FromSeconds(kafkaOptions.Value.MetadataTimeoutSeconds)), stoppingToken);
-                    foreach (var tail in tails)
+                    foreach (var consumer in consumers)
                     {
-                        if (metadata.Topics.FirstOrDefault(t => t.Topic == tail.Topic) is { Partitions.Count: > 0 } topic)
+                        var topic = metadata.Topics.FirstOrDefault(t => t.Topic == consumer.Topic);
+                        if (topic is null || topic.Error.Code == ErrorCode.UnknownTopicOrPart || topic.Partitions.Count == 0)
                         {
-                            tail.ExtendPartitions(topic.Partitions.Select(p => p.PartitionId).ToArray());
+                            // Metadata of all topics answered without it: deleted. Streams end instead of reporting
+                            // kafka_unavailable forever; a topic created again under the name gets a fresh consumer.
+                            EndStreams(consumer, "topic_deleted");
+                        }
+                        else if (consumer.IsShared && !topic.Error.IsError)
+                        {
+                            consumer.ExtendPartitions(topic.Partitions.Select(p => p.PartitionId).ToArray());
                         }
                     }
                 }
@@ -219,6 +253,46 @@ public sealed class StreamHub(
         {
             StreamingLog.HubStopTimedOut(logger, closing.Count(t => !t.IsCompleted));
         }
+    }
+
+    /// <summary>
+    /// Moves a caught-up private stream onto its topic's shared live tail (called on the private consumer's thread);
+    /// the private consumer then closes. False when there is no live tail or it cannot take the stream without a gap.
+    /// </summary>
+    private bool HandOff(TopicConsumer from, StreamSubscription subscription, IReadOnlyDictionary<int, long> delivered)
+    {
+        lock (_gate)
+        {
+            if (!_subscriptions.Contains(subscription) || subscription.Consumer != from
+                || !_liveTails.TryGetValue(from.Topic, out var live) || !live.TryAdopt(subscription, delivered))
+            {
+                return false;
+            }
+
+            live.References++;
+            subscription.Consumer = live;
+            if (--from.References == 0)
+            {
+                from.Stop();
+            }
+
+            StreamingLog.StreamHandedOver(logger, from.Topic, subscription.Client);
+            return true;
+        }
+    }
+
+    private void EndStreams(TopicConsumer consumer, string reason)
+    {
+        lock (_gate)
+        {
+            if (_liveTails.TryGetValue(consumer.Topic, out var live) && live == consumer)
+            {
+                _liveTails.Remove(consumer.Topic);
+            }
+        }
+
+        StreamingLog.StreamsEnded(logger, consumer.Topic, reason);
+        consumer.End(reason);
     }
 
     private void OnConsumerClosed(TopicConsumer consumer)

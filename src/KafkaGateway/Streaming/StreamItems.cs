@@ -20,6 +20,16 @@ public sealed record ConsumedRecord(
 {
     private static readonly UTF8Encoding s_strictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    /// <summary>Fixed cost of one buffered record besides its bytes: the object, its strings' headers, the channel slot.</summary>
+    private const int OverheadBytes = 160;
+
+    /// <summary>
+    /// What holding this record costs, for the byte bounds of subscriber buffers and browse pages: the value bytes,
+    /// the key and header texts (UTF-16) and a fixed overhead. An estimate that errs on the high side.
+    /// </summary>
+    public long ApproximateBytes { get; } = OverheadBytes + (Value?.Length ?? 0) + (2L * (KeyText?.Length ?? 0))
+        + HeaderTexts.Sum(h => 2L * (h.Key.Length + h.Value.Length) + 32);
+
     /// <summary>Copies what the gateway needs out of a Confluent consume result.</summary>
     public static ConsumedRecord From(ConsumeResult<byte[], byte[]> result)
     {
@@ -61,6 +71,13 @@ public sealed record ConsumedRecord(
 /// <summary>The stream resumed a partition elsewhere than asked (e.g. the data was deleted by retention).</summary>
 public sealed record StreamNotice(string Reason, int Partition, long Requested, long ResumedAt) : StreamItem;
 
+/// <summary>
+/// The subscriber has been handed everything up to the end offsets its stream saw when it started
+/// (<c>event: caught-up</c>). <paramref name="Positions"/> is the consumer's next offset per partition at that point:
+/// every record before it was handed over or filtered out, so the resume token may move there.
+/// </summary>
+public sealed record CaughtUp(IReadOnlyDictionary<int, long> Positions, IReadOnlyDictionary<int, long> EndOffsets) : StreamItem;
+
 /// <summary>Kafka could not be reached; the consumer keeps retrying.</summary>
 public sealed record KafkaUnavailable(string Detail) : StreamItem;
 
@@ -86,6 +103,12 @@ public sealed record TimestampStart(DateTimeOffset Time) : StreamStart;
 
 /// <summary>From a resume token: the next offset of every partition it names; other partitions from earliest.</summary>
 public sealed record TokenStart(ResumeToken Token) : StreamStart;
+
+/// <summary>
+/// From a consumer group's committed offsets (read, never joined: no membership, nothing committed by the stream);
+/// partitions without a committed offset start at <paramref name="Otherwise"/>, like <c>auto.offset.reset</c>.
+/// </summary>
+public sealed record GroupStart(string Group, StreamStart Otherwise) : StreamStart;
 
 /// <summary>Which records a subscriber wants.</summary>
 /// <param name="Partitions">Only these partitions, or all when null.</param>

@@ -9,8 +9,21 @@ namespace KafkaGateway.Streaming;
 /// <param name="Key">Exact key text.</param>
 /// <param name="Header">Repeated <c>name:value</c> pairs.</param>
 /// <param name="LastEventId">A resume token (the <c>Last-Event-ID</c> header wins).</param>
-public sealed record StreamQuery(string? From, string? Partitions, string? Key, IReadOnlyList<string> Header, string? LastEventId)
+/// <param name="Until"><c>end</c>: end the stream once caught up; absent: stay open.</param>
+/// <param name="Group">Start at this consumer group's committed offsets (<see cref="From"/> where it has none).</param>
+public sealed record StreamQuery(
+    string? From, string? Partitions, string? Key, IReadOnlyList<string> Header, string? LastEventId, string? Until = null,
+    string? Group = null)
 {
+    /// <summary>Longest consumer group id accepted.</summary>
+    public const int MaxGroupLength = 255;
+
+    /// <summary>The start without a resume token: the group's committed offsets, else <see cref="ParseFrom"/>.</summary>
+    public StreamStart ParseStart() => string.IsNullOrEmpty(Group) ? ParseFrom() : new GroupStart(Group, ParseFrom());
+
+    /// <summary>True for <c>until=end</c>.</summary>
+    public bool UntilEnd => string.Equals(Until?.Trim(), "end", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The start the query asks for when it carries no resume token.</summary>
     public StreamStart ParseFrom() => From?.Trim().ToUpperInvariant() switch
     {
@@ -67,6 +80,12 @@ internal sealed class StreamQueryValidator : AbstractValidator<StreamQuery>
         RuleFor(q => q.Partitions)
             .Must(p => StreamQuery.TryParsePartitions(p, out _))
             .WithMessage("partitions must be comma-separated partition ids, e.g. 0,2.");
+        RuleFor(q => q.Group)
+            .Must(g => g is null || (g.Length is > 0 and <= StreamQuery.MaxGroupLength && !g.Any(char.IsControl)))
+            .WithMessage($"group must be a consumer group id of 1-{StreamQuery.MaxGroupLength} characters without control characters.");
+        RuleFor(q => q.Until)
+            .Must(until => string.IsNullOrWhiteSpace(until) || until.Trim().Equals("end", StringComparison.OrdinalIgnoreCase))
+            .WithMessage("until must be 'end' (end the stream once it has caught up), or absent.");
         RuleForEach(q => q.Header)
             .Must(h => h.IndexOf(':', StringComparison.Ordinal) > 0)
             .WithMessage("header must be name:value, e.g. header=tenant:acme.");

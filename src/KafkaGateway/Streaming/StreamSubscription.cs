@@ -4,7 +4,10 @@ namespace KafkaGateway.Streaming;
 
 /// <summary>
 /// One open stream: a bounded channel the consumer writes into and the HTTP response reads from, the filter, and
-/// the next offset of every partition as far as the client has been sent records.
+/// the next offset of every partition as far as the client has been sent records. The buffer is bounded twice: by
+/// <see cref="StreamingOptions.SubscriberBufferSize"/> items and by <see cref="StreamingOptions.SubscriberBufferBytes"/>
+/// (records counted by <see cref="ConsumedRecord.ApproximateBytes"/>); one record is always accepted into an empty
+/// buffer, so a record larger than the byte bound still moves.
 /// </summary>
 public sealed class StreamSubscription
 {
@@ -12,9 +15,18 @@ public sealed class StreamSubscription
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _overflowed;
     private volatile bool _closed;
+    private readonly long _bufferBytes;
+    private readonly object _spaceFreed = new();
+    private long _bufferedBytes;
+    private long _recordsRead;
+    private long _maxBufferedBytes;
 
-    internal StreamSubscription(string topic, IReadOnlyList<int> partitions, StreamStart start, StreamFilter filter, string client, int bufferSize)
+    internal StreamSubscription(
+        string topic, IReadOnlyList<int> partitions, StreamStart start, StreamFilter filter, string client, int bufferSize,
+        long bufferBytes, bool untilEnd = false)
     {
+        _bufferBytes = bufferBytes;
+        UntilEnd = untilEnd;
         Topic = topic;
         TopicHash = ResumeToken.HashTopic(topic);
         Partitions = partitions;
@@ -39,6 +51,15 @@ public sealed class StreamSubscription
     public StreamStart Start { get; }
 
     public StreamFilter Filter { get; }
+
+    /// <summary>True for <c>until=end</c>: the stream ends once it has caught up.</summary>
+    public bool UntilEnd { get; }
+
+    /// <summary>Bytes of records buffered and not yet read by the response.</summary>
+    public long BufferedBytes => Interlocked.Read(ref _bufferedBytes);
+
+    /// <summary>The most bytes of records ever buffered at once (what the bound held the stream to).</summary>
+    public long MaxBufferedBytes => Interlocked.Read(ref _maxBufferedBytes);
 
     /// <summary>Who opened the stream, for the per-client limit.</summary>
     public string Client { get; }
@@ -76,6 +97,45 @@ public sealed class StreamSubscription
         }
     }
 
+    /// <summary>
+    /// Moves the token forward to <paramref name="positions"/> (never back) for the partitions this stream reads:
+    /// at <c>caught-up</c>, offsets the consumer passed without a delivered record (filtered out, transaction markers).
+    /// </summary>
+    public void AdvanceTo(IReadOnlyDictionary<int, long> positions)
+    {
+        lock (_positions)
+        {
+            foreach (var partition in Partitions)
+            {
+                if (positions.TryGetValue(partition, out var offset) && offset > _positions.GetValueOrDefault(partition, -1))
+                {
+                    _positions[partition] = offset;
+                }
+            }
+        }
+    }
+
+    /// <summary>Takes the next buffered item, if any, and frees its share of the byte bound.</summary>
+    public bool TryRead(out StreamItem item)
+    {
+        if (!_channel.Reader.TryRead(out item!))
+        {
+            return false;
+        }
+
+        if (item is ConsumedRecord record)
+        {
+            Interlocked.Add(ref _bufferedBytes, -record.ApproximateBytes);
+            lock (_spaceFreed)
+            {
+                _recordsRead++;
+                Monitor.PulseAll(_spaceFreed);
+            }
+        }
+
+        return true;
+    }
+
     /// <summary>Fixes the start positions (called by the consumer thread before the first item).</summary>
     internal void MarkStarted(IReadOnlyDictionary<int, long> positions)
     {
@@ -93,23 +153,83 @@ public sealed class StreamSubscription
         _started.TrySetResult();
     }
 
-    /// <summary>Hands an item over without waiting; false when the buffer is full.</summary>
-    internal bool TryWrite(StreamItem item) => _channel.Writer.TryWrite(item);
+    /// <summary>
+    /// Hands an item over without waiting; false when the buffer is full (by count, or by bytes for a record).
+    /// Called by one consumer thread at a time, so the byte check and the add cannot interleave with another write.
+    /// </summary>
+    internal bool TryWrite(StreamItem item)
+    {
+        if (item is not ConsumedRecord record)
+        {
+            return _channel.Writer.TryWrite(item);
+        }
+
+        var buffered = Interlocked.Read(ref _bufferedBytes);
+        if (buffered > 0 && buffered + record.ApproximateBytes > _bufferBytes)
+        {
+            return false;
+        }
+
+        var now = Interlocked.Add(ref _bufferedBytes, record.ApproximateBytes);
+        if (_channel.Writer.TryWrite(item))
+        {
+            if (now > Interlocked.Read(ref _maxBufferedBytes))
+            {
+                Interlocked.Exchange(ref _maxBufferedBytes, now);
+            }
+
+            return true;
+        }
+
+        Interlocked.Add(ref _bufferedBytes, -record.ApproximateBytes);
+        return false;
+    }
 
     /// <summary>
-    /// Waits up to <paramref name="timeout"/> for buffer space (private consumers apply back-pressure instead of
-    /// overflowing); false when the stream is closed.
+    /// Hands an item over, waiting up to <paramref name="timeout"/> for buffer space (private consumers apply
+    /// back-pressure instead of overflowing). False when it could not: the caller checks whether to go on waiting.
     /// </summary>
-    internal bool WaitForSpace(TimeSpan timeout)
+    internal bool TryWrite(StreamItem item, TimeSpan timeout)
     {
         if (_closed || _overflowed)
         {
             return false;
         }
 
+        // Counted before trying: a record read after a failed try changes the count, so the wait cannot miss it.
+        long seen;
+        lock (_spaceFreed)
+        {
+            seen = _recordsRead;
+        }
+
+        if (TryWrite(item))
+        {
+            return true;
+        }
+
         var waiting = _channel.Writer.WaitToWriteAsync().AsTask();
-        return !waiting.Wait(timeout) || waiting.Result;
+        if (waiting.IsCompleted)
+        {
+            // Room by count, not by bytes: wait for the reader to take a record.
+            lock (_spaceFreed)
+            {
+                if (_recordsRead == seen)
+                {
+                    Monitor.Wait(_spaceFreed, timeout);
+                }
+            }
+        }
+        else
+        {
+            waiting.Wait(timeout);
+        }
+
+        return TryWrite(item);
     }
+
+    /// <summary>True once the stream is closed or overflowed: nothing more is buffered for it.</summary>
+    internal bool IsFinished => _closed || _overflowed;
 
     /// <summary>The subscriber fell behind: wake its reader, which ends the stream, and stop buffering for it.</summary>
     internal void MarkOverflowed()
@@ -118,12 +238,38 @@ public sealed class StreamSubscription
         _channel.Writer.TryComplete();
     }
 
+    // After a hand-over to the shared live tail: per partition, the offset the private consumer had delivered up to.
+    private volatile IReadOnlyDictionary<int, long>? _floors;
+
+    /// <summary>
+    /// Set when the stream moves from its private consumer to the shared live tail: records of a partition below its
+    /// floor were delivered by the private consumer already and are skipped.
+    /// </summary>
+    internal void SetFloors(IReadOnlyDictionary<int, long> floors) => _floors = floors;
+
+    /// <summary>True for a record the private consumer delivered before the hand-over.</summary>
+    internal bool IsBelowFloor(ConsumedRecord record) =>
+        _floors is { } floors && floors.TryGetValue(record.Partition, out var floor) && record.Offset < floor;
+
+    /// <summary>Why the consumer ended the stream (e.g. <c>topic_deleted</c>), or null.</summary>
+    public string? EndReason { get; private set; }
+
+    /// <summary>
+    /// The consumer ends the stream: what is buffered is still delivered, then the response sends <c>event: end</c>
+    /// with <paramref name="reason"/> and completes.
+    /// </summary>
+    internal void MarkEnded(string reason)
+    {
+        EndReason ??= reason;
+        _channel.Writer.TryComplete();
+    }
+
     /// <summary>The stream ended: let go of buffered items.</summary>
     internal void Close()
     {
         _closed = true;
         _channel.Writer.TryComplete();
-        while (_channel.Reader.TryRead(out _))
+        while (TryRead(out _))
         {
         }
 

@@ -37,4 +37,10 @@ internal static partial class StreamingLog
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Stream of {Topic} for {Client} ended: {Reason}")]
     public static partial void StreamEnded(ILogger logger, string topic, string client, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Streams of {Topic} end: {Reason}")]
+    public static partial void StreamsEnded(ILogger logger, string topic, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Stream of {Topic} for {Client} caught up and moved onto the shared live tail")]
+    public static partial void StreamHandedOver(ILogger logger, string topic, string client);
 }

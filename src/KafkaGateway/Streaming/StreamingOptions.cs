@@ -17,8 +17,27 @@ public sealed class StreamingOptions
     /// <summary>Open streams per client: the authenticated principal name, else the remote IP (1-10000).</summary>
     public int MaxStreamsPerClient { get; set; } = 20;
 
+    /// <summary>
+    /// Kafka consumers behind streams, at most (1-10000): one per stream that does not start at <c>latest</c>, one per
+    /// topic with live tails. Each costs up to about 3.5 MiB (docs/streaming.md, memory model); a stream that would need
+    /// one more gets 429. Joining a topic's existing live tail needs none.
+    /// </summary>
+    public int MaxConsumers { get; set; } = 100;
+
     /// <summary>Events buffered per subscriber; a subscriber that falls further behind is disconnected (1-1000000).</summary>
     public int SubscriberBufferSize { get; set; } = 1000;
+
+    /// <summary>
+    /// Bytes of records buffered per subscriber (1 KiB-64 MiB): a live subscriber further behind is disconnected with
+    /// <c>event: overflow</c>, a private stream's consumer waits. One record is always accepted, whatever its size.
+    /// </summary>
+    public int SubscriberBufferBytes { get; set; } = 256 * 1024;
+
+    /// <summary>Browse requests (<c>GET /topics/{topic}/records</c>) served at once; beyond, 429 (1-1000).</summary>
+    public int MaxConcurrentBrowses { get; set; } = 8;
+
+    /// <summary>Bytes of records one browse page holds at most (64 KiB-64 MiB); the page ends early and <c>next</c> continues.</summary>
+    public int MaxBrowseBytes { get; set; } = 4 * 1024 * 1024;
 
     /// <summary>Upper bound of <c>limit</c> on <c>GET /topics/{topic}/records</c> (1-10000).</summary>
     public int MaxBrowseLimit { get; set; } = 500;
@@ -39,7 +58,11 @@ internal sealed class StreamingOptionsValidator : IValidateOptions<StreamingOpti
         Check(failures, "HeartbeatSeconds", options.HeartbeatSeconds, 1, 300);
         Check(failures, "MaxStreams", options.MaxStreams, 1, 100_000);
         Check(failures, "MaxStreamsPerClient", options.MaxStreamsPerClient, 1, 10_000);
+        Check(failures, "MaxConsumers", options.MaxConsumers, 1, 10_000);
         Check(failures, "SubscriberBufferSize", options.SubscriberBufferSize, 1, 1_000_000);
+        Check(failures, "SubscriberBufferBytes", options.SubscriberBufferBytes, 1024, 64 * 1024 * 1024);
+        Check(failures, "MaxConcurrentBrowses", options.MaxConcurrentBrowses, 1, 1000);
+        Check(failures, "MaxBrowseBytes", options.MaxBrowseBytes, 64 * 1024, 64 * 1024 * 1024);
         Check(failures, "MaxBrowseLimit", options.MaxBrowseLimit, 1, 10_000);
         Check(failures, "BrowseWaitSeconds", options.BrowseWaitSeconds, 1, 60);
         Check(failures, "PartitionCheckSeconds", options.PartitionCheckSeconds, 1, 3600);

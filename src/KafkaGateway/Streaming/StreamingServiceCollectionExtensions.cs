@@ -1,4 +1,5 @@
 using KafkaGateway.Schemas;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
@@ -24,6 +25,8 @@ public static class StreamingServiceCollectionExtensions
         services.TryAddSingleton<TopicPartitionLookup>();
         services.TryAddSingleton<RecordBrowser>();
         services.TryAddSingleton<EventStreamResponder>();
+        // After AddProblemDetails' own writer: used only for the requests that one declines.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProblemDetailsWriter, EventStreamProblemDetailsWriter>());
         services.TryAddSingleton<StreamHub>();
         services.AddHostedService(sp => sp.GetRequiredService<StreamHub>());
         return builder;

@@ -32,11 +32,19 @@ internal sealed class TopicConsumer
     private List<StreamNotice> _notices = [];
     private long _lastErrorEventTicks;
 
+    // A private stream's end offsets seen at start, until it has delivered up to them (then event: caught-up).
+    private Dictionary<int, long>? _catchUpEnds;
+
+    // A caught-up private stream asks the hub to move it onto the topic's shared live tail (null: never).
+    private readonly Func<TopicConsumer, StreamSubscription, IReadOnlyDictionary<int, long>, bool>? _handOff;
+    private int _deliveredSinceHandOffTry;
+
     public TopicConsumer(
         string topic, IReadOnlyList<int> partitions, StreamStart start, ClientConfig clientConfig, TimeSpan queryTimeout,
         ILogger logger, Action<IConsumer<byte[], byte[]>, LogMessage> librdkafkaLog, Action<TopicConsumer> onClosed,
-        StreamSubscription first)
+        StreamSubscription first, Func<TopicConsumer, StreamSubscription, IReadOnlyDictionary<int, long>, bool>? handOff = null)
     {
+        _handOff = start.IsLiveTail || first.UntilEnd ? null : handOff;
         // Pending until the start positions are fixed, so the first subscriber sees every record from the start.
         _pending.Add(first);
         _librdkafkaLog = librdkafkaLog;
@@ -55,7 +63,17 @@ internal sealed class TopicConsumer
             AutoOffsetReset = AutoOffsetReset.Earliest,
             EnablePartitionEof = false,
             FetchWaitMaxMs = 100,
+            // librdkafka's default, made explicit: its ListOffsets then answers the last stable offset, so a live
+            // tail starts there and records of transactions open at subscribe time are not skipped.
+            IsolationLevel = IsolationLevel.ReadCommitted,
         };
+        if (start is GroupStart group)
+        {
+            // Only to read the group's committed offsets: assign() never joins the group, and nothing is committed.
+            _config.GroupId = group.Group;
+        }
+
+        StreamConsumerLimits.Apply(_config);
         _thread = new Thread(RunGuarded) { IsBackground = true, Name = "stream-consumer" };
     }
 
@@ -125,6 +143,20 @@ internal sealed class TopicConsumer
         }
     }
 
+    /// <summary>Ends every subscriber's stream with <paramref name="reason"/> and stops the consumer.</summary>
+    public void End(string reason)
+    {
+        lock (_gate)
+        {
+            foreach (var subscription in _subscribers.Concat(_pending))
+            {
+                subscription.MarkEnded(reason);
+            }
+        }
+
+        Stop();
+    }
+
     /// <summary>Asks the thread to close the consumer; returns at once.</summary>
     public void Stop()
     {
@@ -158,6 +190,128 @@ internal sealed class TopicConsumer
 
         subscription.MarkStarted(_positions!);
         _subscribers.Add(subscription);
+        if (IsShared)
+        {
+            var start = subscription.Partitions.Where(_positions!.ContainsKey).ToDictionary(p => p, p => _positions![p]);
+            subscription.TryWrite(new CaughtUp(start, start));
+        }
+    }
+
+    /// <summary>
+    /// A private stream is caught up when every partition's position reached the end offset seen at start: by a
+    /// delivered (or filtered) record, or, when the consumer is idle, by its position having passed offsets that hold
+    /// no record (transaction markers, compacted gaps).
+    /// </summary>
+    private void CheckCaughtUp(IConsumer<byte[], byte[]> consumer, bool idle)
+    {
+        var ends = _catchUpEnds!;
+        Dictionary<int, long> positions;
+        StreamSubscription? subscription;
+        lock (_gate)
+        {
+            foreach (var (partition, end) in ends)
+            {
+                if (_positions![partition] >= end)
+                {
+                    continue;
+                }
+
+                if (!idle)
+                {
+                    return;
+                }
+
+                // Offset.Unset (nothing consumed yet) is negative and never counts.
+                var position = consumer.Position(new TopicPartition(Topic, partition)).Value;
+                if (position < end)
+                {
+                    return;
+                }
+
+                _positions[partition] = position;
+            }
+
+            positions = new Dictionary<int, long>(_positions!);
+            subscription = _subscribers.Count > 0 ? _subscribers[0] : null;
+        }
+
+        _catchUpEnds = null;
+        if (subscription is not null)
+        {
+            Offer(subscription, new CaughtUp(positions, ends));
+        }
+    }
+
+    /// <summary>
+    /// A caught-up private stream moves onto the topic's shared live tail when that has read at least as far in every
+    /// partition: one consumer and thread less, and the stream then learns added partitions with the tail. True when
+    /// it moved; this consumer then closes.
+    /// </summary>
+    private bool TryHandOff()
+    {
+        _deliveredSinceHandOffTry = 0;
+        StreamSubscription? subscription;
+        Dictionary<int, long> positions;
+        lock (_gate)
+        {
+            subscription = _subscribers.Count > 0 ? _subscribers[0] : null;
+            positions = new Dictionary<int, long>(_positions!);
+        }
+
+        // Everything up to positions is in the subscriber's buffer already (this thread put it there). Only a reader
+        // that keeps up moves: on the live tail a full buffer overflows instead of holding the consumer back.
+        if (subscription is null || subscription.IsFinished || subscription.BufferedBytes > 0
+            || !_handOff!(this, subscription, positions))
+        {
+            return false;
+        }
+
+        lock (_gate)
+        {
+            _subscribers.Remove(subscription);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// The shared live tail adopts <paramref name="subscription"/>, a private stream that has delivered everything
+    /// before <paramref name="delivered"/>: only when the tail has read no further in any of its partitions (else
+    /// records between would be lost); records the tail reads below those offsets are skipped for it (no duplicate).
+    /// </summary>
+    public bool TryAdopt(StreamSubscription subscription, IReadOnlyDictionary<int, long> delivered)
+    {
+        lock (_gate)
+        {
+            if (!IsShared || _stopping || _positions is null)
+            {
+                return false;
+            }
+
+            foreach (var partition in subscription.Partitions)
+            {
+                if (!_positions.TryGetValue(partition, out var tail) || !delivered.TryGetValue(partition, out var done) || done < tail)
+                {
+                    return false;
+                }
+            }
+
+            subscription.SetFloors(delivered);
+            _subscribers.Add(subscription);
+            return true;
+        }
+    }
+
+    /// <summary>Hands <paramref name="item"/> to a private stream's subscriber, waiting for buffer space (back-pressure).</summary>
+    private void Offer(StreamSubscription subscription, StreamItem item)
+    {
+        while (!subscription.TryWrite(item, s_pollTimeout))
+        {
+            if (_stopping || subscription.IsFinished)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>The thread's body: an exception escaping a dedicated thread would end the whole process.</summary>
@@ -214,10 +368,27 @@ internal sealed class TopicConsumer
 
                 if (result is null || result.IsPartitionEOF)
                 {
+                    if (_catchUpEnds is not null)
+                    {
+                        CheckCaughtUp(consumer, idle: true);
+                    }
+                    else if (_handOff is not null && TryHandOff())
+                    {
+                        return;
+                    }
+
                     continue;
                 }
 
                 Deliver(ConsumedRecord.From(result));
+                if (_catchUpEnds is not null)
+                {
+                    CheckCaughtUp(consumer, idle: false);
+                }
+                else if (_handOff is not null && ++_deliveredSinceHandOffTry >= 256 && TryHandOff())
+                {
+                    return;
+                }
             }
         }
         catch (Exception ex)
@@ -238,12 +409,15 @@ internal sealed class TopicConsumer
         {
             try
             {
-                var (positions, notices) = ResolveStart(consumer);
+                var (positions, ends, notices) = ResolveStart(consumer);
                 consumer.Assign(positions.Select(p => new TopicPartitionOffset(Topic, p.Key, p.Value)));
                 lock (_gate)
                 {
                     _positions = positions;
                     _notices = notices;
+                    // A live tail's subscribers are caught up the moment they attach; a private stream once it
+                    // has read up to the ends it saw now.
+                    _catchUpEnds = IsShared ? null : ends;
                     foreach (var subscription in _pending)
                     {
                         Attach(subscription);
@@ -254,6 +428,11 @@ internal sealed class TopicConsumer
                 }
 
                 StreamingLog.ConsumerStarted(_logger, Topic, IsShared, positions.Count);
+                if (_catchUpEnds is not null)
+                {
+                    CheckCaughtUp(consumer, idle: false);
+                }
+
                 return true;
             }
             catch (KafkaException ex)
@@ -297,38 +476,51 @@ internal sealed class TopicConsumer
         }
     }
 
-    private (Dictionary<int, long> Positions, List<StreamNotice> Notices) ResolveStart(IConsumer<byte[], byte[]> consumer)
+    private (Dictionary<int, long> Positions, Dictionary<int, long> Ends, List<StreamNotice> Notices) ResolveStart(IConsumer<byte[], byte[]> consumer)
     {
         var positions = new Dictionary<int, long>();
+        var ends = new Dictionary<int, long>();
         var notices = new List<StreamNotice>();
-        Dictionary<int, long>? byTime = null;
-        if (_start is TimestampStart timestamp)
-        {
-            var timestampMs = new Timestamp(timestamp.Time);
-            byTime = consumer.OffsetsForTimes(
-                    _partitions.Select(p => new TopicPartitionTimestamp(Topic, p, timestampMs)).ToList(), _queryTimeout)
-                .ToDictionary(r => r.Partition.Value, r => r.Offset.Value);
-        }
+        var watermarks = _partitions.ToDictionary(
+            p => p, p => consumer.QueryWatermarkOffsets(new TopicPartition(Topic, p), _queryTimeout));
+        var otherwise = _start is GroupStart g ? g.Otherwise : _start;
+        var byTime = otherwise is TimestampStart timestamp
+            ? TimestampOffsetLookup.Find(consumer, Topic, watermarks, timestamp.Time, _queryTimeout)
+            : null;
+        var committed = _start is GroupStart
+            ? consumer.Committed(_partitions.Select(p => new TopicPartition(Topic, p)), _queryTimeout)
+                .Where(c => c.Offset.Value >= 0).ToDictionary(c => c.Partition.Value, c => c.Offset.Value)
+            : null;
 
         foreach (var partition in _partitions)
         {
-            var watermarks = consumer.QueryWatermarkOffsets(new TopicPartition(Topic, partition), _queryTimeout);
-            long low = watermarks.Low, high = watermarks.High;
+            long low = watermarks[partition].Low, high = watermarks[partition].High;
+            ends[partition] = high;
             positions[partition] = _start switch
             {
-                TimestampStart => byTime!.TryGetValue(partition, out var o) && o >= 0 ? Math.Clamp(o, low, high) : high,
+                GroupStart when committed!.ContainsKey(partition)
+                    => FromToken(ResumeToken.For(Topic, committed), partition, low, high, notices),
+                GroupStart => otherwise switch
+                {
+                    TimestampStart => byTime![partition],
+                    _ when otherwise.IsLiveTail => high,
+                    _ => low,
+                },
+                TimestampStart => byTime![partition],
                 TokenStart token => FromToken(token.Token, partition, low, high, notices),
                 _ when _start.IsLiveTail => high,
                 _ => low,
             };
         }
 
-        return (positions, notices);
+        return (positions, ends, notices);
     }
 
     /// <summary>
-    /// A partition the token names resumes at its offset; below the log start (retention) or beyond the end (the topic
-    /// was recreated) it resumes at the earliest offset with a notice. Partitions added since start at earliest.
+    /// A partition the token names resumes at its offset. Below the log start (retention, deleted records) it resumes at
+    /// the earliest offset, beyond the end (a token of another cluster, or records lost in an unclean leader election)
+    /// at the end, each with a notice: replaying everything from earliest would flood a client that was up to date.
+    /// Partitions added since the token was made start at earliest.
     /// </summary>
     internal static long FromToken(ResumeToken token, int partition, long low, long high, List<StreamNotice> notices)
     {
@@ -339,8 +531,9 @@ internal sealed class TopicConsumer
 
         if (requested < low || requested > high)
         {
-            notices.Add(new StreamNotice("offset_out_of_range", partition, requested, low));
-            return low;
+            var resumedAt = requested < low ? low : high;
+            notices.Add(new StreamNotice("offset_out_of_range", partition, requested, resumedAt));
+            return resumedAt;
         }
 
         return requested;
@@ -360,7 +553,7 @@ internal sealed class TopicConsumer
             for (var i = _subscribers.Count - 1; i >= 0; i--)
             {
                 var subscription = _subscribers[i];
-                if (!subscription.Filter.Matches(record) || subscription.TryWrite(record))
+                if (!subscription.Filter.Matches(record) || subscription.IsBelowFloor(record) || subscription.TryWrite(record))
                 {
                     continue;
                 }
@@ -390,13 +583,7 @@ internal sealed class TopicConsumer
             return;
         }
 
-        while (!subscription.TryWrite(record))
-        {
-            if (_stopping || !subscription.WaitForSpace(s_pollTimeout))
-            {
-                return;
-            }
-        }
+        Offer(subscription, record);
     }
 
     private void OnError(Error error)

@@ -31,8 +31,39 @@ public sealed class TopicStreamController(
     ///
     /// Other events: <c>error</c> (a record that cannot be decoded, <c>{partition, offset, reason, detail, valueBase64}</c>,
     /// or <c>{"reason":"kafka_unavailable"}</c> while Kafka is unreachable; the stream goes on), <c>notice</c>
-    /// (<c>offset_out_of_range</c>: a resumed partition restarted at its earliest offset), <c>overflow</c> (the client read
-    /// too slowly; <c>{"resumeToken"}</c>, then the stream ends) and <c>end</c> (the gateway is stopping; <c>{"resumeToken"}</c>).
+    /// (<c>offset_out_of_range</c>: a resumed partition's offset was below the log start or beyond its end and it
+    /// restarted at <c>resumedAt</c>), <c>overflow</c> (the client read too slowly; <c>{"resumeToken"}</c>, then the
+    /// stream ends) and <c>end</c> (<c>{"resumeToken","reason"}</c>: <c>until_end</c>, or <c>shutdown</c> when the gateway stops).
+    ///
+    /// **Caught up.** Every stream sends one <c>event: caught-up</c> once it has delivered everything up to the end
+    /// offsets it saw when it started (at once for <c>from=latest</c>); its <c>data</c> is
+    /// <c>{"resumeToken","endOffsets":{"0":20,"1":19}}</c>. With <c>until=end</c> the stream ends there: <c>event: end</c>
+    /// with <c>"reason":"until_end"</c>, then the response completes, so "Try it out" here shows the events, and a
+    /// script dumps a topic with
+    ///
+    ///     curl -N 'https://gateway:8443/topics/orders/stream?from=earliest&amp;until=end'
+    ///
+    ///     event: record
+    ///     id: AQzN9tQ0dKtwAwABAgEDAQ
+    ///     data: {"topic":"orders","partition":0,"offset":0,...}
+    ///
+    ///     event: caught-up
+    ///     id: AQzN9tQ0dKtwAwABAgEDAQ
+    ///     data: {"resumeToken":"AQzN9tQ0dKtwAwABAgEDAQ","endOffsets":{"0":1}}
+    ///
+    ///     event: end
+    ///     id: AQzN9tQ0dKtwAwABAgEDAQ
+    ///     data: {"resumeToken":"AQzN9tQ0dKtwAwABAgEDAQ","reason":"until_end"}
+    ///
+    /// The last <c>id</c> continues from there later (<c>lastEventId=</c>, with or without <c>until=end</c>).
+    ///
+    /// **Consumer groups, at least once.** <c>group=billing</c> starts at the committed offsets of group <c>billing</c>
+    /// (partitions without one start at <c>from</c>: <c>latest</c> by default, or <c>earliest</c>), and
+    /// <c>POST /consumer-groups/billing/commits</c> with <c>{"topic","resumeToken"}</c> (the <c>id</c> of the last processed
+    /// event) commits exactly those offsets. The gateway keeps nothing and never joins the group, so any replica serves
+    /// the next stream; a Kafka consumer of the group starts where the HTTP client committed.
+    ///
+    ///     curl -N 'https://gateway:8443/topics/orders/stream?group=billing&amp;from=earliest'
     ///
     /// Reconnecting with the last <c>id</c> as <c>Last-Event-ID</c> (browsers' EventSource does it) or <c>?lastEventId=</c>
     /// continues with no gap and no duplicate on any gateway replica, even after a restart. Partitions added to the topic
@@ -45,13 +76,15 @@ public sealed class TopicStreamController(
     /// <param name="partitions">Only these partitions, comma-separated, e.g. <c>0,2</c>.</param>
     /// <param name="key">Only records whose key (as text, see above) is exactly this.</param>
     /// <param name="header">Only records with this header, <c>name:value</c>; repeat for several (all must match).</param>
+    /// <param name="group">Start at this consumer group's committed offsets (<c>from</c> where none); a resume token wins.</param>
+    /// <param name="until"><c>end</c>: end the stream once it has caught up (see above); absent: stay open for new records.</param>
     /// <param name="lastEventId">Resume token, for clients that cannot send the <c>Last-Event-ID</c> header.</param>
     /// <param name="lastEventIdHeader">Resume token sent by EventSource on reconnect; wins over <c>from</c>.</param>
     /// <param name="cancellationToken">Request aborted.</param>
-    /// <response code="200">The event stream (<c>text/event-stream</c>), open until the client leaves.</response>
+    /// <response code="200">The event stream (<c>text/event-stream</c>), open until the client leaves, or until caught up with <c>until=end</c>.</response>
     /// <response code="400">Invalid query, or a malformed resume token (<c>invalid_resume_token</c>) or one for another topic (<c>resume_token_topic_mismatch</c>).</response>
     /// <response code="404">The topic does not exist (<c>topic_not_found</c>).</response>
-    /// <response code="429">Too many open streams, overall or for this client (<c>too_many_streams</c>); see Retry-After.</response>
+    /// <response code="429">Too many open streams, overall or for this client, or too many stream consumers (<c>Streaming:MaxConsumers</c>) (<c>too_many_streams</c>); see Retry-After.</response>
     /// <response code="503">Kafka did not answer (<c>kafka_unavailable</c>).</response>
     [HttpGet("stream")]
     [ProducesResponseType<StreamRecord>(StatusCodes.Status200OK, "text/event-stream")]
@@ -65,20 +98,22 @@ public sealed class TopicStreamController(
         [FromQuery] string? partitions,
         [FromQuery] string? key,
         [FromQuery] string[]? header,
+        [FromQuery] string? group,
+        [FromQuery] string? until,
         [FromQuery] string? lastEventId,
         [FromHeader(Name = "Last-Event-ID")] string? lastEventIdHeader,
         CancellationToken cancellationToken)
     {
-        var query = new StreamQuery(from, partitions, key, header ?? [], lastEventIdHeader ?? lastEventId);
+        var query = new StreamQuery(from, partitions, key, header ?? [], lastEventIdHeader ?? lastEventId, until, group);
         await streamValidator.ValidateAndThrowProblemAsync(query, cancellationToken);
-        var start = string.IsNullOrEmpty(query.LastEventId) ? query.ParseFrom() : new TokenStart(ParseToken(topic, query.LastEventId));
+        var start = string.IsNullOrEmpty(query.LastEventId) ? query.ParseStart() : new TokenStart(ParseToken(topic, query.LastEventId));
 
         var topicPartitions = await lookup.GetPartitionsAsync(topic, cancellationToken);
         var filter = new StreamFilter(query.ParsePartitions(), query.Key, query.ParseHeaders());
         RequireExisting(filter.Partitions, topicPartitions, "partitions");
         var read = filter.Partitions is { } only ? topicPartitions.Where(only.Contains).ToArray() : topicPartitions;
 
-        var subscription = hub.Subscribe(topic, topicPartitions, read, start, filter, ClientName());
+        var subscription = hub.Subscribe(topic, topicPartitions, read, start, filter, ClientName(), query.UntilEnd);
         await responder.RunAsync(HttpContext, subscription);
     }
 
@@ -102,12 +137,14 @@ public sealed class TopicStreamController(
     /// <response code="200">The page.</response>
     /// <response code="400">Invalid query or cursor.</response>
     /// <response code="404">The topic does not exist (<c>topic_not_found</c>).</response>
+    /// <response code="429">Too many browse requests at once (<c>too_many_browses</c>, <c>Streaming:MaxConcurrentBrowses</c>); see Retry-After.</response>
     /// <response code="503">Kafka did not answer (<c>kafka_unavailable</c>).</response>
     [HttpGet("records")]
     [Produces("application/json")]
     [ProducesResponseType<RecordPage>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status429TooManyRequests, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
     public async Task<RecordPage> Records(
         string topic,
@@ -151,7 +188,7 @@ public sealed class TopicStreamController(
         return new RecordPage(decoded, next.Encode(), errors);
     }
 
-    private static ResumeToken ParseToken(string topic, string text, string name = "Last-Event-ID")
+    internal static ResumeToken ParseToken(string topic, string text, string name = "Last-Event-ID")
     {
         if (!ResumeToken.TryParse(text, out var token))
         {
@@ -168,7 +205,7 @@ public sealed class TopicStreamController(
         return token;
     }
 
-    private static void RequireExisting(IReadOnlySet<int>? requested, IReadOnlyList<int> existing, string parameter)
+    internal static void RequireExisting(IReadOnlySet<int>? requested, IReadOnlyList<int> existing, string parameter)
     {
         var missing = requested?.Where(p => !existing.Contains(p)).Order().ToArray() ?? [];
         if (missing.Length > 0)

@@ -46,10 +46,11 @@ public sealed class StreamingProtocolTests(KafkaClusterFixture cluster) : IClass
     }
 
     [Fact]
-    public async Task Stream_TokenOffsetOutOfRange_ResumesAtEarliestWithNotice()
+    public async Task Stream_TokenOffsetBeyondLogEnd_ResumesAtTheEndWithNotice()
     {
-        // The mock cluster cannot delete records, so "out of range" is a token beyond the end (a recreated topic);
-        // below the log start takes the same path (see ResumeTokenTests.FromToken_*).
+        // A token beyond the end (another cluster's, or records lost in an unclean election) must not replay the
+        // partition from earliest. Below the log start (the mock cannot delete records) resumes at earliest: see
+        // ResumeTokenTests.FromToken_*.
         var topic = cluster.CreateTopic(2);
         using var producer = cluster.Producer();
         await producer.ProduceTextAsync(topic, 0, "p0-0");
@@ -59,14 +60,58 @@ public sealed class StreamingProtocolTests(KafkaClusterFixture cluster) : IClass
         await using var gateway = GatewayFactory.For(cluster, StreamingTestSupport.Format(topic, "string"));
         using var client = gateway.CreateClient();
 
-        await using var stream = await OpenStream.OpenAsync(client, $"/topics/{topic}/stream", token);
-        var events = await stream.ReadUntilAsync(2);
+        await using var stream = await OpenStream.OpenAsync(client, $"/topics/{topic}/stream?until=end", token);
+        var events = await stream.ReadToEndAsync();
 
         var notice = Assert.Single(events, e => e.EventType == "notice").Data();
         Assert.Equal("offset_out_of_range", notice.GetProperty("reason").GetString());
         Assert.Equal(0, notice.GetProperty("partition").GetInt32());
         Assert.Equal(1000, notice.GetProperty("requested").GetInt64());
-        Assert.Equal(0, notice.GetProperty("resumedAt").GetInt64());
-        Assert.Equal(["p0-0", "p1-1"], events.Where(e => e.EventType == "record").Select(e => e.Data().GetProperty("value").GetString()).Order());
+        Assert.Equal(1, notice.GetProperty("resumedAt").GetInt64());
+        Assert.Equal(["p1-1"], events.Where(e => e.EventType == "record").Select(e => e.Data().GetProperty("value").GetString()));
+        Assert.True(ResumeToken.TryParse(events[^1].EventId, out var last));
+        Assert.Equal(new Dictionary<int, long> { [0] = 1, [1] = 2 }, last!.NextOffsets);
+    }
+
+    [Fact]
+    public async Task Stream_TopicDeletedMidStream_EndsWithTopicDeletedAndCompletes()
+    {
+        // The mock cannot delete topics; it can make metadata answer UNKNOWN_TOPIC_OR_PART for one, which is what
+        // clients see of a deleted topic. A real DeleteTopics is not exercised here.
+        var topic = cluster.CreateTopic(2);
+        using var producer = cluster.Producer();
+        await producer.ProduceTextAsync(topic, 0, "before");
+        await using var gateway = GatewayFactory.For(cluster, StreamingTestSupport.Format(topic, "string", new()
+        {
+            ["Streaming:PartitionCheckSeconds"] = "1",
+        }));
+        using var client = gateway.CreateClient();
+        await using var replay = await OpenStream.OpenAsync(client, $"/topics/{topic}/stream?from=earliest");
+        await using var live = await OpenStream.OpenAsync(client, $"/topics/{topic}/stream");
+        var first = await replay.ReadUntilAsync(1, "caught-up");
+        await live.ReadUntilAsync(1, "caught-up");
+
+        List<System.Net.ServerSentEvents.SseItem<string>> replayEnd, liveEnd;
+        cluster.Cluster.SetTopicError(topic, Confluent.Kafka.ErrorCode.UnknownTopicOrPart);
+        try
+        {
+            replayEnd = await replay.ReadToEndAsync();
+            liveEnd = await live.ReadToEndAsync();
+        }
+        finally
+        {
+            cluster.Cluster.SetTopicError(topic, Confluent.Kafka.ErrorCode.NoError);
+        }
+
+        Assert.Equal("before", first[0].Data().GetProperty("value").GetString());
+        foreach (var events in new[] { replayEnd, liveEnd })
+        {
+            Assert.Equal("end", events[^1].EventType);
+            Assert.Equal("topic_deleted", events[^1].Data().GetProperty("reason").GetString());
+            Assert.True(ResumeToken.TryParse(events[^1].EventId, out _));
+        }
+
+        await StreamingTestSupport.WaitUntilAsync(() => gateway.Hub().ActiveConsumers == 0 && gateway.Hub().ActiveSubscribers == 0,
+            TimeSpan.FromSeconds(20), "the ended streams and their consumers to close");
     }
 }

@@ -82,6 +82,32 @@ internal sealed class OpenStream : IAsyncDisposable
         return events;
     }
 
+    /// <summary>Reads every event until the response completes (it must, within the wait per event).</summary>
+    public async Task<List<SseItem<string>>> ReadToEndAsync(TimeSpan? timeout = null)
+    {
+        var events = new List<SseItem<string>>();
+        while (true)
+        {
+            SseItem<string>? next;
+            try
+            {
+                next = await NextAsync(timeout);
+            }
+            catch (TimeoutException ex)
+            {
+                var last = events.Count == 0 ? "none" : $"{events[^1].EventType} {events[^1].Data}";
+                throw new TimeoutException($"The stream did not end: no event within the wait after {events.Count} events; last: {Truncate(last)}.", ex);
+            }
+
+            if (next is not { } item)
+            {
+                return events;
+            }
+
+            events.Add(item);
+        }
+    }
+
     private static string Truncate(string text) => text.Length <= 300 ? text : text[..300] + "...";
 
     public async ValueTask DisposeAsync()

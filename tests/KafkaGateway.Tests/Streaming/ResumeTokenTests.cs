@@ -57,7 +57,7 @@ public sealed class ResumeTokenTests
     }
 
     [Fact]
-    public void FromToken_OffsetBelowLogStartOrBeyondEnd_ResumesAtEarliestWithNotice()
+    public void FromToken_OffsetBelowLogStartOrBeyondEnd_ResumesAtEarliestOrAtTheEndWithNotice()
     {
         var token = ResumeToken.For("t", new Dictionary<int, long> { [0] = 5, [1] = 50, [2] = 500 });
         var notices = new List<StreamNotice>();
@@ -69,10 +69,10 @@ public sealed class ResumeTokenTests
 
         Assert.Equal(50, within);
         Assert.Equal(10, below);
-        Assert.Equal(10, beyond);
+        Assert.Equal(100, beyond);
         Assert.Equal(10, added);
         Assert.Equal(
-            [new StreamNotice("offset_out_of_range", 0, 5, 10), new StreamNotice("offset_out_of_range", 2, 500, 10)],
+            [new StreamNotice("offset_out_of_range", 0, 5, 10), new StreamNotice("offset_out_of_range", 2, 500, 100)],
             notices);
     }
 }

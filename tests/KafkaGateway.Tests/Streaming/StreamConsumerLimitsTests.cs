@@ -1,0 +1,33 @@
+using Confluent.Kafka;
+using KafkaGateway.Streaming;
+
+namespace KafkaGateway.Tests.Streaming;
+
+public sealed class StreamConsumerLimitsTests
+{
+    [Fact]
+    public void Apply_DefaultClientConfig_SetsBoundedFetchAndQueueLimitsLibrdkafkaAccepts()
+    {
+        var config = new ConsumerConfig { BootstrapServers = "127.0.0.1:1", GroupId = "limits" };
+
+        StreamConsumerLimits.Apply(config);
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+
+        Assert.Equal(1024 * 1024, config.FetchMaxBytes);
+        Assert.Equal(256 * 1024, config.MaxPartitionFetchBytes);
+        Assert.Equal(1024, config.QueuedMaxMessagesKbytes);
+        Assert.Equal(1000, config.QueuedMinMessages);
+    }
+
+    [Fact]
+    public void Apply_MessageMaxBytesRaisedForEveryClient_RaisesFetchAndQueueSoLibrdkafkaStillAccepts()
+    {
+        var config = new ConsumerConfig { BootstrapServers = "127.0.0.1:1", GroupId = "limits", MessageMaxBytes = 10_000_000 };
+
+        StreamConsumerLimits.Apply(config);
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+
+        Assert.Equal(10_000_000, config.FetchMaxBytes);
+        Assert.True(config.QueuedMaxMessagesKbytes * 1024L >= 10_000_000);
+    }
+}
