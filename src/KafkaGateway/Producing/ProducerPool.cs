@@ -31,6 +31,7 @@ public sealed partial class ProducerPool : IDisposable
     private readonly ITimer _idleSweep;
     private bool _disposed;
     private int _fatalRetirements;
+    private int _closedProducers;
 
     public ProducerPool(
         KafkaConnection connection, KafkaIdentities identities, IOptions<ProducerOptions> options, ILoggerFactory loggerFactory,
@@ -53,6 +54,9 @@ public sealed partial class ProducerPool : IDisposable
 
     /// <summary>Producers retired because librdkafka reported a fatal error.</summary>
     public int FatalRetirements => Volatile.Read(ref _fatalRetirements);
+
+    /// <summary>Producers flushed and disposed so far (idle, rotated, broken or at shutdown).</summary>
+    public int ClosedProducers => Volatile.Read(ref _closedProducers);
 
     /// <summary>
     /// New TLS material: requests from now on get new producers built with it; the old producers leave the pool and
@@ -301,6 +305,7 @@ public sealed partial class ProducerPool : IDisposable
         {
             pooled.Producer.Dispose();
             _retiring.TryRemove(pooled, out _);
+            Interlocked.Increment(ref _closedProducers);
         }
     }
 
