@@ -291,7 +291,8 @@ public sealed partial class RecordProducer(
 
                 if (i == batch.FirstRefused && i + 1 < count)
                 {
-                    reason = $"{reason} (record {i} was refused before it was queued, so records {i + 1}-{count - 1} were not sent)";
+                    var rest = i + 2 == count ? $"record {i + 1} was" : $"records {i + 1}-{count - 1} were";
+                    reason = $"{reason} (record {i} was refused before it was queued, so {rest} not sent)";
                     notSent = outcomes.Count;
                 }
 
