@@ -5,6 +5,7 @@ using Confluent.Kafka;
 using KafkaGateway.IntegrationTests.Harness;
 using KafkaGateway.Producing;
 using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
 
 namespace KafkaGateway.IntegrationTests.Producing;
 
@@ -12,7 +13,7 @@ namespace KafkaGateway.IntegrationTests.Producing;
 /// Producers that break or leave the pool while requests use them, on a cluster of its own (injected faults must
 /// not leak into other tests).
 /// </summary>
-public sealed class BrokenProducerTests : IAsyncLifetime
+public sealed class BrokenProducerTests(ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly KafkaClusterFixture _cluster = new();
     private GatewayFactory _gateway = null!;
@@ -76,6 +77,52 @@ public sealed class BrokenProducerTests : IAsyncLifetime
         // The broker refused the broken batch: it is not in Kafka, and nothing is twice.
         Assert.DoesNotContain("broken-0", stored);
         Assert.Equal(stored.Count, stored.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Produce_FatalErrorWhileOtherRequestsAreInFlight_EachRequestGetsAnHonestAnswerAndTheServiceContinues()
+    {
+        var topic = _cluster.CreateTopic(partitions: 1);
+        var pool = _gateway.Services.GetRequiredService<ProducerPool>();
+        Assert.Equal(HttpStatusCode.OK, (await Post(topic, """{"value": {"n": "before"}}""")).StatusCode);
+        var fatalBefore = pool.FatalRetirements;
+
+        // A slow broker keeps several requests of the partition in flight when the head-of-line one fails fatally.
+        _cluster.Cluster.SetBrokerRtt(-1, 300);
+        _cluster.Cluster.PushRequestErrors(0, ErrorCode.OutOfOrderSequenceNumber);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(async i =>
+        {
+            var response = await Post(topic, $$$"""{"value": {"n": "in-flight-{{{i}}}"}}""");
+            return (Name: $"in-flight-{i}", response.StatusCode, Body: await response.Content.ReadFromJsonAsync<JsonElement>());
+        }));
+        _cluster.Cluster.SetBrokerRtt(-1, 0);
+        await WaitUntilAsync(() => pool.FatalRetirements > fatalBefore, TimeSpan.FromSeconds(30));
+        var after = await Post(topic, """{"value": {"n": "after"}}""");
+        var expected = 2 + answers.Count(a => a.StatusCode == HttpStatusCode.OK);
+        var stored = RawConsumer.ConsumeAll(_cluster.ClientConfig(), topic, expected);
+        var values = Values(stored);
+
+        output.WriteLine(string.Join("; ", answers.Select(a => $"{a.Name}: {(int)a.StatusCode} " +
+            (a.StatusCode == HttpStatusCode.OK ? "ok" : $"{a.Body.GetProperty("code")} {a.Body.GetProperty("records")[0].GetProperty("status")}"))));
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Equal(values.Count, values.Distinct().Count());
+        foreach (var (name, status, body) in answers)
+        {
+            if (status == HttpStatusCode.OK)
+            {
+                // A 2xx record is in Kafka, at the offset the answer gave.
+                var offset = body.GetProperty("records")[0].GetProperty("offset").GetInt64();
+                Assert.Equal(name, values[stored.FindIndex(r => r.Offset.Value == offset)]);
+            }
+            else if (body.GetProperty("records")[0].GetProperty("status").GetString() == "not_persisted")
+            {
+                Assert.DoesNotContain(name, values);
+            }
+            else
+            {
+                Assert.Equal("possibly_persisted", body.GetProperty("records")[0].GetProperty("status").GetString());
+            }
+        }
     }
 
     [Fact]
