@@ -111,7 +111,11 @@ public sealed partial class ProducerPool : IDisposable
 
                 // A fatal error (e.g. the idempotent producer's sequence was lost) ends a producer for good; the error
                 // handler usually took it out already.
-                if (_producers.TryRemove(new KeyValuePair<string, PooledProducer>(identity, pooled)))
+                if (pooled.Broken)
+                {
+                    MarkBroken(pooled);
+                }
+                else if (_producers.TryRemove(new KeyValuePair<string, PooledProducer>(identity, pooled)))
                 {
                     Retire(pooled);
                 }
