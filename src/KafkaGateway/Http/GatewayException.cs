@@ -19,6 +19,9 @@ public class GatewayException(int statusCode, string code, string title, string 
     /// <summary>Seconds the client should wait before retrying, sent as <c>Retry-After</c>.</summary>
     public int? RetryAfterSeconds { get; init; }
 
+    /// <summary>Extra response headers (e.g. <c>Idempotent-Replayed</c>), written with the ProblemDetails body.</summary>
+    public IDictionary<string, string> Headers { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+
     /// <summary>Extra members written into the ProblemDetails body.</summary>
     public IDictionary<string, object?> Extensions { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
 }

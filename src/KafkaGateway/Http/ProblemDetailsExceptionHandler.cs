@@ -78,6 +78,11 @@ internal sealed partial class ProblemDetailsExceptionHandler(
             httpContext.Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
+        foreach (var (name, value) in exception.Headers)
+        {
+            httpContext.Response.Headers[name] = value;
+        }
+
         var problem = new ProblemDetails
         {
             Status = exception.StatusCode,

@@ -36,6 +36,45 @@ internal sealed class DeliveryBatch
     public void Failed(int index, Exception exception) => Settle(index, null, exception);
 
     /// <summary>
+    /// Record <paramref name="index"/> was refused before it was queued, and the records after it are not sent: a
+    /// later record of the same partition written ahead of a retried earlier one would reorder the partition.
+    /// </summary>
+    public void Refused(int index, Exception exception)
+    {
+        lock (_lock)
+        {
+            if (_sealed)
+            {
+                return;
+            }
+
+            FirstRefused = index;
+            RefusalCause = exception;
+            for (var i = index; i < _reports.Length; i++)
+            {
+                if (_reports[i] is null && _failures[i] is null)
+                {
+                    _failures[i] = exception;
+                    _pending--;
+                }
+            }
+
+            if (_pending > 0)
+            {
+                return;
+            }
+        }
+
+        _completion.TrySetResult();
+    }
+
+    /// <summary>The record whose synchronous refusal stopped the batch; the records after it were never sent. -1 when none.</summary>
+    public int FirstRefused { get; private set; } = -1;
+
+    /// <summary>Why <see cref="FirstRefused"/> was refused.</summary>
+    public Exception? RefusalCause { get; private set; }
+
+    /// <summary>
     /// What is known now. Reports arriving later (after a delivery timeout) are ignored, so the answer built from
     /// the snapshot never changes underneath.
     /// </summary>

@@ -50,11 +50,17 @@ public sealed class ProducerOptions
     /// <summary>Register an inline <c>valueSchema</c> sent with a produce request (off by default: schemas are registered through /registry).</summary>
     public bool AutoRegisterSchemas { get; set; }
 
-    /// <summary>How long an <c>Idempotency-Key</c> is remembered (seconds; 0 turns replay off).</summary>
+    /// <summary>How long an <c>Idempotency-Key</c>'s answer is remembered after it was given (seconds; 0 turns replay off).</summary>
     public int IdempotencyWindowSeconds { get; set; } = 300;
 
-    /// <summary>Most remembered idempotency keys.</summary>
-    public int MaxIdempotencyKeys { get; set; } = 100_000;
+    /// <summary>
+    /// Memory for remembered <c>Idempotency-Key</c> answers, in KiB (estimated). Answers are never forgotten inside
+    /// their window to make room: at the bound, requests with new keys answer 503 <c>idempotency_capacity</c>.
+    /// </summary>
+    public int MaxIdempotencyKilobytes { get; set; } = 65_536;
+
+    /// <summary>How long a retry waits for the answer of the first request with its key still in flight before 409 <c>idempotency_in_progress</c>.</summary>
+    public int IdempotencyInFlightWaitMs { get; set; } = 10_000;
 }
 
 internal sealed class ProducerOptionsValidator : IValidateOptions<ProducerOptions>
@@ -83,7 +89,8 @@ internal sealed class ProducerOptionsValidator : IValidateOptions<ProducerOption
         Range(nameof(o.IdleProducerSeconds), o.IdleProducerSeconds, 10, 86_400);
         Range(nameof(o.MaxRecordsPerRequest), o.MaxRecordsPerRequest, 1, 100_000);
         Range(nameof(o.IdempotencyWindowSeconds), o.IdempotencyWindowSeconds, 0, 86_400);
-        Range(nameof(o.MaxIdempotencyKeys), o.MaxIdempotencyKeys, 1, 10_000_000);
+        Range(nameof(o.MaxIdempotencyKilobytes), o.MaxIdempotencyKilobytes, 1, 16_777_216);
+        Range(nameof(o.IdempotencyInFlightWaitMs), o.IdempotencyInFlightWaitMs, 0, 900_000);
         if (o.DeliveryTimeoutMs >= o.MessageTimeoutMs)
         {
             failures.Add($"Producer:DeliveryTimeoutMs ({o.DeliveryTimeoutMs}) must be shorter than Producer:MessageTimeoutMs ({o.MessageTimeoutMs}), " +

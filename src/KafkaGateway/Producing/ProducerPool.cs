@@ -8,7 +8,9 @@ namespace KafkaGateway.Producing;
 
 /// <summary>
 /// Long-lived, idempotent producers keyed by Kafka identity: created on first use, shared by every request of that
-/// identity, flushed and disposed when idle, replaced after a fatal error, bounded in number.
+/// identity, flushed and disposed when idle, replaced after a fatal error, bounded in number. Requests lease a
+/// producer (<see cref="Lease"/>), so none is closed while a request is queueing records on it or waiting for
+/// their delivery reports.
 /// </summary>
 public sealed partial class ProducerPool : IDisposable
 {
@@ -16,6 +18,8 @@ public sealed partial class ProducerPool : IDisposable
     public const string DefaultIdentity = "default";
 
     private readonly ConcurrentDictionary<string, PooledProducer> _producers = new(StringComparer.Ordinal);
+    // Out of the pool but not closed yet: leased by requests still waiting for deliveries, or being flushed.
+    private readonly ConcurrentDictionary<PooledProducer, byte> _retiring = new();
     private readonly Lock _createLock = new();
     private readonly KafkaConnection _connection;
     private readonly KafkaIdentities _identities;
@@ -26,6 +30,8 @@ public sealed partial class ProducerPool : IDisposable
     private readonly KafkaClientErrors _errors;
     private readonly ITimer _idleSweep;
     private bool _disposed;
+    private int _fatalRetirements;
+    private int _closedProducers;
 
     public ProducerPool(
         KafkaConnection connection, KafkaIdentities identities, IOptions<ProducerOptions> options, ILoggerFactory loggerFactory,
@@ -46,33 +52,50 @@ public sealed partial class ProducerPool : IDisposable
     /// <summary>Producers retired because the TLS material changed.</summary>
     public int Rotations { get; private set; }
 
+    /// <summary>Producers retired because librdkafka reported a fatal error.</summary>
+    public int FatalRetirements => Volatile.Read(ref _fatalRetirements);
+
+    /// <summary>Producers flushed and disposed so far (idle, rotated, broken or at shutdown).</summary>
+    public int ClosedProducers => Volatile.Read(ref _closedProducers);
+
     /// <summary>
     /// New TLS material: requests from now on get new producers built with it; the old producers leave the pool and
-    /// are flushed in the background, so records they hold are still delivered (and answered).
+    /// are closed once the last request using them let go, so records they hold are still delivered (and answered).
     /// </summary>
     private void RotateAll()
+    {
+        RetireAll();
+        Rotations++;
+    }
+
+    /// <summary>Takes every producer out of the pool; each is closed when the last request using it let go.</summary>
+    internal void RetireAll()
     {
         List<PooledProducer> retired;
         lock (_createLock)
         {
             retired = [.. _producers.Values];
             _producers.Clear();
-            Rotations++;
         }
 
-        _ = Task.Run(() => retired.ForEach(Retire));
+        retired.ForEach(Retire);
     }
 
-    /// <summary>Producers alive now.</summary>
+    /// <summary>Producers alive now (retired ones still finishing their requests not counted).</summary>
     public int Count => _producers.Count;
 
-    /// <summary>The producer for <paramref name="identity"/>, created when needed.</summary>
-    public IProducer<byte[]?, byte[]?> Get(string identity = DefaultIdentity)
+    /// <summary>
+    /// Leases the producer for <paramref name="identity"/>, created when needed. Until the lease is disposed the
+    /// producer is not closed: idle eviction, certificate rotation and fatal errors only take it out of the pool,
+    /// and the last lease holder's release closes it.
+    /// </summary>
+    public ProducerLease Lease(string identity = DefaultIdentity)
     {
-        if (_producers.TryGetValue(identity, out var pooled) && !pooled.Broken)
+        // The common case: a healthy pooled producer, one interlocked increment.
+        if (_producers.TryGetValue(identity, out var pooled) && !pooled.Broken && pooled.TryAcquire())
         {
             pooled.Touch(_time);
-            return pooled.Producer;
+            return new ProducerLease(this, pooled);
         }
 
         lock (_createLock)
@@ -80,15 +103,22 @@ public sealed partial class ProducerPool : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             if (_producers.TryGetValue(identity, out pooled))
             {
-                if (!pooled.Broken)
+                if (!pooled.Broken && pooled.TryAcquire())
                 {
                     pooled.Touch(_time);
-                    return pooled.Producer;
+                    return new ProducerLease(this, pooled);
                 }
 
-                // A fatal error (e.g. the idempotent producer's sequence was lost) ends a producer for good.
-                _producers.TryRemove(identity, out _);
-                Retire(pooled);
+                // A fatal error (e.g. the idempotent producer's sequence was lost) ends a producer for good; the error
+                // handler usually took it out already.
+                if (pooled.Broken)
+                {
+                    MarkBroken(pooled);
+                }
+                else if (_producers.TryRemove(new KeyValuePair<string, PooledProducer>(identity, pooled)))
+                {
+                    Retire(pooled);
+                }
             }
 
             if (_producers.Count >= _options.MaxProducers)
@@ -101,8 +131,9 @@ public sealed partial class ProducerPool : IDisposable
             }
 
             pooled = Create(identity);
+            pooled.TryAcquire();
             _producers[identity] = pooled;
-            return pooled.Producer;
+            return new ProducerLease(this, pooled);
         }
     }
 
@@ -110,9 +141,16 @@ public sealed partial class ProducerPool : IDisposable
     public int FlushAll(TimeSpan timeout)
     {
         var remaining = 0;
-        foreach (var pooled in _producers.Values)
+        foreach (var pooled in _producers.Values.Concat(_retiring.Keys))
         {
-            remaining += pooled.Producer.Flush(timeout);
+            try
+            {
+                remaining += pooled.Producer.Flush(timeout);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Closed meanwhile by its retirement, which flushed it.
+            }
         }
 
         return remaining;
@@ -133,9 +171,11 @@ public sealed partial class ProducerPool : IDisposable
 
         _idleSweep.Dispose();
         _connection.Tls.Changed -= RotateAll;
-        foreach (var pooled in _producers.Values)
+        // The host stopped: requests are over, so nothing waits for leases any more.
+        foreach (var pooled in _producers.Values.Concat(_retiring.Keys).ToList())
         {
-            Retire(pooled);
+            pooled.MarkRetired();
+            Close(pooled);
         }
 
         _producers.Clear();
@@ -182,8 +222,10 @@ public sealed partial class ProducerPool : IDisposable
             {
                 if (error.IsFatal)
                 {
-                    pooled.Broken = true;
+                    // Out of the pool at once, so the next request gets a fresh producer; requests holding a lease
+                    // still get their records' delivery reports, and the last of them closes it.
                     LogFatal(_logger, identity, error.Code, error.Reason);
+                    MarkBroken(pooled);
                 }
                 else
                 {
@@ -214,16 +256,61 @@ public sealed partial class ProducerPool : IDisposable
         }
     }
 
+    /// <summary>Takes a producer out of service: closed now when no request leases it, else by the last release.</summary>
     private void Retire(PooledProducer pooled)
     {
-        // Flush before dispose: requests still awaiting deliveries get their answers.
-        var left = pooled.Producer.Flush(TimeSpan.FromMilliseconds(_options.MessageTimeoutMs));
-        if (left > 0)
+        _retiring.TryAdd(pooled, 0);
+        if (pooled.MarkRetired())
         {
-            LogUnflushed(_logger, pooled.Identity, left);
+            CloseInBackground(pooled);
+        }
+    }
+
+    /// <summary>A producer that refused a record with a fatal error leaves the pool (its error event may come later).</summary>
+    internal void MarkBroken(PooledProducer pooled)
+    {
+        pooled.Broken = true;
+        if (_producers.TryRemove(new KeyValuePair<string, PooledProducer>(pooled.Identity, pooled)))
+        {
+            Interlocked.Increment(ref _fatalRetirements);
+            Retire(pooled);
+        }
+    }
+
+    internal void Release(PooledProducer pooled)
+    {
+        if (pooled.Release())
+        {
+            CloseInBackground(pooled);
+        }
+    }
+
+    // Never on the caller's thread: the last release can come from a delivery callback's continuation, and a
+    // producer must not be flushed or disposed from its own poll thread.
+    private void CloseInBackground(PooledProducer pooled) => _ = Task.Run(() => Close(pooled));
+
+    private void Close(PooledProducer pooled)
+    {
+        if (!pooled.TryClaimClose())
+        {
+            return;
         }
 
-        pooled.Producer.Dispose();
+        try
+        {
+            // Flush before dispose: records still queued get their delivery reports.
+            var left = pooled.Producer.Flush(TimeSpan.FromMilliseconds(_options.MessageTimeoutMs));
+            if (left > 0)
+            {
+                LogUnflushed(_logger, pooled.Identity, left);
+            }
+        }
+        finally
+        {
+            pooled.Producer.Dispose();
+            _retiring.TryRemove(pooled, out _);
+            Interlocked.Increment(ref _closedProducers);
+        }
     }
 
     /// <summary>
@@ -303,9 +390,16 @@ public sealed partial class ProducerPool : IDisposable
     public Error? LastError(string identity = DefaultIdentity) =>
         _producers.TryGetValue(identity, out var pooled) ? pooled.LastError : null;
 
-    private sealed class PooledProducer(string identity)
+    internal sealed class PooledProducer(string identity)
     {
+        private const int RetiredFlag = 1 << 30;
+
         private long _lastUsedTicks;
+
+        // Leases held, plus RetiredFlag once the producer left the pool: no new lease after that, and whoever sees
+        // the count reach zero with the flag set closes it (exactly one party can).
+        private int _state;
+        private int _closed;
 
         public string Identity { get; } = identity;
 
@@ -327,6 +421,31 @@ public sealed partial class ProducerPool : IDisposable
         public DateTimeOffset LastUsed => new(Interlocked.Read(ref _lastUsedTicks), TimeSpan.Zero);
 
         public void Touch(TimeProvider time) => Interlocked.Exchange(ref _lastUsedTicks, time.GetUtcNow().UtcTicks);
+
+        public bool TryAcquire()
+        {
+            while (true)
+            {
+                var state = Volatile.Read(ref _state);
+                if ((state & RetiredFlag) != 0)
+                {
+                    return false;
+                }
+
+                if (Interlocked.CompareExchange(ref _state, state + 1, state) == state)
+                {
+                    return true;
+                }
+            }
+        }
+
+        /// <summary>True when this was the last lease of a retired producer: the caller closes it.</summary>
+        public bool Release() => Interlocked.Decrement(ref _state) == RetiredFlag;
+
+        /// <summary>True when no lease is held: the caller closes it now.</summary>
+        public bool MarkRetired() => Interlocked.Or(ref _state, RetiredFlag) == 0;
+
+        public bool TryClaimClose() => Interlocked.Exchange(ref _closed, 1) == 0;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Kafka producer for identity {Identity} created")]
@@ -340,4 +459,29 @@ public sealed partial class ProducerPool : IDisposable
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Kafka producer for identity {Identity} closed with {Count} record(s) undelivered")]
     private static partial void LogUnflushed(ILogger logger, string identity, int count);
+}
+
+/// <summary>A request's use of a pooled producer; disposing it lets the pool close a retired producer.</summary>
+public readonly struct ProducerLease : IDisposable
+{
+    private readonly ProducerPool _pool;
+    private readonly ProducerPool.PooledProducer _pooled;
+
+    internal ProducerLease(ProducerPool pool, ProducerPool.PooledProducer pooled)
+    {
+        _pool = pool;
+        _pooled = pooled;
+    }
+
+    /// <summary>The leased producer.</summary>
+    public IProducer<byte[]?, byte[]?> Producer => _pooled.Producer;
+
+    /// <summary>True once librdkafka reported a fatal error for this producer.</summary>
+    public bool Broken => _pooled.Broken;
+
+    /// <summary>Takes the producer out of the pool after it refused a record with a fatal error.</summary>
+    public void MarkBroken() => _pool?.MarkBroken(_pooled);
+
+    /// <inheritdoc />
+    public void Dispose() => _pool?.Release(_pooled);
 }

@@ -124,12 +124,23 @@ public sealed partial class RecordProducer(
             throw Invalid(errors);
         }
 
-        var kafkaProducer = pool.Get(identity);
-        pool.EnsureBrokersReachable(identity);
-        var started = Stopwatch.GetTimestamp();
-        var deliveries = Send(kafkaProducer, topic, records, messages);
+        var lease = pool.Lease(identity);
         try
         {
+            pool.EnsureBrokersReachable(identity);
+            var started = Stopwatch.GetTimestamp();
+            var deliveries = Send(lease.Producer, topic, records, messages);
+            if (deliveries.FirstRefused == 0 && IsFatal(deliveries.RefusalCause, lease))
+            {
+                // The producer failed fatally before this request queued anything: nothing is written, so the whole
+                // batch goes to the fresh producer that replaces it instead of failing the client.
+                lease.MarkBroken();
+                lease.Dispose();
+                lease = default;
+                lease = pool.Lease(identity);
+                deliveries = Send(lease.Producer, topic, records, messages);
+            }
+
             return await CollectAsync(topic, valueEncoding, deliveries, identity, messages, started);
         }
         catch (GatewayException ex)
@@ -137,7 +148,15 @@ public sealed partial class RecordProducer(
             activity?.SetStatus(ActivityStatusCode.Error, ex.Code);
             throw;
         }
+        finally
+        {
+            // After the delivery reports (or the deadline): the producer is not closed under a waiting request.
+            lease.Dispose();
+        }
     }
+
+    private static bool IsFatal(Exception? refusal, ProducerLease lease) =>
+        lease.Broken || refusal is KafkaException { Error: { IsFatal: true } or { Code: ErrorCode.Local_Fatal } };
 
     private bool ExportsTraces => observability.Value.Tracing.Exporter.Equals("otlp", StringComparison.OrdinalIgnoreCase);
 
@@ -177,9 +196,11 @@ public sealed partial class RecordProducer(
             }
             catch (Exception ex)
             {
-                // Whatever refused this record (queue full, producer disposed by a TLS rotation...), the records
-                // before it are queued: the answer must say so per record rather than fail the request as a whole.
-                batch.Failed(i, ex);
+                // Whatever refused this record (queue full, producer failed fatally...), the records before it are
+                // queued: the answer says so per record rather than fail the request as a whole. The records after
+                // it are not sent, so a retry of the refused ones cannot land behind them in a partition.
+                batch.Refused(i, ex);
+                break;
             }
         }
 
@@ -227,6 +248,8 @@ public sealed partial class RecordProducer(
         // At least one record failed: the first failure replaces this placeholder (detail is null until then).
         (int Status, string Code, string Title, int? RetryAfter) worst = (0, "", "", null);
         string? detail = null;
+        var possiblyPersisted = 0;
+        var notSent = -1;
         for (var i = 0; i < count; i++)
         {
             var report = reports[i];
@@ -236,10 +259,19 @@ public sealed partial class RecordProducer(
                 continue;
             }
 
+            if (notSent >= 0)
+            {
+                // Never sent because an earlier record was refused: same error, one shared reason.
+                var refused = outcomes[notSent];
+                outcomes.Add(new RecordOutcome(i, "not_persisted", null, null, refused.Error, refused.Reason));
+                continue;
+            }
+
             (int, string, string, int?) classification;
             if (report is null && failures[i] is null)
             {
                 classification = (504, "delivery_timeout", "The record may have been written", null);
+                possiblyPersisted++;
                 outcomes.Add(new RecordOutcome(i, "possibly_persisted", null, null, "Timeout",
                     $"No delivery report within {options.Value.DeliveryTimeoutMs} ms; the producer keeps trying, so the record may still be written."));
             }
@@ -257,6 +289,14 @@ public sealed partial class RecordProducer(
                     reason = $"{reason}; last Kafka client error: {cause.Reason}";
                 }
 
+                if (i == batch.FirstRefused && i + 1 < count)
+                {
+                    var rest = i + 2 == count ? $"record {i + 1} was" : $"records {i + 1}-{count - 1} were";
+                    reason = $"{reason} (record {i} was refused before it was queued, so {rest} not sent)";
+                    notSent = outcomes.Count;
+                }
+
+                possiblyPersisted += status == PersistenceStatus.PossiblyPersisted ? 1 : 0;
                 classification = DeliveryOutcomes.Classify(code, status);
                 outcomes.Add(new RecordOutcome(i, DeliveryOutcomes.StatusName(status), null, null, code.ToString(), reason));
             }
@@ -268,10 +308,15 @@ public sealed partial class RecordProducer(
             }
         }
 
-        metrics.Delivered(topic, worst.Code, persisted, persistedBytes, outcomes.Select(o => (o.Status, o.Error)), Stopwatch.GetElapsedTime(started));
-        LogProduceFailed(logger, topic, worst.Code, persisted, count);
-        throw DeliveryOutcomes.Failure(outcomes, worst,
-            $"{persisted} of {count} record(s) are in Kafka; each record's outcome is in 'records'. {detail}");
+        // Some records are in Kafka and some are not (or may not be): neither "nothing was written, retry" nor
+        // "may have been written" describes the request, so it has an answer of its own.
+        var failure = persisted > 0
+            ? DeliveryOutcomes.PartialFailure(outcomes, persisted, possiblyPersisted, detail!)
+            : DeliveryOutcomes.Failure(outcomes, worst,
+                $"{persisted} of {count} record(s) are in Kafka; each record's outcome is in 'records'. {detail}");
+        metrics.Delivered(topic, failure.Code, persisted, persistedBytes, outcomes.Select(o => (o.Status, o.Error)), Stopwatch.GetElapsedTime(started));
+        LogProduceFailed(logger, topic, failure.Code, persisted, count);
+        throw failure;
     }
 
     // 504 (unknown) outranks 503 (definitely not written) outranks client errors: the answer must never claim

@@ -11,8 +11,10 @@ namespace KafkaGateway.Producing;
 /// </summary>
 /// <remarks>
 /// Differences from REST Proxy, on purpose: a request answers 200 only when every record is in Kafka; when any
-/// record fails the answer is 500 (error_code 50002, or 50003 when retrying may succeed) and still carries the
-/// per-record <c>offsets</c> with REST Proxy's per-record <c>error_code</c> (1 non-retriable, 2 retriable).
+/// record fails the answer is 500 and still carries the per-record <c>offsets</c>, with REST Proxy's per-record
+/// <c>error_code</c> on the failed records only (2: not written, safe to send again; 1: not written for a reason a
+/// retry meets again, or possibly written). The top-level error_code is 50003 (retriable) only when nothing was
+/// written; a partial batch or an unconfirmed one is 50002, so that clients do not retry it as a whole.
 /// </remarks>
 [ApiController]
 [Route("topics/{topic}")]
@@ -36,7 +38,8 @@ public sealed class RestProxyV2Controller(RecordProducer producer, TopicSchemaRe
     /// <response code="200">Every record is in Kafka: <c>offsets</c> in request order.</response>
     /// <response code="404">40401 topic not found, 40402 partition not found.</response>
     /// <response code="422">42201/42202 schema missing, 42203 invalid schema or data.</response>
-    /// <response code="500">50002 Kafka error, 50003 retriable Kafka error.</response>
+    /// <response code="500">50003 nothing was written, retry; 50002 Kafka error, some records may be in Kafka: retry only the
+    /// offsets with error_code 2.</response>
     [HttpPost]
     [Consumes(AvroV2, JsonV2, BinaryV2)]
     [ProducesResponseType<RestProxyProduceResponse>(StatusCodes.Status200OK)]
@@ -166,7 +169,10 @@ public sealed class RestProxyV2Controller(RecordProducer producer, TopicSchemaRe
             "partition_not_found" => (404, 40402),
             "schema_not_found" => (404, 40403),
             "invalid_topic_name" => (400, 40000),
-            _ when ex.StatusCode is 503 or 504 => (500, 50003),
+            // Only "nothing was written" is retriable as a whole. A partial batch or a "may have been written" answer
+            // retried by a REST Proxy client would write records twice: non-retriable at the top, and the offsets
+            // say per record which ones may be sent again (error_code 2).
+            _ when ex.StatusCode is 503 => (500, 50003),
             _ => (500, 50002),
         };
         if (ex.RetryAfterSeconds is { } retryAfter)
@@ -178,8 +184,9 @@ public sealed class RestProxyV2Controller(RecordProducer producer, TopicSchemaRe
             ? "Conversion of JSON to Avro failed: " + string.Join("; ", list.Select(e => $"{e.Path}: {e.Message}"))
             : ex.Message;
         var offsets = ex.Extensions.TryGetValue("records", out var records) && records is IReadOnlyList<RecordOutcome> outcomes
-            ? outcomes.Select(o => new RestProxyOffset(o.Partition, o.Offset,
-                o.Status == "persisted" ? null : (ex.StatusCode is 503 or 504 ? 2 : 1), o.Reason)).ToArray()
+            ? outcomes.Select(o => o.Status == "persisted"
+                ? new RestProxyOffset(o.Partition, o.Offset, null, null)
+                : new RestProxyOffset(null, null, DeliveryOutcomes.IsRetriable(o) ? 2 : 1, $"{o.Status}: {o.Reason}")).ToArray()
             : null;
         return new ObjectResult(new RestProxyError(errorCode, message, offsets)) { StatusCode = status, ContentTypes = { V2Json } };
     }

@@ -78,6 +78,34 @@ public sealed class DeliveryOutcomeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Produce_KeyedRequestAnswered504_RetryWithTheKeyReplaysTheAnswerAndTheRecordLandsOnce()
+    {
+        var topic = _cluster.CreateTopic(partitions: 1);
+        Assert.Equal(HttpStatusCode.OK, (await Post(topic, """{"value": {"n": 0}}""")).StatusCode);
+
+        _cluster.Cluster.SetBrokerRtt(-1, 2500);
+        HttpResponseMessage first;
+        HttpResponseMessage retry;
+        try
+        {
+            first = await PostWithKey(topic, """{"value": {"n": 1}}""", "slow-1");
+            retry = await PostWithKey(topic, """{"value": {"n": 1}}""", "slow-1");
+        }
+        finally
+        {
+            _cluster.Cluster.SetBrokerRtt(-1, 0);
+        }
+
+        // Before the fix the 504 was forgotten and this retry wrote the record a second time.
+        Assert.Equal(HttpStatusCode.GatewayTimeout, first.StatusCode);
+        Assert.Equal(HttpStatusCode.GatewayTimeout, retry.StatusCode);
+        Assert.Equal("true", retry.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Equal("possibly_persisted", (await retry.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("records")[0].GetProperty("status").GetString());
+        // The first attempt's record lands once the broker answers; nothing else does.
+        Assert.Equal(2, RawConsumer.ConsumeAll(_cluster.ClientConfig(), topic, 2).Count);
+    }
+
+    [Fact]
     public async Task Produce_BrokerRejectsRecordAsTooLarge_Answers413()
     {
         var topic = _cluster.CreateTopic(partitions: 1);
@@ -120,6 +148,13 @@ public sealed class DeliveryOutcomeTests : IAsyncLifetime
 
     private Task<HttpResponseMessage> Post(string topic, string json) =>
         _client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative), ProduceTests.Json(json));
+
+    private Task<HttpResponseMessage> PostWithKey(string topic, string json, string key)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, $"/topics/{topic}/records") { Content = ProduceTests.Json(json) };
+        request.Headers.Add("Idempotency-Key", key);
+        return _client.SendAsync(request);
+    }
 
     private long HighWatermark(string topic)
     {

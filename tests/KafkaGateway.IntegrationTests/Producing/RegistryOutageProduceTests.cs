@@ -47,31 +47,3 @@ public sealed class RegistryOutageProduceTests(KafkaClusterFixture cluster) : IC
         Assert.NotNull(cold.Headers.RetryAfter);
     }
 }
-
-/// <summary>A producer queue that is full answers 503 at once for the records that did not fit.</summary>
-public sealed class QueueFullProduceTests(KafkaClusterFixture cluster) : IClassFixture<KafkaClusterFixture>
-{
-    [Fact]
-    public async Task Produce_MoreRecordsThanTheProducerQueueHolds_Answers503QueueFullAndSaysWhichRecordsAreIn()
-    {
-        var topic = cluster.CreateTopic(partitions: 1);
-        await using var gateway = GatewayFactory.For(cluster, new Dictionary<string, string?>
-        {
-            ["Producer:MaxQueuedMessages"] = "1",
-            ["Producer:LingerMs"] = "50",
-            ["Gateway:TopicFormats:Default"] = "json",
-        });
-        using var client = gateway.CreateClient();
-
-        var response = await client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative),
-            ProduceTests.Json("""{"records": [{"value": {"n": 0}}, {"value": {"n": 1}}, {"value": {"n": 2}}]}"""));
-        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-
-        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
-        Assert.Equal("producer_queue_full", body.GetProperty("code").GetString());
-        Assert.NotNull(response.Headers.RetryAfter);
-        var statuses = body.GetProperty("records").EnumerateArray().Select(r => r.GetProperty("status").GetString()!).ToArray();
-        Assert.Equal(["persisted", "not_persisted", "not_persisted"], statuses);
-        Assert.Single(RawConsumer.ConsumeAll(cluster.ClientConfig(), topic, 1));
-    }
-}

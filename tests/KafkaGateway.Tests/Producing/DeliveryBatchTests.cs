@@ -57,4 +57,22 @@ public sealed class DeliveryBatchTests
 
     [Fact]
     public void AnEmptyBatch_IsCompleteAtOnce() => Assert.True(new DeliveryBatch(0).Completion.IsCompletedSuccessfully);
+
+    [Fact]
+    public async Task Refused_SettlesTheRefusedRecordAndEveryLaterOne_AndRemembersWhere()
+    {
+        var batch = new DeliveryBatch(4);
+        var refusal = new KafkaException(ErrorCode.Local_QueueFull);
+        batch.Refused(1, refusal);
+        Assert.False(batch.Completion.IsCompleted);
+
+        batch.HandlerFor(0)(Persisted(0, 3));
+        await batch.Completion.WaitAsync(TimeSpan.FromSeconds(5));
+
+        var (reports, failures) = batch.Snapshot();
+        Assert.Equal(1, batch.FirstRefused);
+        Assert.Same(refusal, batch.RefusalCause);
+        Assert.NotNull(reports[0]);
+        Assert.All(failures.Skip(1), f => Assert.Same(refusal, f));
+    }
 }

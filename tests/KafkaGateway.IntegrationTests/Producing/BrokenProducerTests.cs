@@ -1,0 +1,171 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Confluent.Kafka;
+using KafkaGateway.IntegrationTests.Harness;
+using KafkaGateway.Producing;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace KafkaGateway.IntegrationTests.Producing;
+
+/// <summary>
+/// Producers that break or leave the pool while requests use them, on a cluster of its own (injected faults must
+/// not leak into other tests).
+/// </summary>
+public sealed class BrokenProducerTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly KafkaClusterFixture _cluster = new();
+    private GatewayFactory _gateway = null!;
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _cluster.InitializeAsync();
+        _gateway = GatewayFactory.For(_cluster, new Dictionary<string, string?>
+        {
+            ["Producer:MessageTimeoutMs"] = "8000",
+            ["Producer:DeliveryTimeoutMs"] = "6000",
+            ["Gateway:TopicFormats:Default"] = "json",
+        });
+        _client = _gateway.CreateClient();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _gateway.DisposeAsync();
+        await _cluster.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Errors librdkafka's idempotent producer (not transactional) treats as fatal on a Produce response: an
+    /// out-of-order sequence on the head-of-line request, and an unknown producer id for a request already retried
+    /// (it cannot go on without risking a duplicate or reordering). INVALID_PRODUCER_EPOCH only fails the batch
+    /// there, so it is not one of them.
+    /// </summary>
+    public static TheoryData<ErrorCode[]> FatalProduceErrors => new()
+    {
+        new[] { ErrorCode.OutOfOrderSequenceNumber },
+        new[] { ErrorCode.NotEnoughReplicas, ErrorCode.UnknownProducerId },
+    };
+
+    [Theory]
+    [MemberData(nameof(FatalProduceErrors))]
+    public async Task Produce_BrokerAnswersAFatalIdempotenceError_NoFalseSuccessNoDuplicateAndAFreshProducerServesTheNextRequest(ErrorCode[] errors)
+    {
+        var topic = _cluster.CreateTopic(partitions: 1);
+        var pool = _gateway.Services.GetRequiredService<ProducerPool>();
+        Assert.Equal(HttpStatusCode.OK, (await Post(topic, """{"value": {"n": "before"}}""")).StatusCode);
+        var fatalBefore = pool.FatalRetirements;
+
+        _cluster.Cluster.PushRequestErrors(0, errors);
+        var broken = await Post(topic, """{"records": [{"value": {"n": "broken-0"}}, {"value": {"n": "broken-1"}}]}""");
+        var brokenBody = await broken.Content.ReadFromJsonAsync<JsonElement>();
+        await WaitUntilAsync(() => pool.FatalRetirements > fatalBefore, TimeSpan.FromSeconds(30));
+        var after = await Post(topic, """{"value": {"n": "after"}}""");
+
+        // The fatal request is not a success, and says per record that it may or may not be in Kafka.
+        Assert.NotEqual(HttpStatusCode.OK, broken.StatusCode);
+        Assert.All(brokenBody.GetProperty("records").EnumerateArray(),
+            r => Assert.Contains(r.GetProperty("status").GetString(), new[] { "possibly_persisted", "not_persisted" }));
+        // The next request is served by a fresh producer.
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        var stored = Values(RawConsumer.ConsumeAll(_cluster.ClientConfig(), topic, 2));
+        Assert.Equal(1, stored.Count(v => v == "before"));
+        Assert.Equal(1, stored.Count(v => v == "after"));
+        // The broker refused the broken batch: it is not in Kafka, and nothing is twice.
+        Assert.DoesNotContain("broken-0", stored);
+        Assert.Equal(stored.Count, stored.Distinct().Count());
+    }
+
+    [Fact]
+    public async Task Produce_FatalErrorWhileOtherRequestsAreInFlight_EachRequestGetsAnHonestAnswerAndTheServiceContinues()
+    {
+        var topic = _cluster.CreateTopic(partitions: 1);
+        var pool = _gateway.Services.GetRequiredService<ProducerPool>();
+        Assert.Equal(HttpStatusCode.OK, (await Post(topic, """{"value": {"n": "before"}}""")).StatusCode);
+        var fatalBefore = pool.FatalRetirements;
+
+        // A slow broker keeps several requests of the partition in flight when the head-of-line one fails fatally.
+        _cluster.Cluster.SetBrokerRtt(-1, 300);
+        _cluster.Cluster.PushRequestErrors(0, ErrorCode.OutOfOrderSequenceNumber);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(async i =>
+        {
+            var response = await Post(topic, $$$"""{"value": {"n": "in-flight-{{{i}}}"}}""");
+            return (Name: $"in-flight-{i}", response.StatusCode, Body: await response.Content.ReadFromJsonAsync<JsonElement>());
+        }));
+        _cluster.Cluster.SetBrokerRtt(-1, 0);
+        await WaitUntilAsync(() => pool.FatalRetirements > fatalBefore, TimeSpan.FromSeconds(30));
+        var after = await Post(topic, """{"value": {"n": "after"}}""");
+        var expected = 2 + answers.Count(a => a.StatusCode == HttpStatusCode.OK);
+        var stored = RawConsumer.ConsumeAll(_cluster.ClientConfig(), topic, expected);
+        var values = Values(stored);
+
+        output.WriteLine(string.Join("; ", answers.Select(a => $"{a.Name}: {(int)a.StatusCode} " +
+            (a.StatusCode == HttpStatusCode.OK ? "ok" : $"{a.Body.GetProperty("code")} {a.Body.GetProperty("records")[0].GetProperty("status")}"))));
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Equal(values.Count, values.Distinct().Count());
+        foreach (var (name, status, body) in answers)
+        {
+            if (status == HttpStatusCode.OK)
+            {
+                // A 2xx record is in Kafka, at the offset the answer gave.
+                var offset = body.GetProperty("records")[0].GetProperty("offset").GetInt64();
+                Assert.Equal(name, values[stored.FindIndex(r => r.Offset.Value == offset)]);
+            }
+            else if (body.GetProperty("records")[0].GetProperty("status").GetString() == "not_persisted")
+            {
+                Assert.DoesNotContain(name, values);
+            }
+            else
+            {
+                Assert.Equal("possibly_persisted", body.GetProperty("records")[0].GetProperty("status").GetString());
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Lease_ProducerRetiredWhileLeased_KeepsDeliveringUntilReleasedThenClosesAndTheNextLeaseIsFresh()
+    {
+        var topic = _cluster.CreateTopic(partitions: 1);
+        var pool = _gateway.Services.GetRequiredService<ProducerPool>();
+
+        var lease = pool.Lease();
+        var leased = lease.Producer;
+        var closedBefore = pool.ClosedProducers;
+        // What a certificate rotation or idle eviction does: every producer leaves the pool.
+        pool.RetireAll();
+        var delivered = new TaskCompletionSource<DeliveryReport<byte[]?, byte[]?>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        leased.Produce(topic, new Message<byte[]?, byte[]?> { Value = "{\"n\": \"leased\"}"u8.ToArray() }, delivered.SetResult);
+        var report = await delivered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        using (var fresh = pool.Lease())
+        {
+            Assert.NotSame(leased, fresh.Producer);
+        }
+
+        var closedWhileLeased = pool.ClosedProducers - closedBefore;
+        lease.Dispose();
+        await WaitUntilAsync(() => pool.ClosedProducers > closedBefore, TimeSpan.FromSeconds(30));
+
+        Assert.Equal(0, closedWhileLeased);
+        Assert.Equal(PersistenceStatus.Persisted, report.Status);
+        Assert.Equal("leased", Values(RawConsumer.ConsumeAll(_cluster.ClientConfig(), topic, 1)).Single());
+    }
+
+    private static List<string> Values(List<ConsumeResult<byte[], byte[]>> records) =>
+        records.Select(r => JsonDocument.Parse(r.Message.Value).RootElement.GetProperty("n").GetString()!).ToList();
+
+    private Task<HttpResponseMessage> Post(string topic, string json) =>
+        _client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative), ProduceTests.Json(json));
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not reached in time");
+            await Task.Delay(50);
+        }
+    }
+}
