@@ -24,6 +24,7 @@ builder.AddObservability();
 var app = builder.Build();
 
 app.UseGatewayHosting();
+app.MapRegistryForwarding();
 app.MapObservability();
 
 app.Run();

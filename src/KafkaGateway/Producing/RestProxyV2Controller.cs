@@ -37,6 +37,7 @@ public sealed class RestProxyV2Controller(RecordProducer producer, TopicSchemaRe
     /// <response code="404">40401 topic not found, 40402 partition not found.</response>
     /// <response code="422">42201/42202 schema missing, 42203 invalid schema or data.</response>
     /// <response code="500">50002 Kafka error, 50003 retriable Kafka error.</response>
+    [GatewayAccess(GatewayPermission.Produce)]
     [HttpPost]
     [Consumes(AvroV2, JsonV2, BinaryV2)]
     [ProducesResponseType<RestProxyProduceResponse>(StatusCodes.Status200OK)]
@@ -50,6 +51,7 @@ public sealed class RestProxyV2Controller(RecordProducer producer, TopicSchemaRe
     /// <param name="body">REST Proxy v2 produce request (records without <c>partition</c>).</param>
     /// <param name="cancellationToken">Request aborted.</param>
     /// <response code="200">Every record is in Kafka.</response>
+    [GatewayAccess(GatewayPermission.Produce)]
     [HttpPost("partitions/{partition:int}")]
     [Consumes(AvroV2, JsonV2, BinaryV2)]
     [ProducesResponseType<RestProxyProduceResponse>(StatusCodes.Status200OK)]

@@ -31,7 +31,7 @@ public static class SecurityServiceCollectionExtensions
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>());
         services.TryAddSingleton<AccessPolicy>();
-        services.TryAddSingleton<RouteAccessTable>();
+        services.TryAddSingleton<EndpointAccess>();
         services.TryAddSingleton<ApiKeyStore>();
         services.TryAddSingleton<ClientCertificateTrust>();
 
@@ -43,12 +43,17 @@ public static class SecurityServiceCollectionExtensions
         services.AddOptions<JwtBearerOptions>(JwtBearerSetup.SchemeName)
             .Configure<IOptions<SecurityOptions>>((jwt, security) => JwtBearerSetup.Configure(jwt, security.Value.Authentication.Jwt));
 
-        var everyRequest = new AuthorizationPolicyBuilder().AddRequirements(new GatewayAccessRequirement()).Build();
+        // Endpoints declare their requirement ([GatewayAccess], RequireGatewayAccess); the fallback only serves requests
+        // no endpoint matched (their 404 is for signed-in principals), and EndpointAccessCheck refuses to start with an
+        // endpoint that declares nothing.
+        var authenticated = new AuthorizationPolicyBuilder().AddRequirements(GatewayAccessRequirement.Authenticated).Build();
         services.AddAuthorization(options =>
         {
-            options.FallbackPolicy = everyRequest;
-            options.DefaultPolicy = everyRequest;
+            options.FallbackPolicy = authenticated;
+            options.DefaultPolicy = authenticated;
         });
+        services.AddOptions<MvcOptions>().Configure(mvc => mvc.Conventions.Add(new EndpointNameConvention()));
+        services.AddHostedService<EndpointAccessCheck>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, GatewayAccessHandler>());
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, GatewayAuthorizationResultHandler>();
 

@@ -1,3 +1,4 @@
+using KafkaGateway.Security;
 using Microsoft.AspNetCore.Mvc;
 
 namespace KafkaGateway.Schemas.Registry;
@@ -20,6 +21,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="deleted">Also list soft-deleted subjects.</param>
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">Subject names, sorted.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("subjects")]
     [ProducesResponseType<string[]>(StatusCodes.Status200OK)]
     public async Task<IActionResult> ListSubjects([FromQuery] bool deleted, CancellationToken cancellationToken) =>
@@ -31,6 +33,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">Version numbers, oldest first.</response>
     /// <response code="404">40401 subject not found.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("subjects/{subject}/versions")]
     [ProducesResponseType<int[]>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -58,6 +61,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <response code="200">The schema's global id.</response>
     /// <response code="409">The schema is incompatible with the subject's versions.</response>
     /// <response code="422">42201 invalid schema (the Avro parser's message included), or a schema type other than AVRO.</response>
+    [GatewayAccess(GatewayPermission.SchemasWrite, TopicFrom = "subject")]
     [HttpPost("subjects/{subject}/versions")]
     [Consumes(RegistryMediaTypes.V1, RegistryMediaTypes.Unversioned, RegistryMediaTypes.Json)]
     [ProducesResponseType<RegisteredSchemaId>(StatusCodes.Status200OK)]
@@ -74,6 +78,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <response code="200">The version (schemaType omitted for AVRO).</response>
     /// <response code="404">40401 subject or 40402 version not found.</response>
     /// <response code="422">42202 invalid version.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("subjects/{subject}/versions/{version}")]
     [ProducesResponseType<SubjectVersion>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -89,6 +94,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <response code="200">The schema itself (JSON).</response>
     /// <response code="404">40401 subject or 40402 version not found.</response>
     /// <response code="422">42202 invalid version.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("subjects/{subject}/versions/{version}/schema")]
     [ProducesResponseType<object>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -104,6 +110,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <response code="200">The deleted version number.</response>
     /// <response code="404">40401, 40402, 40406 already soft-deleted, 40407 not soft-deleted before a permanent delete.</response>
     /// <response code="422">42202 invalid version.</response>
+    [GatewayAccess(GatewayPermission.SchemasWrite, TopicFrom = "subject")]
     [HttpDelete("subjects/{subject}/versions/{version}")]
     [ProducesResponseType<int>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -119,6 +126,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <response code="200">The matching version with its id.</response>
     /// <response code="404">40401 subject not found, 40403 schema not registered under the subject.</response>
     /// <response code="422">42201 invalid schema.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpPost("subjects/{subject}")]
     [Consumes(RegistryMediaTypes.V1, RegistryMediaTypes.Unversioned, RegistryMediaTypes.Json)]
     [ProducesResponseType<SubjectVersion>(StatusCodes.Status200OK)]
@@ -133,6 +141,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The deleted version numbers.</response>
     /// <response code="404">40401, 40404 already soft-deleted, 40405 not soft-deleted before a permanent delete.</response>
+    [GatewayAccess(GatewayPermission.SchemasWrite, TopicFrom = "subject")]
     [HttpDelete("subjects/{subject}")]
     [ProducesResponseType<int[]>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -144,6 +153,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The schema.</response>
     /// <response code="404">40403 schema not found.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("schemas/ids/{id:int}")]
     [ProducesResponseType<SchemaById>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -158,6 +168,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The schema itself (JSON).</response>
     /// <response code="404">40403 schema not found.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("schemas/ids/{id:int}/schema")]
     [ProducesResponseType<object>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -170,6 +181,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The registrations.</response>
     /// <response code="404">40403 schema not found.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("schemas/ids/{id:int}/versions")]
     [ProducesResponseType<SubjectVersionPair[]>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -178,6 +190,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
 
     /// <summary>Lists the schema types this registry supports: AVRO.</summary>
     /// <response code="200"><c>["AVRO"]</c>.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("schemas/types")]
     [ProducesResponseType<string[]>(StatusCodes.Status200OK)]
     public IActionResult GetSchemaTypes() => Answer(s_schemaTypes);
@@ -185,6 +198,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <summary>Gets the global compatibility level.</summary>
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200"><c>{"compatibilityLevel":"BACKWARD"}</c>.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("config")]
     [ProducesResponseType<CompatibilityConfig>(StatusCodes.Status200OK)]
     public async Task<IActionResult> GetGlobalConfig(CancellationToken cancellationToken) =>
@@ -195,6 +209,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The level set, echoed.</response>
     /// <response code="422">42203 invalid compatibility level.</response>
+    [GatewayAccess(GatewayPermission.SchemasWrite, Global = true)]
     [HttpPut("config")]
     [Consumes(RegistryMediaTypes.V1, RegistryMediaTypes.Unversioned, RegistryMediaTypes.Json)]
     [ProducesResponseType<CompatibilityUpdate>(StatusCodes.Status200OK)]
@@ -208,6 +223,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200"><c>{"compatibilityLevel":"FULL"}</c>.</response>
     /// <response code="404">40408 the subject has no subject-level compatibility.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("config/{subject}")]
     [ProducesResponseType<CompatibilityConfig>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -220,6 +236,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The level set, echoed.</response>
     /// <response code="422">42203 invalid compatibility level.</response>
+    [GatewayAccess(GatewayPermission.SchemasWrite, TopicFrom = "subject")]
     [HttpPut("config/{subject}")]
     [Consumes(RegistryMediaTypes.V1, RegistryMediaTypes.Unversioned, RegistryMediaTypes.Json)]
     [ProducesResponseType<CompatibilityUpdate>(StatusCodes.Status200OK)]
@@ -232,6 +249,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The removed level.</response>
     /// <response code="404">40408 the subject has no subject-level compatibility.</response>
+    [GatewayAccess(GatewayPermission.SchemasWrite, TopicFrom = "subject")]
     [HttpDelete("config/{subject}")]
     [ProducesResponseType<CompatibilityConfig>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -247,6 +265,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <response code="200"><c>{"is_compatible":true}</c>.</response>
     /// <response code="404">40401 subject or 40402 version not found.</response>
     /// <response code="422">42201 invalid schema, 42202 invalid version.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpPost("compatibility/subjects/{subject}/versions/{version}")]
     [Consumes(RegistryMediaTypes.V1, RegistryMediaTypes.Unversioned, RegistryMediaTypes.Json)]
     [ProducesResponseType<CompatibilityCheck>(StatusCodes.Status200OK)]
