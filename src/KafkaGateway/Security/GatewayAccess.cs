@@ -140,6 +140,21 @@ public sealed class GatewayAccessRequirement : IGatewayAccessRequirement
 }
 
 /// <summary>
+/// The fallback policy's requirement. The authorization middleware adds the fallback policy to every endpoint's
+/// own requirements, so this one stands aside (succeeds) where the endpoint declares access and asks for a signed-in
+/// principal only where no endpoint matched (an unknown path answers 404 only to principals that got in).
+/// </summary>
+internal sealed class UndeclaredEndpointRequirement : IGatewayAccessRequirement
+{
+    public static UndeclaredEndpointRequirement Instance { get; } = new();
+
+    public ResolvedAccess Resolve(object? resource) =>
+        resource is HttpContext http && EndpointAccess.DeclaredBy(http.GetEndpoint()) is not null
+            ? new ResolvedAccess(AccessKind.Anonymous, null, null)
+            : new ResolvedAccess(AccessKind.Authenticated, null, null);
+}
+
+/// <summary>
 /// Declares what an action needs, as endpoint metadata the standard authorization middleware evaluates
 /// (<see cref="IAuthorizationRequirementData"/>). Every endpoint carries one: the start-up check refuses to run
 /// otherwise. Topic-scoped kinds read the topic from the route value <see cref="TopicFrom"/>.

@@ -20,7 +20,7 @@ public sealed class EndpointAccess(IOptions<SecurityOptions> options)
         endpoint?.Metadata.GetOrderedMetadata<IAuthorizationRequirementData>()
             .SelectMany(data => data.GetRequirements())
             .OfType<IGatewayAccessRequirement>()
-            .FirstOrDefault();
+            .FirstOrDefault(r => r is not UndeclaredEndpointRequirement);
 
     /// <summary>The endpoint's name (<c>Topics.CreateTopic</c>, <c>health.ready</c>, ...), which overrides bind to.</summary>
     public static string? NameOf(Endpoint? endpoint) => endpoint?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName;
@@ -33,7 +33,7 @@ public sealed class EndpointAccess(IOptions<SecurityOptions> options)
     {
         ArgumentNullException.ThrowIfNull(requirement);
         var access = requirement.Resolve(resource);
-        if (_overrides.Count > 0 && resource is HttpContext http && NameOf(http.GetEndpoint()) is { } name
+        if (_overrides.Count > 0 && requirement is not UndeclaredEndpointRequirement && resource is HttpContext http && NameOf(http.GetEndpoint()) is { } name
             && _overrides.TryGetValue(name, out var replaced))
         {
             access = new ResolvedAccess(replaced.Kind, replaced.Permission, access.Topic);

@@ -43,14 +43,13 @@ public static class SecurityServiceCollectionExtensions
         services.AddOptions<JwtBearerOptions>(JwtBearerSetup.SchemeName)
             .Configure<IOptions<SecurityOptions>>((jwt, security) => JwtBearerSetup.Configure(jwt, security.Value.Authentication.Jwt));
 
-        // Endpoints declare their requirement ([GatewayAccess], RequireGatewayAccess); the fallback only serves requests
+        // Endpoints declare their requirement ([GatewayAccess], RequireGatewayAccess); the fallback only decides requests
         // no endpoint matched (their 404 is for signed-in principals), and EndpointAccessCheck refuses to start with an
         // endpoint that declares nothing.
-        var authenticated = new AuthorizationPolicyBuilder().AddRequirements(GatewayAccessRequirement.Authenticated).Build();
         services.AddAuthorization(options =>
         {
-            options.FallbackPolicy = authenticated;
-            options.DefaultPolicy = authenticated;
+            options.FallbackPolicy = new AuthorizationPolicyBuilder().AddRequirements(UndeclaredEndpointRequirement.Instance).Build();
+            options.DefaultPolicy = new AuthorizationPolicyBuilder().AddRequirements(GatewayAccessRequirement.Authenticated).Build();
         });
         services.AddOptions<MvcOptions>().Configure(mvc => mvc.Conventions.Add(new EndpointNameConvention()));
         services.AddHostedService<EndpointAccessCheck>();
