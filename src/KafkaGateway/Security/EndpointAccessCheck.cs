@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Options;
-
 namespace KafkaGateway.Security;
 
 /// <summary>
@@ -7,8 +5,28 @@ namespace KafkaGateway.Security;
 /// <c>RequireGatewayAccess</c>), so no route can be added unguarded, or when
 /// <c>Security:Authorization:Endpoints</c> names an endpoint that does not exist.
 /// </summary>
-internal sealed class EndpointAccessCheck(EndpointDataSource endpoints, EndpointAccess access, IOptions<SecurityOptions> options) : IHostedService
+internal static class EndpointAccessCheck
 {
+    /// <summary>
+    /// Adds the check to the pipeline. It runs once, when the pipeline is built (after every endpoint is mapped and
+    /// before the server accepts a connection), and costs requests nothing.
+    /// </summary>
+    public static void UseEndpointAccessCheck(this IApplicationBuilder app) => app.Use(next =>
+    {
+        Verify(app.ApplicationServices);
+        return next;
+    });
+
+    /// <summary>Throws when an endpoint declares no access or an override names no endpoint.</summary>
+    public static void Verify(IServiceProvider services)
+    {
+        var problems = Problems(services.GetRequiredService<EndpointDataSource>().Endpoints, services.GetRequiredService<EndpointAccess>().OverriddenNames);
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException("Endpoint access: " + string.Join(" ", problems));
+        }
+    }
+
     /// <summary>What is wrong with the endpoints' declarations, or an empty list.</summary>
     public static IReadOnlyList<string> Problems(IEnumerable<Endpoint> endpoints, IReadOnlyCollection<string> overriddenNames)
     {
@@ -37,18 +55,4 @@ internal sealed class EndpointAccessCheck(EndpointDataSource endpoints, Endpoint
 
         return problems;
     }
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _ = options.Value;
-        var problems = Problems(endpoints.Endpoints, access.OverriddenNames);
-        if (problems.Count > 0)
-        {
-            throw new InvalidOperationException("Endpoint access: " + string.Join(" ", problems));
-        }
-
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

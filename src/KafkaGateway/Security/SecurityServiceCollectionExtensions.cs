@@ -52,7 +52,6 @@ public static class SecurityServiceCollectionExtensions
             options.DefaultPolicy = new AuthorizationPolicyBuilder().AddRequirements(GatewayAccessRequirement.Authenticated).Build();
         });
         services.AddOptions<MvcOptions>().Configure(mvc => mvc.Conventions.Add(new EndpointNameConvention()));
-        services.AddHostedService<EndpointAccessCheck>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, GatewayAccessHandler>());
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, GatewayAuthorizationResultHandler>();
 
@@ -79,7 +78,8 @@ public static class SecurityServiceCollectionExtensions
 
     /// <summary>
     /// The security middleware, between error handling and the endpoints: HSTS (outside Development), CORS,
-    /// authentication, the body-size limit, rate limiting, audit, authorization.
+    /// authentication, the body-size limit, rate limiting, audit, authorization; then the check that every endpoint
+    /// declares its access (when the pipeline is built).
     /// </summary>
     public static WebApplication UseGatewaySecurity(this WebApplication app)
     {
@@ -94,6 +94,7 @@ public static class SecurityServiceCollectionExtensions
         app.UseRateLimiter();
         app.UseMiddleware<AuditMiddleware>();
         app.UseAuthorization();
+        app.UseEndpointAccessCheck();
         return app;
     }
 
