@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace KafkaGateway.Security;
 
 /// <summary>Start-up validation of <c>Security</c>; every message names the key at fault.</summary>
-internal sealed class SecurityOptionsValidator : IValidateOptions<SecurityOptions>
+internal sealed class SecurityOptionsValidator(IConfiguration configuration) : IValidateOptions<SecurityOptions>
 {
     private const string Prefix = SecurityOptions.SectionName + ":";
 
@@ -75,6 +75,13 @@ internal sealed class SecurityOptionsValidator : IValidateOptions<SecurityOption
             {
                 failures.Add($"{at}Topics: '{topic}' is not a topic name, a prefix pattern such as 'orders.*', or '*'.");
             }
+        }
+
+        if (configuration.GetSection($"{Prefix}Authorization:Routes").Exists())
+        {
+            // Retired with the path-string route table: silently ignoring it would leave an operator's override unapplied.
+            failures.Add($"{Prefix}Authorization:Routes is no longer read: access is declared on each endpoint; override one by name with " +
+                $"{Prefix}Authorization:Endpoints:<endpoint name>=<access> (see docs/security.md).");
         }
 
         foreach (var (endpoint, access) in options.Authorization.Endpoints)

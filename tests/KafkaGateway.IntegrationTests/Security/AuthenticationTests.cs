@@ -243,6 +243,8 @@ public sealed class AuthenticationTests(KafkaClusterFixture cluster) : IClassFix
     [InlineData("Security:Authorization:Rules:0:Permissions:0", "fly", "Security:Authorization:Rules:0:Permissions")]
     [InlineData("Security:Authentication:ClientCertificates:CaLocation", "/nonexistent/ca.pem", "Security:Authentication:ClientCertificates:CaLocation")]
     [InlineData("Security:Limits:MaxRequestBodyBytes", "5", "Security:Limits:MaxRequestBodyBytes")]
+    [InlineData("Security:Authorization:Routes:0:Pattern", "/swagger/{**rest}", "Security:Authorization:Routes")]
+    [InlineData("Security:Authorization:Endpoints:metrics", "everyone", "Security:Authorization:Endpoints:metrics")]
     public void Start_BadSetting_FailsNamingTheKey(string key, string value, string named)
     {
         var settings = Settings();
