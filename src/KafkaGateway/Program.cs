@@ -26,6 +26,7 @@ try
     var app = builder.Build();
 
     app.UseGatewayHosting();
+    app.MapRegistryForwarding();
     app.MapObservability();
 
     app.Run();

@@ -1,3 +1,4 @@
+using KafkaGateway.Security;
 using Confluent.Kafka;
 using KafkaGateway.Kafka;
 using Microsoft.AspNetCore.Mvc;
@@ -17,6 +18,7 @@ public sealed class BrokersController(IKafkaAdminOperations operations) : Contro
     /// <response code="200">The configs.</response>
     /// <response code="404">No such broker (<c>broker_not_found</c>).</response>
     /// <response code="501">The cluster cannot describe configs.</response>
+    [GatewayAccess(GatewayPermission.Cluster, Global = true)]
     [HttpGet("{id:int}/configs")]
     [ProducesResponseType<ConfigsResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]

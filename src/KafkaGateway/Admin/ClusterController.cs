@@ -1,3 +1,4 @@
+using KafkaGateway.Security;
 using Confluent.Kafka;
 using KafkaGateway.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -13,6 +14,7 @@ public sealed class ClusterController(ClusterDescriber describer) : ControllerBa
     /// <summary>Describes the cluster: id, controller, brokers and the bootstrap address for other Kafka clients.</summary>
     /// <response code="200">The cluster.</response>
     /// <response code="503">Kafka did not answer in time.</response>
+    [GatewayAccess(GatewayPermission.Cluster, Global = true)]
     [HttpGet]
     [ProducesResponseType<ClusterInfo>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable)]

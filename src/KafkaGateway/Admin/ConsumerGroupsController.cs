@@ -1,3 +1,4 @@
+using KafkaGateway.Security;
 using FluentValidation;
 using KafkaGateway.Http;
 using KafkaGateway.Kafka;
@@ -17,6 +18,7 @@ public sealed class ConsumerGroupsController(
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The groups, by id.</response>
     /// <response code="501">The cluster cannot list groups (e.g. the embedded cluster).</response>
+    [GatewayAccess(GatewayPermission.Cluster, Global = true)]
     [HttpGet("")]
     [ProducesResponseType<IReadOnlyList<GroupListing>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status501NotImplemented)]
@@ -27,6 +29,7 @@ public sealed class ConsumerGroupsController(
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The group; where the cluster cannot describe groups, without members and with a note.</response>
     /// <response code="404">No such group (<c>group_not_found</c>).</response>
+    [GatewayAccess(GatewayPermission.Cluster, Global = true)]
     [HttpGet("{group}")]
     [ProducesResponseType<ConsumerGroupDetail>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
@@ -40,6 +43,7 @@ public sealed class ConsumerGroupsController(
     /// <response code="404">No such group.</response>
     /// <response code="409">The group has active members (<c>group_not_empty</c>).</response>
     /// <response code="501">The cluster cannot delete groups.</response>
+    [GatewayAccess(GatewayPermission.Admin, Global = true)]
     [HttpDelete("{group}")]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
@@ -65,6 +69,7 @@ public sealed class ConsumerGroupsController(
     /// <response code="400">Invalid request, or an explicit offset outside the partition's watermarks.</response>
     /// <response code="404">No such topic or partition.</response>
     /// <response code="409">The group has active members (<c>group_not_empty</c>).</response>
+    [GatewayAccess(GatewayPermission.Admin, Global = true)]
     [HttpPost("{group}/offsets")]
     [Consumes("application/json")]
     [ProducesResponseType<OffsetsReset>(StatusCodes.Status200OK)]

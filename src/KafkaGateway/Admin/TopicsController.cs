@@ -1,3 +1,4 @@
+using KafkaGateway.Security;
 using Confluent.Kafka;
 using FluentValidation;
 using KafkaGateway.Http;
@@ -23,6 +24,7 @@ public sealed class TopicsController(
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The topics, by name.</response>
     /// <response code="503">Kafka is unavailable.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("")]
     [ProducesResponseType<IReadOnlyList<TopicSummary>>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable)]
@@ -41,6 +43,7 @@ public sealed class TopicsController(
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The topic.</response>
     /// <response code="404">No such topic (<c>unknown_topic_or_partition</c>).</response>
+    [GatewayAccess(AccessKind.Describe)]
     [HttpGet("{topic}")]
     [ProducesResponseType<TopicDetail>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
@@ -73,6 +76,7 @@ public sealed class TopicsController(
     /// <response code="409">The topic exists (<c>topic_already_exists</c>).</response>
     /// <response code="422">The cluster's create-topic policy refused it.</response>
     /// <response code="501">The embedded cluster cannot create topics with configs.</response>
+    [GatewayAccess(GatewayPermission.Admin, Global = true)]
     [HttpPost("")]
     [Consumes("application/json")]
     [ProducesResponseType<CreatedTopic>(StatusCodes.Status201Created)]
@@ -99,6 +103,7 @@ public sealed class TopicsController(
     /// <response code="404">No such topic.</response>
     /// <response code="422">Topic deletion is disabled on the cluster.</response>
     /// <response code="501">The embedded cluster cannot delete topics.</response>
+    [GatewayAccess(GatewayPermission.Admin)]
     [HttpDelete("{topic}")]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
@@ -116,6 +121,7 @@ public sealed class TopicsController(
     /// <response code="200">The configs.</response>
     /// <response code="404">No such topic.</response>
     /// <response code="501">The cluster cannot describe configs.</response>
+    [GatewayAccess(AccessKind.Describe)]
     [HttpGet("{topic}/configs")]
     [ProducesResponseType<ConfigsResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
@@ -138,6 +144,7 @@ public sealed class TopicsController(
     /// <response code="400">Unknown config names (with the closest known name) or values Kafka refused.</response>
     /// <response code="404">No such topic.</response>
     /// <response code="501">The cluster cannot change configs.</response>
+    [GatewayAccess(GatewayPermission.Admin)]
     [HttpPatch("{topic}/configs")]
     [Consumes("application/json")]
     [ProducesResponseType<ConfigsResponse>(StatusCodes.Status200OK)]
@@ -165,6 +172,7 @@ public sealed class TopicsController(
     /// <response code="400">The count is not larger than the current one (<c>invalid_partitions</c>).</response>
     /// <response code="404">No such topic.</response>
     /// <response code="501">The embedded cluster cannot add partitions.</response>
+    [GatewayAccess(GatewayPermission.Admin)]
     [HttpPost("{topic}/partitions")]
     [Consumes("application/json")]
     [ProducesResponseType<PartitionsIncreased>(StatusCodes.Status200OK)]
@@ -196,6 +204,7 @@ public sealed class TopicsController(
     /// <response code="400">Invalid partitions or offsets beyond the high watermark (<c>offset_out_of_range</c>).</response>
     /// <response code="404">No such topic or partition.</response>
     /// <response code="501">The cluster cannot delete records.</response>
+    [GatewayAccess(GatewayPermission.Admin)]
     [HttpPost("{topic}/delete-records")]
     [Consumes("application/json")]
     [ProducesResponseType<RecordsDeleted>(StatusCodes.Status200OK)]

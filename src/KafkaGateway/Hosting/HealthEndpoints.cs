@@ -1,10 +1,17 @@
 using System.Text.Json;
+using KafkaGateway.Security;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace KafkaGateway.Hosting;
 
-/// <summary><c>/health/live</c> (the process answers) and <c>/health/ready</c> (every readiness check, as JSON).</summary>
+/// <summary>
+/// <c>/health/live</c> (the process answers) and <c>/health/ready</c> (every readiness check), both anonymous so
+/// probes need no credentials. Without the <c>cluster</c> permission the answer is only the overall status
+/// (<c>Healthy</c>, <c>Degraded</c>, <c>Unhealthy</c>): the checks' details name brokers, certificates and the last
+/// client error, which are for operators.
+/// </summary>
 internal static class HealthEndpoints
 {
     public const string ReadyTag = "ready";
@@ -15,30 +22,35 @@ internal static class HealthEndpoints
         {
             Predicate = _ => false,
             ResponseWriter = WriteJson,
-        });
+        }).WithName("health.live").RequireGatewayAccess(AccessKind.Anonymous);
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(ReadyTag),
             ResponseWriter = WriteJson,
-        });
+        }).WithName("health.ready").RequireGatewayAccess(AccessKind.Anonymous);
     }
 
-    private static Task WriteJson(HttpContext context, HealthReport report)
+    private static async Task WriteJson(HttpContext context, HealthReport report)
     {
         context.Response.ContentType = "application/json";
-        var body = new
-        {
-            status = report.Status.ToString(),
-            durationMs = Math.Round(report.TotalDuration.TotalMilliseconds, 1),
-            checks = report.Entries.Select(entry => new
+        var authorization = context.RequestServices.GetRequiredService<IAuthorizationService>();
+        var details = report.Entries.Count > 0
+            && (await authorization.AuthorizeAsync(context.User, new TopicResource(null), GatewayAccessRequirement.For(GatewayPermission.Cluster))).Succeeded;
+        object body = details
+            ? new
             {
-                name = entry.Key,
-                status = entry.Value.Status.ToString(),
-                description = entry.Value.Description,
-                durationMs = Math.Round(entry.Value.Duration.TotalMilliseconds, 1),
-                data = entry.Value.Data,
-            }),
-        };
-        return JsonSerializer.SerializeAsync(context.Response.Body, body, JsonSerializerOptions.Web, context.RequestAborted);
+                status = report.Status.ToString(),
+                durationMs = Math.Round(report.TotalDuration.TotalMilliseconds, 1),
+                checks = report.Entries.Select(entry => new
+                {
+                    name = entry.Key,
+                    status = entry.Value.Status.ToString(),
+                    description = entry.Value.Description,
+                    durationMs = Math.Round(entry.Value.Duration.TotalMilliseconds, 1),
+                    data = entry.Value.Data,
+                }),
+            }
+            : new { status = report.Status.ToString() };
+        await JsonSerializer.SerializeAsync(context.Response.Body, body, JsonSerializerOptions.Web, context.RequestAborted);
     }
 }

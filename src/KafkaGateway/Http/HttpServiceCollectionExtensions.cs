@@ -95,12 +95,17 @@ public static class HttpServiceCollectionExtensions
         app.UseStatusCodePages();
         // Inside error handling and request logging, before Swagger and every endpoint.
         app.UseGatewaySecurity();
-        app.UseSwagger();
-        app.UseSwaggerUI(options =>
-        {
-            options.SwaggerEndpoint("/swagger/v1/swagger.json", "KafkaGateway v1");
-            options.DocumentTitle = "KafkaGateway";
-        });
+        // Swagger is an endpoint like any other, so its access is declared (anonymous; overridable by the endpoint
+        // name "swagger") instead of being middleware the authorization step cannot tell apart from a 404.
+        var swagger = ((IEndpointRouteBuilder)app).CreateApplicationBuilder()
+            .UseSwagger()
+            .UseSwaggerUI(options =>
+            {
+                options.SwaggerEndpoint("/swagger/v1/swagger.json", "KafkaGateway v1");
+                options.DocumentTitle = "KafkaGateway";
+            })
+            .Build();
+        app.Map("/swagger/{**path}", swagger).WithName("swagger").RequireGatewayAccess(AccessKind.Anonymous).ExcludeFromDescription();
         app.MapControllers();
         return app;
     }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using KafkaGateway.Security;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
@@ -37,10 +38,10 @@ public static class ObservabilityServiceCollectionExtensions
         return builder;
     }
 
-    /// <summary>Maps <c>/metrics</c> (authorization: permission <c>cluster</c> by default, see the route table).</summary>
+    /// <summary>Maps <c>/metrics</c> (endpoint <c>metrics</c>: permission <c>cluster</c>, overridable by name).</summary>
     public static WebApplication MapObservability(this WebApplication app)
     {
-        app.MapPrometheusScrapingEndpoint(MetricsPath);
+        app.MapPrometheusScrapingEndpoint(MetricsPath).WithName("metrics").RequireGatewayAccess(GatewayPermission.Cluster);
         return app;
     }
 

@@ -48,6 +48,7 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
     /// outcome. Do not retry the request; send again only the records marked not_persisted.</response>
     /// <response code="503">Not written (Kafka or the registry unavailable, queue full): retry after Retry-After.</response>
     /// <response code="504">Kafka did not confirm in time: the records may have been written.</response>
+    [GatewayAccess(GatewayPermission.Produce)]
     [HttpPost]
     [Consumes("application/json")]
     [RequestExample("""{"records": [{"key": "s-1", "value": {"id": "s-1", "timestamp": 1732270000000, "value": 21.5}}]}""")]

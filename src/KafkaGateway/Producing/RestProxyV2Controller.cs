@@ -40,6 +40,7 @@ public sealed class RestProxyV2Controller(RecordProducer producer, TopicSchemaRe
     /// <response code="422">42201/42202 schema missing, 42203 invalid schema or data.</response>
     /// <response code="500">50003 nothing was written, retry; 50002 Kafka error, some records may be in Kafka: retry only the
     /// offsets with error_code 2.</response>
+    [GatewayAccess(GatewayPermission.Produce)]
     [HttpPost]
     [Consumes(AvroV2, JsonV2, BinaryV2)]
     [ProducesResponseType<RestProxyProduceResponse>(StatusCodes.Status200OK)]
@@ -53,6 +54,7 @@ public sealed class RestProxyV2Controller(RecordProducer producer, TopicSchemaRe
     /// <param name="body">REST Proxy v2 produce request (records without <c>partition</c>).</param>
     /// <param name="cancellationToken">Request aborted.</param>
     /// <response code="200">Every record is in Kafka.</response>
+    [GatewayAccess(GatewayPermission.Produce)]
     [HttpPost("partitions/{partition:int}")]
     [Consumes(AvroV2, JsonV2, BinaryV2)]
     [ProducesResponseType<RestProxyProduceResponse>(StatusCodes.Status200OK)]

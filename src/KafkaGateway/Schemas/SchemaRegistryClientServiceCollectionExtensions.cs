@@ -56,10 +56,11 @@ public static class SchemaRegistryClientServiceCollectionExtensions
         client.DefaultRequestHeaders.Accept.ParseAdd("application/vnd.schemaregistry+json; q=0.9");
         client.DefaultRequestHeaders.Accept.ParseAdd("application/json; q=0.5");
         client.DefaultRequestHeaders.UserAgent.ParseAdd("KafkaGateway");
-        client.DefaultRequestHeaders.Authorization = Authorization(options);
+        client.DefaultRequestHeaders.Authorization = AuthorizationHeader(options);
     }
 
-    private static AuthenticationHeaderValue? Authorization(SchemaRegistryClientOptions options)
+    /// <summary>The registry credentials as an Authorization header (bearer token or HTTP Basic), or null.</summary>
+    internal static AuthenticationHeaderValue? AuthorizationHeader(SchemaRegistryClientOptions options)
     {
         if (!string.IsNullOrEmpty(options.BearerToken))
         {

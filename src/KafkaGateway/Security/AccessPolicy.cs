@@ -5,8 +5,9 @@ namespace KafkaGateway.Security;
 
 /// <summary>
 /// Decides whether a principal holds a permission on a topic, from <c>Security:Authorization:Rules</c>. A rule
-/// matches a principal by name (<c>*</c>: any authenticated principal; <c>anonymous</c>: requests without
-/// credentials when <c>Security:AllowAnonymous</c>) or by role, and a topic by literal name, prefix pattern
+/// matches a principal by name (<c>apikey:alice</c>, or <c>alice</c> while only one authentication scheme is
+/// configured, see <see cref="PrincipalNames"/>; <c>*</c>: any authenticated principal; <c>anonymous</c>: requests
+/// without credentials when <c>Security:AllowAnonymous</c>) or by role, and a topic by literal name, prefix pattern
 /// (<c>orders.*</c>) or <c>*</c>. Checks without a topic (consumer groups, brokers, topic creation) need a rule
 /// covering <c>*</c>; <c>cluster</c> ignores topics. Without any rule everybody who got in may do everything.
 /// </summary>
@@ -16,11 +17,12 @@ public sealed class AccessPolicy(IOptions<SecurityOptions> options)
     public const string AnonymousPrincipal = "anonymous";
 
     private readonly IReadOnlyList<AccessRule> _rules = [.. options.Value.Authorization.Rules.Select(AccessRule.From)];
+    private readonly bool _bareNames = PrincipalNames.BareNamesAllowed(options.Value.Authentication);
 
     /// <summary>True when rules are configured (otherwise everything is allowed).</summary>
     public bool HasRules => _rules.Count > 0;
 
-    /// <summary>The principal name used for rules, audit and the Kafka identity.</summary>
+    /// <summary>The principal name used for rules, audit and the Kafka identity: <c>scheme:name</c>, or <c>anonymous</c>.</summary>
     public static string PrincipalName(ClaimsPrincipal user) =>
         user.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name } ? name : AnonymousPrincipal;
 
@@ -36,7 +38,7 @@ public sealed class AccessPolicy(IOptions<SecurityOptions> options)
         var name = PrincipalName(user);
         foreach (var rule in _rules)
         {
-            if (rule.Permissions.Contains(permission) && rule.MatchesPrincipal(user, name, authenticated)
+            if (rule.Permissions.Contains(permission) && rule.MatchesPrincipal(user, name, authenticated, _bareNames)
                 && (permission == GatewayPermission.Cluster || rule.MatchesTopic(topic)))
             {
                 return true;
@@ -47,8 +49,8 @@ public sealed class AccessPolicy(IOptions<SecurityOptions> options)
     }
 
     /// <summary>
-    /// For actions that learn their topic from the body (e.g. <c>POST /topics</c> when its route entry is relaxed to
-    /// <c>authenticated</c>): throws 403 ProblemDetails unless <paramref name="user"/> holds the permission. Call it
+    /// For actions that learn their topic from the body (prefer
+    /// <see cref="GatewayAuthorizationServiceExtensions.EnsureAllowedAsync"/>): throws 403 ProblemDetails unless <paramref name="user"/> holds the permission. Call it
     /// before touching Kafka.
     /// </summary>
     public void EnsureAllowed(ClaimsPrincipal user, GatewayPermission permission, string? topic)
@@ -76,11 +78,16 @@ public sealed class AccessPolicy(IOptions<SecurityOptions> options)
             settings.Permissions.Select(p => GatewayPermissions.TryParse(p, out var parsed) ? parsed : (GatewayPermission?)null)
                 .OfType<GatewayPermission>().ToHashSet());
 
-        public bool MatchesPrincipal(ClaimsPrincipal user, string name, bool authenticated)
+        public bool MatchesPrincipal(ClaimsPrincipal user, string name, bool authenticated, bool bareNames)
         {
             if (Principal is not null)
             {
-                return Principal == "*" ? authenticated : string.Equals(Principal, name, StringComparison.Ordinal);
+                return Principal switch
+                {
+                    "*" => authenticated,
+                    AnonymousPrincipal => !authenticated,
+                    _ => authenticated && PrincipalNames.Matches(Principal, name, bareNames),
+                };
             }
 
             return Role is not null && authenticated && user.IsInRole(Role);

@@ -36,7 +36,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         }
 
         var identity = new ClaimsIdentity(SchemeName, ClaimTypes.Name, ClaimTypes.Role);
-        identity.AddClaim(new Claim(ClaimTypes.Name, match.Name));
+        identity.AddClaim(new Claim(ClaimTypes.Name, PrincipalNames.Of(PrincipalNames.ApiKey, match.Name)));
         foreach (var role in match.Roles)
         {
             identity.AddClaim(new Claim(ClaimTypes.Role, role));

@@ -3,17 +3,16 @@ namespace KafkaGateway.Security;
 /// <summary>
 /// One structured audit event (EventId 4200) per admin or registry write, or per <see cref="AuditedAttribute"/>
 /// action: principal, action, target and outcome, refusals included. Sits before authorization so a 401/403 is
-/// audited too.
+/// audited too; what is audited follows from the endpoint's declared access (<see cref="EndpointAccess"/>).
 /// </summary>
-internal sealed class AuditMiddleware(RequestDelegate next, RouteAccessTable table, ILogger<AuditMiddleware> logger)
+internal sealed class AuditMiddleware(RequestDelegate next, EndpointAccess access, ILogger<AuditMiddleware> logger)
 {
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
     {
-        var requirement = GatewayAccessHandler.RequirementOf(context, table);
-        if (requirement.AuditAction is null)
+        var action = access.AuditActionOf(context, out var resolved);
+        if (action is null)
         {
-            await next(context);
-            return;
+            return next(context);
         }
 
         // Written when the response is complete: exceptions thrown by the action (validation, Kafka errors) become
@@ -29,19 +28,19 @@ internal sealed class AuditMiddleware(RequestDelegate next, RouteAccessTable tab
                 _ => "failed",
             };
             var principal = AccessPolicy.PrincipalName(context.User);
-            var target = Target(context, requirement);
-            SecurityLog.Audit(logger, principal, requirement.AuditAction, target, outcome, status);
+            var target = Target(context, resolved);
+            SecurityLog.Audit(logger, principal, action, target, outcome, status);
             return Task.CompletedTask;
         });
-        await next(context);
+        return next(context);
     }
 
-    private static string Target(HttpContext context, AccessRequirement requirement)
+    private static string Target(HttpContext context, ResolvedAccess access)
     {
         var values = context.Request.RouteValues
             .Where(v => v.Key is not ("controller" or "action") && v.Value is not null)
             .Select(v => $"{v.Key}={v.Value}")
             .ToArray();
-        return values.Length > 0 ? string.Join(' ', values) : requirement.Topic ?? context.Request.Path.Value ?? "/";
+        return values.Length > 0 ? string.Join(' ', values) : access.Topic ?? context.Request.Path.Value ?? "/";
     }
 }

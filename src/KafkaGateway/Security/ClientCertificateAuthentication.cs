@@ -94,7 +94,7 @@ internal sealed class ClientCertificateAuthenticationHandler(
     private AuthenticateResult Success(X509Certificate2 certificate)
     {
         var identity = new ClaimsIdentity(ClientCertificateAuthentication.SchemeName, ClaimTypes.Name, ClaimTypes.Role);
-        identity.AddClaim(new Claim(ClaimTypes.Name, trust.PrincipalOf(certificate)!));
+        identity.AddClaim(new Claim(ClaimTypes.Name, PrincipalNames.Of(PrincipalNames.Certificate, trust.PrincipalOf(certificate)!)));
         identity.AddClaim(new Claim("x5t", certificate.Thumbprint));
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), ClientCertificateAuthentication.SchemeName));
     }

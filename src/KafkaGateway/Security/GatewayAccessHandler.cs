@@ -6,31 +6,83 @@ using Microsoft.Extensions.Options;
 
 namespace KafkaGateway.Security;
 
-/// <summary>The gateway's one authorization requirement: what <see cref="RouteAccessTable"/> says the request needs.</summary>
-internal sealed class GatewayAccessRequirement : IAuthorizationRequirement;
-
 /// <summary>
-/// Checks every request (the fallback policy) against its <see cref="AccessRequirement"/> before any controller
-/// runs, so a refused caller never makes the gateway touch Kafka and cannot learn whether a topic exists.
+/// What a request needs: the <see cref="IGatewayAccessRequirement"/> its endpoint declares, unless
+/// <c>Security:Authorization:Endpoints:&lt;endpoint name&gt;</c> overrides the kind (the topic still comes from
+/// where the endpoint says). Also decides which calls are audited.
 /// </summary>
-internal sealed class GatewayAccessHandler(RouteAccessTable table, AccessPolicy policy, IOptions<SecurityOptions> options)
-    : AuthorizationHandler<GatewayAccessRequirement>
+public sealed class EndpointAccess(IOptions<SecurityOptions> options)
 {
-    private static readonly object s_requirementKey = new();
+    private readonly Dictionary<string, (AccessKind Kind, GatewayPermission? Permission)> _overrides = Parse(options.Value.Authorization.Endpoints);
 
-    /// <summary>The request's requirement, resolved once per request.</summary>
-    public static AccessRequirement RequirementOf(HttpContext context, RouteAccessTable table)
+    /// <summary>The requirement an endpoint declares, or null when it declares none.</summary>
+    public static IGatewayAccessRequirement? DeclaredBy(Endpoint? endpoint) =>
+        endpoint?.Metadata.GetOrderedMetadata<IAuthorizationRequirementData>()
+            .SelectMany(data => data.GetRequirements())
+            .OfType<IGatewayAccessRequirement>()
+            .FirstOrDefault(r => r is not UndeclaredEndpointRequirement);
+
+    /// <summary>The endpoint's name (<c>Topics.CreateTopic</c>, <c>health.ready</c>, ...), which overrides bind to.</summary>
+    public static string? NameOf(Endpoint? endpoint) => endpoint?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName;
+
+    /// <summary>The names overrides are configured for.</summary>
+    public IReadOnlyCollection<string> OverriddenNames => _overrides.Keys;
+
+    /// <summary>What <paramref name="requirement"/> needs for <paramref name="resource"/>, with the override applied.</summary>
+    public ResolvedAccess Resolve(IGatewayAccessRequirement requirement, object? resource)
     {
-        if (context.Items.TryGetValue(s_requirementKey, out var cached) && cached is AccessRequirement requirement)
+        ArgumentNullException.ThrowIfNull(requirement);
+        var access = requirement.Resolve(resource);
+        if (_overrides.Count > 0 && requirement is not UndeclaredEndpointRequirement && resource is HttpContext http && NameOf(http.GetEndpoint()) is { } name
+            && _overrides.TryGetValue(name, out var replaced))
         {
-            return requirement;
+            access = new ResolvedAccess(replaced.Kind, replaced.Permission, access.Topic);
         }
 
-        requirement = table.Resolve(context);
-        context.Items[s_requirementKey] = requirement;
-        return requirement;
+        return access;
     }
 
+    /// <summary>The audit action of the request (null: not audited): <see cref="AuditedAttribute"/>, or any call needing admin or schemas:write.</summary>
+    public string? AuditActionOf(HttpContext context, out ResolvedAccess access)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var endpoint = context.GetEndpoint();
+        access = DeclaredBy(endpoint) is { } requirement ? Resolve(requirement, context) : default;
+        if (endpoint?.Metadata.GetMetadata<AuditedAttribute>()?.Action is { } action)
+        {
+            return action;
+        }
+
+        return access.Permission is GatewayPermission.Admin or GatewayPermission.SchemasWrite
+            ? $"{context.Request.Method} {(endpoint as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value}"
+            : null;
+    }
+
+    private static Dictionary<string, (AccessKind, GatewayPermission?)> Parse(IDictionary<string, string> configured)
+    {
+        var parsed = new Dictionary<string, (AccessKind, GatewayPermission?)>(StringComparer.Ordinal);
+        foreach (var (name, value) in configured)
+        {
+            // The options validator has refused unknown access names already.
+            if (GatewayAccessRequirement.TryParseAccess(value, out var kind, out var permission))
+            {
+                parsed[name] = (kind, permission);
+            }
+        }
+
+        return parsed;
+    }
+}
+
+/// <summary>
+/// Evaluates every <see cref="IGatewayAccessRequirement"/>: the ones endpoints declare (resource: the
+/// <see cref="HttpContext"/>, run by the authorization middleware before any endpoint, so a refused caller never makes
+/// the gateway touch Kafka and cannot learn whether a topic exists) and imperative checks (resource:
+/// <see cref="TopicResource"/>).
+/// </summary>
+internal sealed class GatewayAccessHandler(EndpointAccess endpoints, AccessPolicy policy, IOptions<SecurityOptions> options)
+    : AuthorizationHandler<IGatewayAccessRequirement>
+{
     /// <summary>
     /// Why the credentials the request carries were refused, or null. The authentication middleware only records
     /// successes; asking the default scheme again is cheap (handlers cache their result per request).
@@ -38,22 +90,16 @@ internal sealed class GatewayAccessHandler(RouteAccessTable table, AccessPolicy 
     public static async Task<Exception?> AuthenticationFailureAsync(HttpContext context) =>
         (await context.AuthenticateAsync()).Failure;
 
-    protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, GatewayAccessRequirement requirement)
+    protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, IGatewayAccessRequirement requirement)
     {
-        if (context.Resource is not HttpContext http)
-        {
-            context.Fail(new AuthorizationFailureReason(this, "The request could not be classified."));
-            return;
-        }
-
-        var access = RequirementOf(http, table);
+        var access = endpoints.Resolve(requirement, context.Resource);
         if (access.Kind == AccessKind.Anonymous)
         {
             context.Succeed(requirement);
             return;
         }
 
-        if (await AuthenticationFailureAsync(http) is { } failure)
+        if (context.Resource is HttpContext http && await AuthenticationFailureAsync(http) is { } failure)
         {
             // Wrong credentials are refused even where anonymous access would do: the client meant to be someone.
             context.Fail(new AuthorizationFailureReason(this, $"The credentials were refused: {failure.Message}."));
@@ -79,9 +125,8 @@ internal sealed class GatewayAccessHandler(RouteAccessTable table, AccessPolicy 
         }
         else
         {
-            var what = access.Kind == AccessKind.Describe ? "describe" : GatewayPermissions.Name(access.Permission!.Value);
             var on = access.Topic is null ? "" : $" on '{access.Topic}'";
-            context.Fail(new AuthorizationFailureReason(this, $"'{AccessPolicy.PrincipalName(user)}' lacks the permission '{what}'{on}."));
+            context.Fail(new AuthorizationFailureReason(this, $"'{AccessPolicy.PrincipalName(user)}' lacks the permission '{access.Name}'{on}."));
         }
     }
 }

@@ -44,21 +44,6 @@ public static class GatewayPermissions
 }
 
 /// <summary>
-/// Puts a topic-scoped permission on an action: the topic is the route value <see cref="RouteValue"/>
-/// (<c>topic</c>, or <c>subject</c> whose <c>-key</c>/<c>-value</c> suffix is dropped). Wins over the route table.
-/// </summary>
-/// <param name="permission">The permission the caller needs on that topic.</param>
-[AttributeUsage(AttributeTargets.Method | AttributeTargets.Class, AllowMultiple = false)]
-public sealed class TopicAccessAttribute(GatewayPermission permission) : Attribute
-{
-    /// <summary>The permission the caller needs.</summary>
-    public GatewayPermission Permission { get; } = permission;
-
-    /// <summary>The route value naming the topic (or subject). Default <c>topic</c>.</summary>
-    public string RouteValue { get; init; } = "topic";
-}
-
-/// <summary>
 /// Writes an audit event (principal, <see cref="Action"/>, target, outcome) for every call of the action. Calls that
 /// need <c>admin</c> or <c>schemas:write</c> are audited without it, named by method and route.
 /// </summary>

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
@@ -9,6 +10,12 @@ namespace KafkaGateway.Security;
 internal static class JwtBearerSetup
 {
     public const string SchemeName = JwtBearerDefaults.AuthenticationScheme;
+
+    /// <summary>
+    /// The claim holding the gateway's principal name (<c>jwt:&lt;name claim&gt;</c>); a token's own claim of this
+    /// type is dropped, so a token cannot name itself.
+    /// </summary>
+    public const string PrincipalClaim = "kafkagateway:principal";
     private const string Prefix = SecurityOptions.SectionName + ":Authentication:Jwt:";
 
     public static void Configure(JwtBearerOptions options, JwtSettings settings)
@@ -35,7 +42,7 @@ internal static class JwtBearerSetup
             RequireExpirationTime = true,
             RequireSignedTokens = true,
             ClockSkew = TimeSpan.FromSeconds(settings.ClockSkewSeconds),
-            NameClaimType = settings.NameClaim,
+            NameClaimType = PrincipalClaim,
             RoleClaimType = settings.RoleClaim,
         };
         if (StaticKey(settings) is { } key)
@@ -45,6 +52,29 @@ internal static class JwtBearerSetup
         }
 
         options.TokenValidationParameters = parameters;
+        options.Events = new JwtBearerEvents { OnTokenValidated = context => NamePrincipal(context, settings) };
+    }
+
+    /// <summary>
+    /// A valid token without the name claim is refused (401 invalid_credentials): it would otherwise act as
+    /// nobody in particular. Otherwise the principal is renamed <c>jwt:&lt;name&gt;</c>.
+    /// </summary>
+    private static Task NamePrincipal(TokenValidatedContext context, JwtSettings settings)
+    {
+        var claims = context.Principal?.Claims.ToList() ?? [];
+        var name = claims.FirstOrDefault(c => c.Type == settings.NameClaim)?.Value;
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            context.Fail($"the token has no '{settings.NameClaim}' claim (Security:Authentication:Jwt:NameClaim) to name the principal");
+            return Task.CompletedTask;
+        }
+
+        var identity = new ClaimsIdentity(
+            claims.Where(c => c.Type != PrincipalClaim).Select(c => new Claim(c.Type, c.Value, c.ValueType, c.Issuer, c.OriginalIssuer)),
+            SchemeName, PrincipalClaim, settings.RoleClaim);
+        identity.AddClaim(new Claim(PrincipalClaim, PrincipalNames.Of(PrincipalNames.Jwt, name)));
+        context.Principal = new ClaimsPrincipal(identity);
+        return Task.CompletedTask;
     }
 
     /// <summary>The configured symmetric or public key, or null when keys come from the authority.</summary>

@@ -5,7 +5,9 @@ namespace KafkaGateway.Security;
 
 /// <summary>
 /// <c>Kafka:Identities:&lt;principal&gt;</c>: Kafka TLS credentials per gateway principal (same keys as
-/// <c>Kafka:Tls</c>). A principal with an identity produces with its own certificate, so the brokers' ACLs apply to
+/// <c>Kafka:Tls</c>). Configuration keys cannot contain ':', so the principal <c>apikey:alice</c> is written
+/// <c>apikey.alice</c> (<c>cert.</c>, <c>jwt.</c> likewise); a bare <c>alice</c> only while one authentication
+/// scheme is configured (<see cref="PrincipalNames"/>). A principal with an identity produces with its own certificate, so the brokers' ACLs apply to
 /// it; everybody else uses the gateway's own (<c>Kafka:Tls</c>, identity <c>default</c>).
 /// </summary>
 public sealed record KafkaIdentityOptions
@@ -25,8 +27,11 @@ public sealed class KafkaIdentities
 {
     private readonly Dictionary<string, KafkaTlsMaterial> _material = new(StringComparer.Ordinal);
 
-    public KafkaIdentities(IOptions<KafkaIdentityOptions> options, TimeProvider time)
+    private readonly bool _bareNames;
+
+    public KafkaIdentities(IOptions<KafkaIdentityOptions> options, IOptions<SecurityOptions> security, TimeProvider time)
     {
+        _bareNames = PrincipalNames.BareNamesAllowed(security.Value.Authentication);
         foreach (var (name, tls) in options.Value.Identities)
         {
             _material[name] = Load(name, tls, time);
@@ -40,9 +45,18 @@ public sealed class KafkaIdentities
     public string For(ClaimsPrincipal user)
     {
         ArgumentNullException.ThrowIfNull(user);
-        return user.Identity is { IsAuthenticated: true, Name: { } name } && _material.ContainsKey(name)
-            ? name
-            : KafkaIdentityOptions.DefaultIdentity;
+        if (user.Identity is { IsAuthenticated: true, Name: { } name })
+        {
+            foreach (var identity in _material.Keys)
+            {
+                if (PrincipalNames.Matches(identity, name, _bareNames, separator: '.'))
+                {
+                    return identity;
+                }
+            }
+        }
+
+        return KafkaIdentityOptions.DefaultIdentity;
     }
 
     /// <summary>The TLS material of <paramref name="identity"/>; null for the default identity.</summary>
@@ -61,13 +75,20 @@ public sealed class KafkaIdentities
 }
 
 /// <summary>Loads each identity once at start so a bad one stops the host.</summary>
-internal sealed class KafkaIdentityOptionsValidator(TimeProvider time) : IValidateOptions<KafkaIdentityOptions>
+internal sealed class KafkaIdentityOptionsValidator(TimeProvider time, IOptions<SecurityOptions> security) : IValidateOptions<KafkaIdentityOptions>
 {
     public ValidateOptionsResult Validate(string? name, KafkaIdentityOptions options)
     {
         var failures = new List<string>();
+        var bareNames = PrincipalNames.BareNamesAllowed(security.Value.Authentication);
         foreach (var (identity, tls) in options.Identities)
         {
+            if (!bareNames && !PrincipalNames.IsQualified(identity, '.'))
+            {
+                failures.Add($"Kafka:Identities:{identity}: the name has no scheme, and several authentication schemes are configured; " +
+                    $"write {PrincipalNames.ApiKey}.{identity}, {PrincipalNames.Certificate}.{identity} or {PrincipalNames.Jwt}.{identity}.");
+            }
+
             try
             {
                 using var material = KafkaIdentities.Load(identity, tls, time);

@@ -131,10 +131,12 @@ public sealed record GatewayAuthorizationOptions
     public IList<AccessRuleSettings> Rules { get; init; } = [];
 
     /// <summary>
-    /// <c>Security:Authorization:Routes:N</c> — extra or overriding route entries (checked before the built-in
-    /// table, see <see cref="RouteAccessTable"/>).
+    /// <c>Security:Authorization:Endpoints:&lt;endpoint name&gt;</c> — replaces the access an endpoint declares
+    /// (<c>anonymous</c>, <c>authenticated</c>, <c>describe</c> or a permission; the topic still comes from where the
+    /// endpoint says), e.g. <c>Endpoints:metrics=anonymous</c> for a scraper without credentials. Names are the
+    /// endpoints' names (<c>Topics.CreateTopic</c>, <c>health.ready</c>, <c>swagger</c>, ...); an unknown name fails the start.
     /// </summary>
-    public IList<RouteAccessSettings> Routes { get; init; } = [];
+    public IDictionary<string, string> Endpoints { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 }
 
 /// <summary>One grant: <c>Security:Authorization:Rules:N</c>.</summary>
@@ -151,19 +153,6 @@ public sealed record AccessRuleSettings
 
     /// <summary><c>...:Permissions</c> — <c>produce</c>, <c>consume</c>, <c>admin</c>, <c>schemas:write</c>, <c>cluster</c>.</summary>
     public IList<string> Permissions { get; init; } = [];
-}
-
-/// <summary>One route entry: <c>Security:Authorization:Routes:N</c>.</summary>
-public sealed record RouteAccessSettings
-{
-    /// <summary><c>...:Pattern</c> — route template, e.g. <c>/swagger/{**rest}</c> or <c>/topics/{topic}/stream</c>.</summary>
-    public string Pattern { get; init; } = "";
-
-    /// <summary><c>...:Methods</c> — HTTP methods; empty means all.</summary>
-    public IList<string> Methods { get; init; } = [];
-
-    /// <summary><c>...:Access</c> — <c>anonymous</c>, <c>authenticated</c> or a permission name.</summary>
-    public string Access { get; init; } = "authenticated";
 }
 
 /// <summary><c>Security:Limits</c>: protection against large, deep, slow and too many requests.</summary>

@@ -31,7 +31,7 @@ public static class SecurityServiceCollectionExtensions
         services.AddOptions<SecurityOptions>().BindConfiguration(SecurityOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SecurityOptions>, SecurityOptionsValidator>());
         services.TryAddSingleton<AccessPolicy>();
-        services.TryAddSingleton<RouteAccessTable>();
+        services.TryAddSingleton<EndpointAccess>();
         services.TryAddSingleton<ApiKeyStore>();
         services.TryAddSingleton<ClientCertificateTrust>();
 
@@ -43,12 +43,15 @@ public static class SecurityServiceCollectionExtensions
         services.AddOptions<JwtBearerOptions>(JwtBearerSetup.SchemeName)
             .Configure<IOptions<SecurityOptions>>((jwt, security) => JwtBearerSetup.Configure(jwt, security.Value.Authentication.Jwt));
 
-        var everyRequest = new AuthorizationPolicyBuilder().AddRequirements(new GatewayAccessRequirement()).Build();
+        // Endpoints declare their requirement ([GatewayAccess], RequireGatewayAccess); the fallback only decides requests
+        // no endpoint matched (their 404 is for signed-in principals), and EndpointAccessCheck refuses to start with an
+        // endpoint that declares nothing.
         services.AddAuthorization(options =>
         {
-            options.FallbackPolicy = everyRequest;
-            options.DefaultPolicy = everyRequest;
+            options.FallbackPolicy = new AuthorizationPolicyBuilder().AddRequirements(UndeclaredEndpointRequirement.Instance).Build();
+            options.DefaultPolicy = new AuthorizationPolicyBuilder().AddRequirements(GatewayAccessRequirement.Authenticated).Build();
         });
+        services.AddOptions<MvcOptions>().Configure(mvc => mvc.Conventions.Add(new EndpointNameConvention()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, GatewayAccessHandler>());
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, GatewayAuthorizationResultHandler>();
 
@@ -75,7 +78,8 @@ public static class SecurityServiceCollectionExtensions
 
     /// <summary>
     /// The security middleware, between error handling and the endpoints: HSTS (outside Development), CORS,
-    /// authentication, the body-size limit, rate limiting, audit, authorization.
+    /// authentication, the body-size limit, rate limiting, audit, authorization; then the check that every endpoint
+    /// declares its access (when the pipeline is built).
     /// </summary>
     public static WebApplication UseGatewaySecurity(this WebApplication app)
     {
@@ -90,6 +94,7 @@ public static class SecurityServiceCollectionExtensions
         app.UseRateLimiter();
         app.UseMiddleware<AuditMiddleware>();
         app.UseAuthorization();
+        app.UseEndpointAccessCheck();
         return app;
     }
 

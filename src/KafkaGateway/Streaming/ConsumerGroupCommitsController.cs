@@ -64,6 +64,8 @@ public sealed class ConsumerGroupCommitsController(
     /// <response code="404">The topic does not exist (<c>topic_not_found</c>).</response>
     /// <response code="409">The group has active members (<c>group_not_empty</c>).</response>
     /// <response code="503">Kafka did not answer (<c>kafka_unavailable</c>).</response>
+    // The topic is in the body: the action checks consume on it before touching Kafka.
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpPost("")]
     [Consumes("application/json")]
     [ProducesResponseType<CommitResult>(StatusCodes.Status200OK)]

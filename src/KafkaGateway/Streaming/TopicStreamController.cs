@@ -1,3 +1,4 @@
+using KafkaGateway.Security;
 using FluentValidation;
 using KafkaGateway.Http;
 using Microsoft.AspNetCore.Mvc;
@@ -86,6 +87,7 @@ public sealed class TopicStreamController(
     /// <response code="404">The topic does not exist (<c>topic_not_found</c>).</response>
     /// <response code="429">Too many open streams, overall or for this client, or too many stream consumers (<c>Streaming:MaxConsumers</c>) (<c>too_many_streams</c>); see Retry-After.</response>
     /// <response code="503">Kafka did not answer (<c>kafka_unavailable</c>).</response>
+    [GatewayAccess(GatewayPermission.Consume)]
     [HttpGet("stream")]
     [ProducesResponseType<StreamRecord>(StatusCodes.Status200OK, "text/event-stream")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status400BadRequest, "application/problem+json")]
@@ -139,6 +141,7 @@ public sealed class TopicStreamController(
     /// <response code="404">The topic does not exist (<c>topic_not_found</c>).</response>
     /// <response code="429">Too many browse requests at once (<c>too_many_browses</c>, <c>Streaming:MaxConcurrentBrowses</c>); see Retry-After.</response>
     /// <response code="503">Kafka did not answer (<c>kafka_unavailable</c>).</response>
+    [GatewayAccess(GatewayPermission.Consume)]
     [HttpGet("records")]
     [Produces("application/json")]
     [ProducesResponseType<RecordPage>(StatusCodes.Status200OK)]

@@ -186,6 +186,46 @@ public sealed class AuthenticationTests(KafkaClusterFixture cluster) : IClassFix
         Assert.Contains(response.Headers.WwwAuthenticate, h => h.Scheme == "Bearer" && h.Parameter == "error=\"invalid_token\"");
     }
 
+    /// <summary>Issue 12 row 11: a valid token that names nobody must not become <c>anonymous</c>.</summary>
+    [Fact]
+    public async Task Jwt_ValidTokenWithoutTheNameClaim_401InvalidCredentials()
+    {
+        var settings = Settings();
+        settings["Security:Authorization:Rules:0:Principal"] = "anonymous";
+        settings["Security:Authorization:Rules:0:Permissions:0"] = "cluster";
+        settings["Security:AllowAnonymous"] = "true";
+        await using var gateway = SecureGateway.InProcess(cluster, settings);
+        using var client = gateway.Client();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", Token(SymmetricKey(Secret), claims: [new Claim("scope", "everything")]));
+
+        var response = await client.GetAsync(new Uri("/cluster", UriKind.Relative));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal("invalid_credentials", body.GetProperty("code").GetString());
+    }
+
+    /// <summary>Issue 12 row 11: a token's subject equal to an API key's name (or naming itself a gateway principal) is still <c>jwt:</c>.</summary>
+    [Fact]
+    public async Task Jwt_SubjectEqualsAnApiKeyName_DoesNotInheritTheKeysRules()
+    {
+        var settings = Settings();
+        settings["Security:Authorization:Rules:0:Principal"] = "apikey:alice";
+        settings["Security:Authorization:Rules:0:Permissions:0"] = "cluster";
+        await using var gateway = SecureGateway.InProcess(cluster, settings);
+        using var tokenClient = gateway.Client();
+        tokenClient.DefaultRequestHeaders.Authorization = new("Bearer",
+            Token(SymmetricKey(Secret), claims: [new Claim("sub", "alice"), new Claim("kafkagateway:principal", "apikey:alice")]));
+        using var keyClient = gateway.Client("alice");
+
+        var asToken = await tokenClient.GetAsync(new Uri("/cluster", UriKind.Relative));
+        var asKey = await keyClient.GetAsync(new Uri("/cluster", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Forbidden, asToken.StatusCode);
+        Assert.Contains("'jwt:alice'", await asToken.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, asKey.StatusCode);
+    }
+
     [Fact]
     public void Start_NoAuthenticationAndNoAnonymous_FailsNamingTheKeys()
     {
@@ -203,10 +243,12 @@ public sealed class AuthenticationTests(KafkaClusterFixture cluster) : IClassFix
     [InlineData("Security:Authorization:Rules:0:Permissions:0", "fly", "Security:Authorization:Rules:0:Permissions")]
     [InlineData("Security:Authentication:ClientCertificates:CaLocation", "/nonexistent/ca.pem", "Security:Authentication:ClientCertificates:CaLocation")]
     [InlineData("Security:Limits:MaxRequestBodyBytes", "5", "Security:Limits:MaxRequestBodyBytes")]
+    [InlineData("Security:Authorization:Routes:0:Pattern", "/swagger/{**rest}", "Security:Authorization:Routes")]
+    [InlineData("Security:Authorization:Endpoints:metrics", "everyone", "Security:Authorization:Endpoints:metrics")]
     public void Start_BadSetting_FailsNamingTheKey(string key, string value, string named)
     {
         var settings = Settings();
-        settings["Security:Authorization:Rules:0:Principal"] = "alice";
+        settings["Security:Authorization:Rules:0:Principal"] = "apikey:alice";
         settings["Security:Authorization:Rules:0:Permissions:0"] = "produce";
         settings[key] = value;
         settings["Security:AllowAnonymous"] = "false";
@@ -234,14 +276,14 @@ public sealed class AuthenticationTests(KafkaClusterFixture cluster) : IClassFix
     private static SigningCredentials SymmetricKey(string secret) =>
         new(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(secret)), SecurityAlgorithms.HmacSha256);
 
-    private static string Token(SigningCredentials credentials, string issuer = Issuer, string audience = Audience, DateTime? expires = null)
+    private static string Token(SigningCredentials credentials, string issuer = Issuer, string audience = Audience, DateTime? expires = null, Claim[]? claims = null)
     {
         var expiry = expires ?? DateTime.UtcNow.AddMinutes(10);
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
             Issuer = issuer,
             Audience = audience,
-            Subject = new ClaimsIdentity([new Claim("sub", "jwt-user")]),
+            Subject = new ClaimsIdentity(claims ?? [new Claim("sub", "jwt-user")]),
             NotBefore = expiry.AddMinutes(-20),
             IssuedAt = expiry.AddMinutes(-20),
             Expires = expiry,

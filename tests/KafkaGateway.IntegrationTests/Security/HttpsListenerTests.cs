@@ -17,7 +17,7 @@ public sealed class HttpsListenerTests(KafkaClusterFixture cluster) : IClassFixt
     [Fact]
     public async Task TrustedClientCertificate_IsAuthenticatedAsItsCommonName()
     {
-        await using var gateway = SecureGateway.OverHttps(cluster, Settings(onlyPrincipal: "gateway-client"));
+        await using var gateway = SecureGateway.OverHttps(cluster, Settings(onlyPrincipal: "cert:gateway-client"));
         using var client = gateway.HttpsClient(Certificates.Client);
 
         var response = await client.GetAsync(new Uri("/cluster", UriKind.Relative));
@@ -28,12 +28,46 @@ public sealed class HttpsListenerTests(KafkaClusterFixture cluster) : IClassFixt
     [Fact]
     public async Task TrustedClientCertificate_OtherPrincipalInRules_Is403()
     {
-        await using var gateway = SecureGateway.OverHttps(cluster, Settings(onlyPrincipal: "someone-else"));
+        await using var gateway = SecureGateway.OverHttps(cluster, Settings(onlyPrincipal: "cert:someone-else"));
         using var client = gateway.HttpsClient(Certificates.Client);
 
         var response = await client.GetAsync(new Uri("/cluster", UriKind.Relative));
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    /// <summary>Issue 12 row 11: a certificate whose CN equals an API key's name is another principal.</summary>
+    [Fact]
+    public async Task ClientCertificate_CommonNameEqualsAnApiKeyName_DoesNotInheritTheKeysRules()
+    {
+        var settings = Settings(onlyPrincipal: "apikey:gateway-client");
+        foreach (var (key, value) in SecureGateway.ApiKeys(("alice", null), ("gateway-client", null)))
+        {
+            settings[key] = value;
+        }
+
+        await using var gateway = SecureGateway.OverHttps(cluster, settings);
+        using var certificateClient = gateway.HttpsClient(Certificates.Client);
+        using var keyClient = gateway.HttpsClient();
+        keyClient.DefaultRequestHeaders.Add("X-API-Key", SecureGateway.KeyOf("gateway-client"));
+
+        var asCertificate = await certificateClient.GetAsync(new Uri("/cluster", UriKind.Relative));
+        var asKey = await keyClient.GetAsync(new Uri("/cluster", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Forbidden, asCertificate.StatusCode);
+        Assert.Contains("'cert:gateway-client'", await asCertificate.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, asKey.StatusCode);
+    }
+
+    [Fact]
+    public async Task Start_SeveralSchemesAndABareRulePrincipal_FailsNamingTheKey()
+    {
+        await using var gateway = SecureGateway.InProcess(cluster, Settings(onlyPrincipal: "gateway-client"));
+
+        var error = Assert.ThrowsAny<Exception>(() => gateway.Client());
+
+        Assert.Contains("Security:Authorization:Rules:0:Principal", error.ToString(), StringComparison.Ordinal);
+        Assert.Contains("cert:gateway-client", error.ToString(), StringComparison.Ordinal);
     }
 
     [Theory]

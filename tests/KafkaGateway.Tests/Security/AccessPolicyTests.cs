@@ -87,10 +87,55 @@ public sealed class AccessPolicyTests
         Assert.True(open.IsAllowed(User("anyone", null), GatewayPermission.Admin, "x"));
     }
 
+    [Theory]
+    [InlineData("apikey:alice", "apikey:alice", false, true)]
+    [InlineData("apikey:alice", "cert:alice", false, false)]
+    [InlineData("apikey:alice", "cert:alice", true, false)]
+    [InlineData("alice", "apikey:alice", true, true)]
+    [InlineData("alice", "cert:alice", true, true)]
+    [InlineData("alice", "apikey:alice", false, false)]
+    [InlineData("alice", "apikey:alice2", true, false)]
+    [InlineData("cert:urn:x:y", "cert:urn:x:y", false, true)]
+    [InlineData("urn:x:y", "cert:urn:x:y", true, true)]
+    [InlineData("jwt:alice", "jwt:alice", false, true)]
+    public void PrincipalNames_Matches(string configured, string principal, bool bareNamesAllowed, bool expected) =>
+        Assert.Equal(expected, PrincipalNames.Matches(configured, principal, bareNamesAllowed));
+
+    [Theory]
+    [InlineData("apikey.alice", "apikey:alice", true)]
+    [InlineData("apikey.alice", "cert:alice", false)]
+    [InlineData("cert.gateway.example.com", "cert:gateway.example.com", true)]
+    public void PrincipalNames_MatchesConfigurationKeySpelling(string configured, string principal, bool expected) =>
+        Assert.Equal(expected, PrincipalNames.Matches(configured, principal, bareNamesAllowed: false, separator: '.'));
+
+    [Fact]
+    public void IsAllowed_SeveralSchemesAndQualifiedRule_OnlyThatSchemesPrincipal()
+    {
+        var policy = new AccessPolicy(Options.Create(new SecurityOptions
+        {
+            Authentication = new GatewayAuthenticationOptions
+            {
+                ApiKeys = [new ApiKeySettings { Name = "alice", Sha256 = new string('a', 64) }],
+                Jwt = new JwtSettings { SigningKey = new string('k', 32), Issuer = "i", Audience = "a" },
+            },
+            Authorization = new GatewayAuthorizationOptions
+            {
+                Rules = [new AccessRuleSettings { Principal = "apikey:alice", Permissions = ["admin"] }],
+            },
+        }));
+
+        Assert.True(policy.IsAllowed(Named("apikey:alice"), GatewayPermission.Admin, "t"));
+        Assert.False(policy.IsAllowed(Named("jwt:alice"), GatewayPermission.Admin, "t"));
+    }
+
+    private static ClaimsPrincipal Named(string principal) =>
+        new(new ClaimsIdentity([new Claim(ClaimTypes.Name, principal)], "test", ClaimTypes.Name, ClaimTypes.Role));
+
+    /// <summary>An API key principal (rules in <see cref="s_policy"/> name it without the scheme: no scheme is configured, so that is unambiguous).</summary>
     private static ClaimsPrincipal User(string name, string? role)
     {
         var identity = new ClaimsIdentity("test", ClaimTypes.Name, ClaimTypes.Role);
-        identity.AddClaim(new Claim(ClaimTypes.Name, name));
+        identity.AddClaim(new Claim(ClaimTypes.Name, PrincipalNames.Of(PrincipalNames.ApiKey, name)));
         if (role is not null)
         {
             identity.AddClaim(new Claim(ClaimTypes.Role, role));

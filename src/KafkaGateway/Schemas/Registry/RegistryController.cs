@@ -1,3 +1,4 @@
+using KafkaGateway.Security;
 using Microsoft.AspNetCore.Mvc;
 
 namespace KafkaGateway.Schemas.Registry;
@@ -20,6 +21,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="deleted">Also list soft-deleted subjects.</param>
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">Subject names, sorted.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("subjects")]
     [ProducesResponseType<string[]>(StatusCodes.Status200OK)]
     public async Task<IActionResult> ListSubjects([FromQuery] bool deleted, CancellationToken cancellationToken) =>
@@ -31,6 +33,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">Version numbers, oldest first.</response>
     /// <response code="404">40401 subject not found.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("subjects/{subject}/versions")]
     [ProducesResponseType<int[]>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -59,6 +62,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <response code="200">The schema's global id, its version in the subject and its GUID.</response>
     /// <response code="409">The schema is incompatible with the subject's versions.</response>
     /// <response code="422">42201 invalid schema (the Avro parser's message included, also for a default that does not fit its type or an unregistered reference), or a schema type other than AVRO.</response>
+    [GatewayAccess(GatewayPermission.SchemasWrite, TopicFrom = "subject")]
     [HttpPost("subjects/{subject}/versions")]
     [Consumes(RegistryMediaTypes.V1, RegistryMediaTypes.Unversioned, RegistryMediaTypes.Json)]
     [ProducesResponseType<RegisteredSchemaId>(StatusCodes.Status200OK)]
@@ -79,6 +83,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <response code="200">The version (schemaType omitted for AVRO).</response>
     /// <response code="404">40401 subject or 40402 version not found.</response>
     /// <response code="422">42202 invalid version.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("subjects/{subject}/versions/{version}")]
     [ProducesResponseType<SubjectVersion>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -94,6 +99,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <response code="200">The schema itself (JSON).</response>
     /// <response code="404">40401 subject or 40402 version not found.</response>
     /// <response code="422">42202 invalid version.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("subjects/{subject}/versions/{version}/schema")]
     [ProducesResponseType<object>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -109,6 +115,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <response code="200">The deleted version number.</response>
     /// <response code="404">40401, 40402, 40406 already soft-deleted, 40407 not soft-deleted before a permanent delete.</response>
     /// <response code="422">42202 invalid version.</response>
+    [GatewayAccess(GatewayPermission.SchemasWrite, TopicFrom = "subject")]
     [HttpDelete("subjects/{subject}/versions/{version}")]
     [ProducesResponseType<int>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -125,6 +132,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <response code="200">The matching version with its id.</response>
     /// <response code="404">40401 subject not found, 40403 schema not registered under the subject.</response>
     /// <response code="422">42201 invalid schema.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpPost("subjects/{subject}")]
     [Consumes(RegistryMediaTypes.V1, RegistryMediaTypes.Unversioned, RegistryMediaTypes.Json)]
     [ProducesResponseType<SubjectVersion>(StatusCodes.Status200OK)]
@@ -144,6 +152,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The deleted version numbers.</response>
     /// <response code="404">40401, 40404 already soft-deleted, 40405 not soft-deleted before a permanent delete.</response>
+    [GatewayAccess(GatewayPermission.SchemasWrite, TopicFrom = "subject")]
     [HttpDelete("subjects/{subject}")]
     [ProducesResponseType<int[]>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -155,6 +164,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The schema.</response>
     /// <response code="404">40403 schema not found.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("schemas/ids/{id:int}")]
     [ProducesResponseType<SchemaById>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -169,6 +179,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The schema.</response>
     /// <response code="404">40403 schema not found.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("schemas/guids/{guid}")]
     [ProducesResponseType<SchemaById>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -183,6 +194,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">Ids, ascending; empty when nothing references it.</response>
     /// <response code="404">40403 schema not found.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("schemas/ids/{id:int}/referencedby")]
     [ProducesResponseType<int[]>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -195,6 +207,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">Ids, ascending; empty when nothing references it.</response>
     /// <response code="404">40401 subject or 40402 version not found.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("subjects/{subject}/versions/{version}/referencedby")]
     [ProducesResponseType<int[]>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -206,6 +219,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The schema itself (JSON).</response>
     /// <response code="404">40403 schema not found.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("schemas/ids/{id:int}/schema")]
     [ProducesResponseType<object>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -218,6 +232,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The registrations.</response>
     /// <response code="404">40403 schema not found.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("schemas/ids/{id:int}/versions")]
     [ProducesResponseType<SubjectVersionPair[]>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -226,6 +241,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
 
     /// <summary>Lists the schema types this registry supports: AVRO.</summary>
     /// <response code="200"><c>["AVRO"]</c>.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("schemas/types")]
     [ProducesResponseType<string[]>(StatusCodes.Status200OK)]
     public IActionResult GetSchemaTypes() => Answer(s_schemaTypes);
@@ -233,6 +249,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <summary>Gets the global compatibility level.</summary>
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200"><c>{"compatibilityLevel":"BACKWARD"}</c>.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("config")]
     [ProducesResponseType<CompatibilityConfig>(StatusCodes.Status200OK)]
     public async Task<IActionResult> GetGlobalConfig(CancellationToken cancellationToken) =>
@@ -243,6 +260,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The level set, echoed.</response>
     /// <response code="422">42203 invalid compatibility level.</response>
+    [GatewayAccess(GatewayPermission.SchemasWrite, Global = true)]
     [HttpPut("config")]
     [Consumes(RegistryMediaTypes.V1, RegistryMediaTypes.Unversioned, RegistryMediaTypes.Json)]
     [ProducesResponseType<CompatibilityUpdate>(StatusCodes.Status200OK)]
@@ -256,6 +274,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200"><c>{"compatibilityLevel":"FULL"}</c>.</response>
     /// <response code="404">40408 the subject has no subject-level compatibility.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("config/{subject}")]
     [ProducesResponseType<CompatibilityConfig>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -268,6 +287,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The level set, echoed.</response>
     /// <response code="422">42203 invalid compatibility level.</response>
+    [GatewayAccess(GatewayPermission.SchemasWrite, TopicFrom = "subject")]
     [HttpPut("config/{subject}")]
     [Consumes(RegistryMediaTypes.V1, RegistryMediaTypes.Unversioned, RegistryMediaTypes.Json)]
     [ProducesResponseType<CompatibilityUpdate>(StatusCodes.Status200OK)]
@@ -280,6 +300,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The removed level.</response>
     /// <response code="404">40408 the subject has no subject-level compatibility.</response>
+    [GatewayAccess(GatewayPermission.SchemasWrite, TopicFrom = "subject")]
     [HttpDelete("config/{subject}")]
     [ProducesResponseType<CompatibilityConfig>(StatusCodes.Status200OK)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]
@@ -296,6 +317,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <response code="200"><c>{"is_compatible":true}</c>.</response>
     /// <response code="404">40401 subject or 40402 version not found.</response>
     /// <response code="422">42201 invalid schema (also a default that does not fit its type), 42202 invalid version.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpPost("compatibility/subjects/{subject}/versions/{version}")]
     [Consumes(RegistryMediaTypes.V1, RegistryMediaTypes.Unversioned, RegistryMediaTypes.Json)]
     [ProducesResponseType<CompatibilityCheck>(StatusCodes.Status200OK)]
@@ -315,6 +337,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200"><c>{"is_compatible":true}</c>; also when the subject has no versions yet.</response>
     /// <response code="422">42201 invalid schema (also a default that does not fit its type).</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpPost("compatibility/subjects/{subject}/versions")]
     [Consumes(RegistryMediaTypes.V1, RegistryMediaTypes.Unversioned, RegistryMediaTypes.Json)]
     [ProducesResponseType<CompatibilityCheck>(StatusCodes.Status200OK)]
@@ -336,6 +359,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="limit">At most this many (-1: all).</param>
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The associations.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("associations/resources/{resourceNamespace}/{resourceName}")]
     [ProducesResponseType<AssociationAnswer[]>(StatusCodes.Status200OK)]
     public async Task<IActionResult> GetAssociations(
@@ -351,6 +375,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="subject">The subject.</param>
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The associations; <c>[]</c> when none.</response>
+    [GatewayAccess(AccessKind.Authenticated)]
     [HttpGet("associations/subjects/{subject}")]
     [ProducesResponseType<AssociationAnswer[]>(StatusCodes.Status200OK)]
     public async Task<IActionResult> GetSubjectAssociations(string subject, CancellationToken cancellationToken) =>
@@ -362,6 +387,8 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <response code="200">The associations created (or already there with the same subject).</response>
     /// <response code="409">40911 the topic's values (or keys) are associated with another subject; 409 an incompatible schema.</response>
     /// <response code="422">42212 invalid association, 42201 invalid schema.</response>
+    // The topic is in the body, and an association decides which subject a topic's records are checked against.
+    [GatewayAccess(GatewayPermission.SchemasWrite, Global = true)]
     [HttpPost("associations")]
     [Consumes(RegistryMediaTypes.V1, RegistryMediaTypes.Unversioned, RegistryMediaTypes.Json)]
     [ProducesResponseType<AssociationCreateAnswer>(StatusCodes.Status200OK)]
@@ -385,6 +412,7 @@ public sealed class RegistryController(BuiltInSchemaRegistry registry) : Control
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="204">Deleted.</response>
     /// <response code="404">40410 no association of that resource.</response>
+    [GatewayAccess(GatewayPermission.SchemasWrite, Global = true)]
     [HttpDelete("associations/resources/{resourceId}")]
     [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType<RegistryError>(StatusCodes.Status404NotFound)]

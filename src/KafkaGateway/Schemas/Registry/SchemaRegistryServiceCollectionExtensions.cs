@@ -39,10 +39,7 @@ public static class SchemaRegistryServiceCollectionExtensions
         services.AddHostedService<BuiltInRegistryStarter>();
         services.AddHealthChecks().AddCheck<RegistryReadinessCheck>("schema-registry", tags: [HealthEndpoints.ReadyTag]);
 
-        services.AddHttpClient(RegistryForwardingMiddleware.ClientName)
-            .ConfigureHttpClient((sp, client) =>
-                client.Timeout = TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<BuiltInRegistryOptions>>().Value.ForwardTimeoutSeconds));
-        services.AddTransient<IStartupFilter, RegistryForwardingStartupFilter>();
+        RegistryForwarding.AddRegistryForwarding(services);
 
         // Confluent clients send application/vnd.schemaregistry.v1+json bodies.
         services.PostConfigure<MvcOptions>(mvc =>
@@ -54,16 +51,6 @@ public static class SchemaRegistryServiceCollectionExtensions
             }
         });
         return builder;
-    }
-
-    /// <summary>Puts the forwarder at the front of the pipeline; it passes everything on when the registry is built in.</summary>
-    private sealed class RegistryForwardingStartupFilter : IStartupFilter
-    {
-        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
-        {
-            app.UseMiddleware<RegistryForwardingMiddleware>();
-            next(app);
-        };
     }
 
     /// <summary>Starts the built-in registry's loader only when the registry is built in (decided on the final configuration).</summary>
