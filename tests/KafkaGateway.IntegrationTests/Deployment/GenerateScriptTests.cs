@@ -22,7 +22,7 @@ public sealed class GenerateScriptTests(GeneratedCertificates certificates) : IC
         [
             "ca.crt", "kafka.crt", "kafka.keystore.jks", "kafka.truststore.jks", "kafka-ssl.properties",
             "kafka_keystore_creds", "kafka_ssl_key_creds", "kafka_truststore_creds", "gateway-https.crt", "gateway-https.key.enc",
-            "truststore.jks", ".env", "admin-client.properties",
+            "truststore.jks", ".env", "admin-client.properties", "gateway-secrets.env",
             .. new[] { "gateway-client", "schema-registry-client", "admin" }.SelectMany(n => new[] { $"{n}.crt", $"{n}.key", $"{n}.p12", $"{n}.keystore.jks" }),
         ];
 
@@ -35,6 +35,27 @@ public sealed class GenerateScriptTests(GeneratedCertificates certificates) : IC
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(certificates.PathOf("gateway-client.key")));
+        }
+    }
+
+    [Fact]
+    public void Generate_AdminApiKey_IsPrintedOnceWithItsCurlLineAndOnlyItsHashGoesToTheGatewaySecrets()
+    {
+        var key = certificates.Passwords["ADMIN_API_KEY"];
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
+        var gatewaySecrets = File.ReadAllText(certificates.PathOf("gateway-secrets.env"));
+        var env = File.ReadAllText(certificates.PathOf(".env"));
+
+        Assert.Equal(64, key.Length);
+        Assert.Equal(hash, certificates.Passwords["ADMIN_API_KEY_SHA256"]);
+        Assert.Contains($"ADMIN_API_KEY={key}\n", env, StringComparison.Ordinal);
+        Assert.Contains($"ADMIN_API_KEY_SHA256={hash}\n", env, StringComparison.Ordinal);
+        Assert.Contains($"ADMIN_API_KEY_SHA256={hash}\n", gatewaySecrets, StringComparison.Ordinal);
+        Assert.DoesNotContain(key, gatewaySecrets, StringComparison.Ordinal);
+        Assert.Contains($"curl --cacert {certificates.PathOf("ca.crt")} -H \"X-API-Key: {key}\" https://localhost:8443/cluster", certificates.Output, StringComparison.Ordinal);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(certificates.PathOf("gateway-secrets.env")));
         }
     }
 
@@ -66,10 +87,14 @@ public sealed class GenerateScriptTests(GeneratedCertificates certificates) : IC
             var ca = File.ReadAllBytes(Path.Combine(directory, "ca.crt"));
             var passwords = File.ReadAllText(Path.Combine(directory, "passwords.env"));
 
+            var key = File.ReadAllLines(Path.Combine(directory, "passwords.env")).Single(l => l.StartsWith("ADMIN_API_KEY=", StringComparison.Ordinal))["ADMIN_API_KEY=".Length..];
+
             var again = GeneratedCertificates.Run(directory);
             Assert.Equal(ca, File.ReadAllBytes(Path.Combine(directory, "ca.crt")));
             Assert.Equal(passwords, File.ReadAllText(Path.Combine(directory, "passwords.env")));
             Assert.Contains("kept ca.crt", again, StringComparison.Ordinal);
+            Assert.Contains("kept the admin API key", again, StringComparison.Ordinal);
+            Assert.DoesNotContain(key, again, StringComparison.Ordinal);
 
             GeneratedCertificates.Run(directory, "--force");
             Assert.NotEqual(ca, File.ReadAllBytes(Path.Combine(directory, "ca.crt")));

@@ -97,6 +97,23 @@ public sealed class ShippedDeploymentTests(ShippedDeployments deployments) : ICl
     }
 
     [Theory]
+    [InlineData(ShippedDeployments.ComposeGateway)]
+    [InlineData(ShippedDeployments.Kubernetes)]
+    [InlineData(ShippedDeployments.ComposeConfluentSr, Skip = "Known hole, issue 12 item 1: with SchemaRegistry:Url the /registry forwarder runs ahead of " +
+        "authentication, so anonymous callers read and delete subjects of the external registry (200). Remove this skip when it lands.")]
+    public async Task Request_RegistryWithoutCredentials_Answers401(string name)
+    {
+        var deployment = await deployments.StartAsync(name);
+        using var anonymous = deployment.CreateClient();
+
+        using var read = await anonymous.GetAsync(new Uri("registry/subjects", UriKind.Relative));
+        using var delete = await anonymous.DeleteAsync(new Uri("registry/subjects/sensors-value", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, read.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, delete.StatusCode);
+    }
+
+    [Theory]
     [MemberData(nameof(Deployments))]
     public async Task ProduceAndStream_AdminApiKey_SensorRecordGoesThroughMutualTlsAndStreamsBack(string name)
     {

@@ -41,6 +41,12 @@ public sealed class ShippedDeployments : IAsyncLifetime
     {
         Certificates = new GeneratedCertificates();
         GeneratedFiles = Snapshot(Certificates.Directory);
+        // Start them side by side: a start mostly waits (for Kafka metadata, the registry topic), it hardly computes.
+        foreach (var deployment in _deployments.Values)
+        {
+            _ = deployment.Value;
+        }
+
         return Task.CompletedTask;
     }
 
