@@ -26,7 +26,8 @@ public sealed class ShippedDeployments : IAsyncLifetime
     {
         foreach (var name in new[] { ComposeGateway, ComposeConfluentSr, Kubernetes })
         {
-            _deployments[name] = new Lazy<Task<RunningDeployment>>(() => RunningDeployment.StartAsync(name, Certificates));
+            // Task.Run: the start runs synchronously up to its first await (the stand-in registry starts synchronously).
+            _deployments[name] = new Lazy<Task<RunningDeployment>>(() => Task.Run(() => RunningDeployment.StartAsync(name, Certificates)));
         }
     }
 
@@ -39,7 +40,7 @@ public sealed class ShippedDeployments : IAsyncLifetime
 
     public Task InitializeAsync()
     {
-        Certificates = new GeneratedCertificates();
+        Certificates = GeneratedCertificates.Shared;
         GeneratedFiles = Snapshot(Certificates.Directory);
         // Start them side by side: a start mostly waits (for Kafka metadata, the registry topic), it hardly computes.
         foreach (var deployment in _deployments.Values)
@@ -58,13 +59,11 @@ public sealed class ShippedDeployments : IAsyncLifetime
             {
                 await (await deployment.Value).DisposeAsync();
             }
-            catch (InvalidOperationException)
+            catch (Exception ex) when (ex is InvalidOperationException or HttpRequestException or IOException)
             {
-                // It never started; its test reported why.
+                // It never started (and cleaned up after itself); its tests reported why.
             }
         }
-
-        Certificates?.Dispose();
     }
 
     /// <summary>Every file below <paramref name="directory"/> with its last write time.</summary>
@@ -200,10 +199,14 @@ public sealed partial class RunningDeployment : IAsyncDisposable
 
         GatewayFactory? standIn = null;
         Uri? standInUrl = null;
+        Task standInStarted = Task.CompletedTask;
         if (environment.TryGetValue("SchemaRegistry__Url", out var registryUrl) && registryUrl.Length > 0)
         {
+            var registryPort = GatewayProcess.FreePort();
+            standInUrl = new Uri($"http://127.0.0.1:{registryPort}/");
             standIn = new GatewayFactory(new Dictionary<string, string?>
             {
+                ["urls"] = standInUrl.ToString(),
                 ["Kafka:BootstrapServers"] = environment["Kafka__BootstrapServers"],
                 ["Kafka:Properties:broker.address.family"] = "v4",
                 ["Kafka:Tls:KeyStoreLocation"] = certificates.PathOf("schema-registry-client.p12"),
@@ -213,7 +216,9 @@ public sealed partial class RunningDeployment : IAsyncDisposable
                 ["SchemaRegistry:Topic"] = "_schemas",
                 ["Gateway:DataDirectory"] = Path.Combine(root, "registry-stand-in"),
             });
-            standInUrl = RegistryTestHost.StartOnRealPort(standIn);
+            // Started beside the gateway: the gateway needs its registry for requests, not to become ready.
+            var starting = standIn;
+            standInStarted = Task.Run(() => RegistryTestHost.StartOnRealPort(starting));
             environment["SchemaRegistry__Url"] = new Uri(standInUrl, "registry").ToString();
         }
 
@@ -224,8 +229,19 @@ public sealed partial class RunningDeployment : IAsyncDisposable
             BaseAddress = new Uri($"https://localhost:{port}/"),
             RegistryStandInUrl = standInUrl,
         };
-        deployment.Process = GatewayProcess.Start(dockerfile.Entrypoint, environment, uid);
-        await deployment.WaitUntilReadyAsync();
+        try
+        {
+            deployment.Process = GatewayProcess.Start(dockerfile.Entrypoint, environment, uid);
+            await deployment.WaitUntilReadyAsync();
+            await standInStarted;
+        }
+        catch
+        {
+            await standInStarted.ContinueWith(_ => { }, TaskScheduler.Default);
+            await deployment.DisposeAsync();
+            throw;
+        }
+
         return deployment;
     }
 
@@ -267,7 +283,11 @@ public sealed partial class RunningDeployment : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Process.DisposeAsync();
+        if (Process is not null)
+        {
+            await Process.DisposeAsync();
+        }
+
         if (RegistryStandIn is not null)
         {
             await RegistryStandIn.DisposeAsync();
