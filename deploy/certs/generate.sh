@@ -2,7 +2,8 @@
 # Creates every certificate, key store and password the compose stack (and a Kubernetes Secret) needs:
 #   a CA; the broker's certificate with its JKS key store, trust store and SSL properties snippet; the gateway's
 #   HTTPS server certificate; client certificates for the gateway, the schema registry and an admin, each as PEM,
-#   PKCS#12 and JKS; and an env file with the generated passwords (docker compose reads ./.env).
+#   PKCS#12 and JKS; an admin API key for the gateway (printed once, with the curl line that uses it); and an env
+#   file with the generated passwords, the key and its SHA-256 (docker compose reads ./.env).
 #
 # Usage: deploy/certs/generate.sh [--out DIR] [--env-file FILE] [--force]
 #   --out DIR       where the material goes (default deploy/certs/out, gitignored)
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
     --out) out="$2"; shift 2 ;;
     --env-file) env_file="$2"; shift 2 ;;
     --force) force=1; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -77,13 +78,29 @@ for name in $password_names; do
 done
 KAFKA_CLUSTER_ID=${KAFKA_CLUSTER_ID:-$(openssl rand -base64 16 | tr '+/' '-_' | cut -c1-22)}
 printf 'KAFKA_CLUSTER_ID=%s\n' "$KAFKA_CLUSTER_ID" >> "$tmp/passwords.env"
+
+# --- the gateway's admin API key: the key is a credential like the passwords; the gateway is given only its SHA-256
+# (Security:Authentication:ApiKeys:0:Sha256). Kept across runs like the passwords; printed only when created.
+admin_key_created=0
+if [ -z "${ADMIN_API_KEY:-}" ]; then
+  ADMIN_API_KEY=$(openssl rand -hex 32)
+  admin_key_created=1
+fi
+ADMIN_API_KEY_SHA256=$(printf %s "$ADMIN_API_KEY" | openssl dgst -sha256 -r | cut -d' ' -f1)
+( umask 077; printf 'ADMIN_API_KEY=%s\nADMIN_API_KEY_SHA256=%s\n' "$ADMIN_API_KEY" "$ADMIN_API_KEY_SHA256" >> "$tmp/passwords.env" )
 install -m 600 "$tmp/passwords.env" "$passwords"
+
+# What the gateway's pod needs from passwords.env, and nothing else (the admin key itself stays out of the cluster):
+# kubectl create secret generic kafkagateway-passwords --from-env-file=gateway-secrets.env (README "Kubernetes").
+( umask 077; printf 'GATEWAY_KEYSTORE_PASSWORD=%s\nGATEWAY_HTTPS_KEY_PASSWORD=%s\nADMIN_API_KEY_SHA256=%s\n' \
+  "$GATEWAY_KEYSTORE_PASSWORD" "$GATEWAY_HTTPS_KEY_PASSWORD" "$ADMIN_API_KEY_SHA256" > "$tmp/gateway-secrets.env" )
+install -m 600 "$tmp/gateway-secrets.env" "$out/gateway-secrets.env"
 
 # --- CA ---------------------------------------------------------------------------------------------------------
 echo "Certificates in $out"
 if [ ! -f "$out/ca.crt" ]; then
   # A new CA invalidates everything it signed.
-  find "$out" -maxdepth 1 -type f ! -name passwords.env -delete
+  find "$out" -maxdepth 1 -type f ! -name passwords.env ! -name gateway-secrets.env -delete
   ( umask 077; openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out "$out/ca.key" 2>/dev/null )
   openssl req -x509 -new -key "$out/ca.key" -out "$out/ca.crt" -days "$CA_DAYS" -sha256 \
     -subj "/O=KafkaGateway/CN=KafkaGateway Development CA" \
@@ -207,8 +224,17 @@ chmod 600 "$out/admin-client.properties"
 mkdir -p "$(dirname "$env_file")"
 ( umask 077; : > "$tmp/env" )
 if [ -f "$env_file" ]; then
-  grep -Ev "^($(echo "$password_names KAFKA_CLUSTER_ID" | tr ' ' '|'))=" "$env_file" >> "$tmp/env" || true
+  grep -Ev "^($(echo "$password_names KAFKA_CLUSTER_ID ADMIN_API_KEY ADMIN_API_KEY_SHA256" | tr ' ' '|'))=" "$env_file" >> "$tmp/env" || true
 fi
 cat "$passwords" >> "$tmp/env"
 install -m 600 "$tmp/env" "$env_file"
 echo "Passwords in $env_file (gitignored; docker compose reads it)."
+if [ "$admin_key_created" -eq 1 ]; then
+  # Printed this once; afterwards it is only in the two files above.
+  echo
+  echo "Admin API key (all permissions on the gateway; also ADMIN_API_KEY in $passwords and $env_file):"
+  echo "  $ADMIN_API_KEY"
+  echo "  curl --cacert $out/ca.crt -H \"X-API-Key: $ADMIN_API_KEY\" https://localhost:8443/cluster"
+else
+  say "kept the admin API key (ADMIN_API_KEY in $env_file)"
+fi

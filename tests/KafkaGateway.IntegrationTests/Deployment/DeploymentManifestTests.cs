@@ -67,6 +67,9 @@ public sealed class DeploymentManifestTests
     [InlineData("Kestrel__Certificates__Default__PrivateKey")]
     [InlineData("Gatway__DataDirectory")]
     [InlineData("ASPNETCORE_URL")]
+    [InlineData("Security__Authentication__ApiKeys__Name")]
+    [InlineData("Security__Authentication__ApiKeys__0__Hash")]
+    [InlineData("Security__Authorization__Rules__0__Permissions__0__Name")]
     public void Problem_MisspelledOrMisplacedName_IsReported(string variable)
     {
         Assert.NotNull(GatewaySettingNames.Problem(variable));
@@ -78,6 +81,9 @@ public sealed class DeploymentManifestTests
     [InlineData("Producer__LingerMs")]
     [InlineData("Serilog__MinimumLevel__Override__Microsoft.AspNetCore")]
     [InlineData("kafka__tls__calocation")]
+    [InlineData("Security__Authentication__ApiKeys__0__Sha256")]
+    [InlineData("Security__Authorization__Rules__1__Permissions__4")]
+    [InlineData("Security__Authentication__ClientCertificates__CaLocation")]
     public void Problem_ExistingSetting_IsNull(string variable)
     {
         Assert.Null(GatewaySettingNames.Problem(variable));

@@ -18,7 +18,7 @@ internal static class GatewaySettingNames
     private static readonly (string[] Section, Type Options)[] s_sections = new[]
         {
             typeof(KafkaOptions), typeof(KafkaTlsOptions), typeof(GatewayOptions), typeof(ProducerOptions),
-            typeof(SchemaRegistryClientOptions),
+            typeof(SchemaRegistryClientOptions), typeof(SecurityOptions),
         }
         .Select(type => (((string)type.GetField("SectionName")!.GetValue(null)!).Split(':'), type))
         .OrderByDescending(entry => entry.Item1.Length)
@@ -95,6 +95,22 @@ internal static class GatewaySettingNames
             return rest.Length == 1 ? null : $"{variable}: {type.Name}.{property.Name} is a value, not a section";
         }
 
+        if (ListElement(propertyType) is { } element)
+        {
+            // Lists bind from index segments: Security__Authentication__ApiKeys__0__Name.
+            if (rest.Length < 2 || !int.TryParse(rest[1], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out _))
+            {
+                return $"{variable}: {type.Name}.{property.Name} is a list; the next segment must be an index (0, 1, ...)";
+            }
+
+            if (IsScalar(element))
+            {
+                return rest.Length == 2 ? null : $"{variable}: the items of {type.Name}.{property.Name} are values, not sections";
+            }
+
+            return Walk(element, rest[2..], variable);
+        }
+
         return Walk(propertyType, rest[1..], variable);
     }
 
@@ -103,6 +119,13 @@ internal static class GatewaySettingNames
 
     private static bool IsScalar(Type type) =>
         type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal) || type == typeof(TimeSpan) || type == typeof(Uri);
+
+    private static Type? ListElement(Type type) =>
+        type.IsArray ? type.GetElementType()
+        : type.IsGenericType && type.GetGenericTypeDefinition() is var definition && (definition == typeof(IList<>) || definition == typeof(List<>)
+            || definition == typeof(IReadOnlyList<>) || definition == typeof(ICollection<>))
+            ? type.GetGenericArguments()[0]
+            : null;
 
     private static bool IsDictionary(Type type) =>
         type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Dictionary<,>);

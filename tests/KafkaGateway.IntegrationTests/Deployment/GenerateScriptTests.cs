@@ -11,8 +11,10 @@ namespace KafkaGateway.IntegrationTests.Deployment;
 /// works for a real mTLS produce with hostname verification: the harness's TLS terminator serves the generated
 /// broker certificate in front of a mock broker and requires a client certificate from the generated CA.
 /// </summary>
-public sealed class GenerateScriptTests(GeneratedCertificates certificates) : IClassFixture<GeneratedCertificates>
+public sealed class GenerateScriptTests
 {
+    private readonly GeneratedCertificates _certificates = GeneratedCertificates.Shared;
+
     public static TheoryData<string> ClientFormats() => ["PEM", "PKCS12", "JKS"];
 
     [Fact]
@@ -22,28 +24,49 @@ public sealed class GenerateScriptTests(GeneratedCertificates certificates) : IC
         [
             "ca.crt", "kafka.crt", "kafka.keystore.jks", "kafka.truststore.jks", "kafka-ssl.properties",
             "kafka_keystore_creds", "kafka_ssl_key_creds", "kafka_truststore_creds", "gateway-https.crt", "gateway-https.key.enc",
-            "truststore.jks", ".env", "admin-client.properties",
+            "truststore.jks", ".env", "admin-client.properties", "gateway-secrets.env",
             .. new[] { "gateway-client", "schema-registry-client", "admin" }.SelectMany(n => new[] { $"{n}.crt", $"{n}.key", $"{n}.p12", $"{n}.keystore.jks" }),
         ];
 
-        Assert.All(expected, file => Assert.True(File.Exists(certificates.PathOf(file)), $"{file} missing:\n{certificates.Output}"));
-        var properties = File.ReadAllText(certificates.PathOf("kafka-ssl.properties"));
+        Assert.All(expected, file => Assert.True(File.Exists(_certificates.PathOf(file)), $"{file} missing:\n{_certificates.Output}"));
+        var properties = File.ReadAllText(_certificates.PathOf("kafka-ssl.properties"));
         Assert.Contains("ssl.client.auth=required", properties, StringComparison.Ordinal);
-        Assert.Contains($"ssl.keystore.password={certificates.Passwords["KAFKA_SSL_PASSWORD"]}", properties, StringComparison.Ordinal);
-        var env = File.ReadAllText(certificates.PathOf(".env"));
-        Assert.Contains($"GATEWAY_KEYSTORE_PASSWORD={certificates.Passwords["GATEWAY_KEYSTORE_PASSWORD"]}", env, StringComparison.Ordinal);
+        Assert.Contains($"ssl.keystore.password={_certificates.Passwords["KAFKA_SSL_PASSWORD"]}", properties, StringComparison.Ordinal);
+        var env = File.ReadAllText(_certificates.PathOf(".env"));
+        Assert.Contains($"GATEWAY_KEYSTORE_PASSWORD={_certificates.Passwords["GATEWAY_KEYSTORE_PASSWORD"]}", env, StringComparison.Ordinal);
         if (!OperatingSystem.IsWindows())
         {
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(certificates.PathOf("gateway-client.key")));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_certificates.PathOf("gateway-client.key")));
+        }
+    }
+
+    [Fact]
+    public void Generate_AdminApiKey_IsPrintedOnceWithItsCurlLineAndOnlyItsHashGoesToTheGatewaySecrets()
+    {
+        var key = _certificates.Passwords["ADMIN_API_KEY"];
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key)));
+        var gatewaySecrets = File.ReadAllText(_certificates.PathOf("gateway-secrets.env"));
+        var env = File.ReadAllText(_certificates.PathOf(".env"));
+
+        Assert.Equal(64, key.Length);
+        Assert.Equal(hash, _certificates.Passwords["ADMIN_API_KEY_SHA256"]);
+        Assert.Contains($"ADMIN_API_KEY={key}\n", env, StringComparison.Ordinal);
+        Assert.Contains($"ADMIN_API_KEY_SHA256={hash}\n", env, StringComparison.Ordinal);
+        Assert.Contains($"ADMIN_API_KEY_SHA256={hash}\n", gatewaySecrets, StringComparison.Ordinal);
+        Assert.DoesNotContain(key, gatewaySecrets, StringComparison.Ordinal);
+        Assert.Contains($"curl --cacert {_certificates.PathOf("ca.crt")} -H \"X-API-Key: {key}\" https://localhost:8443/cluster", _certificates.Output, StringComparison.Ordinal);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(_certificates.PathOf("gateway-secrets.env")));
         }
     }
 
     [Fact]
     public void Generate_Certificates_HaveTheRequiredNamesAndValidity()
     {
-        using var ca = X509CertificateLoader.LoadCertificateFromFile(certificates.PathOf("ca.crt"));
-        using var broker = X509CertificateLoader.LoadCertificateFromFile(certificates.PathOf("kafka.crt"));
-        using var https = X509CertificateLoader.LoadCertificateFromFile(certificates.PathOf("gateway-https.crt"));
+        using var ca = X509CertificateLoader.LoadCertificateFromFile(_certificates.PathOf("ca.crt"));
+        using var broker = X509CertificateLoader.LoadCertificateFromFile(_certificates.PathOf("kafka.crt"));
+        using var https = X509CertificateLoader.LoadCertificateFromFile(_certificates.PathOf("gateway-https.crt"));
 
         Assert.InRange((ca.NotAfter - ca.NotBefore).TotalDays, 1824, 1826);
         Assert.InRange((broker.NotAfter - broker.NotBefore).TotalDays, 364, 366);
@@ -66,10 +89,14 @@ public sealed class GenerateScriptTests(GeneratedCertificates certificates) : IC
             var ca = File.ReadAllBytes(Path.Combine(directory, "ca.crt"));
             var passwords = File.ReadAllText(Path.Combine(directory, "passwords.env"));
 
+            var key = File.ReadAllLines(Path.Combine(directory, "passwords.env")).Single(l => l.StartsWith("ADMIN_API_KEY=", StringComparison.Ordinal))["ADMIN_API_KEY=".Length..];
+
             var again = GeneratedCertificates.Run(directory);
             Assert.Equal(ca, File.ReadAllBytes(Path.Combine(directory, "ca.crt")));
             Assert.Equal(passwords, File.ReadAllText(Path.Combine(directory, "passwords.env")));
             Assert.Contains("kept ca.crt", again, StringComparison.Ordinal);
+            Assert.Contains("kept the admin API key", again, StringComparison.Ordinal);
+            Assert.DoesNotContain(key, again, StringComparison.Ordinal);
 
             GeneratedCertificates.Run(directory, "--force");
             Assert.NotEqual(ca, File.ReadAllBytes(Path.Combine(directory, "ca.crt")));
@@ -98,8 +125,8 @@ public sealed class GenerateScriptTests(GeneratedCertificates certificates) : IC
     [MemberData(nameof(ClientFormats))]
     public async Task Produce_GeneratedMaterialThroughMutualTlsTerminator_IsDeliveredWithHostnameVerification(string format)
     {
-        using var ca = X509CertificateLoader.LoadCertificateFromFile(certificates.PathOf("ca.crt"));
-        using var brokerCertificate = X509Certificate2.CreateFromPemFile(certificates.PathOf("kafka.crt"), certificates.PathOf("kafka.key"));
+        using var ca = X509CertificateLoader.LoadCertificateFromFile(_certificates.PathOf("ca.crt"));
+        using var brokerCertificate = X509Certificate2.CreateFromPemFile(_certificates.PathOf("kafka.crt"), _certificates.PathOf("kafka.key"));
         using var cluster = MockCluster.Start(1);
         var broker = cluster.Listeners[0];
         await using var terminator = new TlsTerminator(broker, brokerCertificate, ca);
@@ -128,22 +155,22 @@ public sealed class GenerateScriptTests(GeneratedCertificates certificates) : IC
     {
         "PEM" => new KafkaTlsOptions
         {
-            CertificateLocation = certificates.PathOf("gateway-client.crt"),
-            KeyLocation = certificates.PathOf("gateway-client.key"),
-            CaLocation = certificates.PathOf("ca.crt"),
+            CertificateLocation = _certificates.PathOf("gateway-client.crt"),
+            KeyLocation = _certificates.PathOf("gateway-client.key"),
+            CaLocation = _certificates.PathOf("ca.crt"),
         },
         "PKCS12" => new KafkaTlsOptions
         {
-            KeyStoreLocation = certificates.PathOf("gateway-client.p12"),
-            KeyStorePassword = certificates.Passwords["GATEWAY_KEYSTORE_PASSWORD"],
-            CaLocation = certificates.PathOf("ca.crt"),
+            KeyStoreLocation = _certificates.PathOf("gateway-client.p12"),
+            KeyStorePassword = _certificates.Passwords["GATEWAY_KEYSTORE_PASSWORD"],
+            CaLocation = _certificates.PathOf("ca.crt"),
         },
         "JKS" => new KafkaTlsOptions
         {
-            KeyStoreLocation = certificates.PathOf("gateway-client.keystore.jks"),
-            KeyStorePassword = certificates.Passwords["GATEWAY_KEYSTORE_PASSWORD"],
-            TrustStoreLocation = certificates.PathOf("truststore.jks"),
-            TrustStorePassword = certificates.Passwords["TRUSTSTORE_PASSWORD"],
+            KeyStoreLocation = _certificates.PathOf("gateway-client.keystore.jks"),
+            KeyStorePassword = _certificates.Passwords["GATEWAY_KEYSTORE_PASSWORD"],
+            TrustStoreLocation = _certificates.PathOf("truststore.jks"),
+            TrustStorePassword = _certificates.Passwords["TRUSTSTORE_PASSWORD"],
         },
         _ => throw new ArgumentOutOfRangeException(nameof(format)),
     };

@@ -5,6 +5,14 @@ namespace KafkaGateway.IntegrationTests.Deployment;
 /// <summary>Runs deploy/certs/generate.sh into a temporary folder and exposes its output.</summary>
 public sealed class GeneratedCertificates : IDisposable
 {
+    // generate.sh takes seconds of CPU (RSA keys, a JVM per keytool call): tests that only read its output share one run.
+    private static readonly Lazy<GeneratedCertificates> s_shared = new(() =>
+    {
+        var shared = new GeneratedCertificates();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => shared.Dispose();
+        return shared;
+    });
+
     public GeneratedCertificates()
     {
         Directory = Path.Combine(Path.GetTempPath(), "kafkagateway-certs-" + Guid.NewGuid().ToString("N"));
@@ -13,6 +21,9 @@ public sealed class GeneratedCertificates : IDisposable
             .Select(line => line.Split('=', 2))
             .ToDictionary(pair => pair[0], pair => pair[1], StringComparer.Ordinal);
     }
+
+    /// <summary>One run per test process, for tests that only read the output; deleted when the process exits.</summary>
+    public static GeneratedCertificates Shared => s_shared.Value;
 
     public string Directory { get; }
 

@@ -83,7 +83,8 @@ internal static partial class ReadmeCurlExamples
         return new CurlExample(method, Uri.UnescapeDataString(uri.AbsolutePath), line.Trim());
     }
 
-    private static IEnumerable<string> CodeBlockLines(string markdown)
+    /// <summary>The lines of the fenced code blocks, backslash continuations joined into one line.</summary>
+    public static IEnumerable<string> CodeBlockLines(string markdown)
     {
         var inBlock = false;
         var pending = new StringBuilder();

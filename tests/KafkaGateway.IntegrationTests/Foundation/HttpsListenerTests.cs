@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using KafkaGateway.IntegrationTests.Harness;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -10,17 +11,24 @@ namespace KafkaGateway.IntegrationTests.Foundation;
 /// <summary>The gateway's own HTTPS listener on real Kestrel sockets.</summary>
 public sealed class HttpsListenerTests(KafkaClusterFixture cluster) : IClassFixture<KafkaClusterFixture>
 {
-    [Fact]
-    public async Task Https_PemCertificateFromConfiguration_ServesThatCertificate()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Https_PemCertificateFromConfiguration_ServesThatCertificate(bool encryptedKey)
     {
         var folder = Directory.CreateTempSubdirectory("kafkagateway-https-").FullName;
         var serverCertificate = cluster.Certificates.Broker;
+        const string password = "key-password";
         await File.WriteAllTextAsync(Path.Combine(folder, "gateway.crt"), serverCertificate.ExportCertificatePem());
-        await File.WriteAllTextAsync(Path.Combine(folder, "gateway.key"), TestCertificates.PrivateKeyPem(serverCertificate));
+        // Encrypted like deploy/certs/generate.sh's gateway-https.key.enc (PKCS#8, AES-256-CBC).
+        await File.WriteAllTextAsync(Path.Combine(folder, "gateway.key"), encryptedKey
+            ? serverCertificate.GetRSAPrivateKey()!.ExportEncryptedPkcs8PrivateKeyPem(password, new PbeParameters(PbeEncryptionAlgorithm.Aes256Cbc, HashAlgorithmName.SHA256, 100_000))
+            : TestCertificates.PrivateKeyPem(serverCertificate));
         await using var gateway = GatewayFactory.For(cluster, new Dictionary<string, string?>
         {
             ["Kestrel:Certificates:Default:Path"] = Path.Combine(folder, "gateway.crt"),
             ["Kestrel:Certificates:Default:KeyPath"] = Path.Combine(folder, "gateway.key"),
+            ["Kestrel:Certificates:Default:Password"] = encryptedKey ? password : null,
             ["urls"] = "https://127.0.0.1:0",
         }, environment: "Production");
         gateway.UseKestrel();
