@@ -49,8 +49,8 @@ public sealed class RegistryForwardingSecurityTests(KafkaClusterFixture cluster)
         Assert.Equal(HttpStatusCode.Unauthorized, wrong);
         Assert.Equal(HttpStatusCode.Forbidden, withoutPermission);
         Assert.Empty(_registry.Requests);
-        var audits = gateway.Logs.Events.Where(e => e.EventId.Id == 4200).Select(e => e.Message).ToArray();
-        Assert.Contains(audits, m => m.Contains("apikey:producer", StringComparison.Ordinal) && m.Contains("denied (403)", StringComparison.Ordinal));
+        Assert.True(await AuditedAsync(gateway, m => m.Contains("apikey:producer", StringComparison.Ordinal) && m.Contains("denied (403)", StringComparison.Ordinal)),
+            "no audit line for the refused write");
     }
 
     [Fact]
@@ -74,9 +74,8 @@ public sealed class RegistryForwardingSecurityTests(KafkaClusterFixture cluster)
         var basic = "Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes($"{RegistryUser}:{RegistrySecret}"));
         Assert.All(received, r => Assert.Equal(basic, r.Authorization));
         Assert.All(received, r => Assert.Equal(TestCertificates.Shared.Client.Subject, r.ClientCertificateSubject));
-        var audits = gateway.Logs.Events.Where(e => e.EventId.Id == 4200).Select(e => e.Message).ToArray();
-        Assert.Contains(audits, m => m.Contains("apikey:admin", StringComparison.Ordinal) && m.Contains("PUT", StringComparison.Ordinal)
-            && m.Contains("path=mode", StringComparison.Ordinal) && m.Contains("(404)", StringComparison.Ordinal));
+        Assert.True(await AuditedAsync(gateway, m => m.Contains("apikey:admin", StringComparison.Ordinal) && m.Contains("PUT", StringComparison.Ordinal)
+            && m.Contains("path=mode", StringComparison.Ordinal) && m.Contains("(404)", StringComparison.Ordinal)), "no audit line for the forwarded write");
     }
 
     [Fact]
@@ -153,6 +152,26 @@ public sealed class RegistryForwardingSecurityTests(KafkaClusterFixture cluster)
         }
 
         return SecureGateway.InProcess(cluster, settings);
+    }
+
+    /// <summary>
+    /// Audit lines are written when the response has completed, which the client may see first: wait for the line
+    /// (bounded, a liveness limit on a loaded machine, not a timing assertion).
+    /// </summary>
+    private static async Task<bool> AuditedAsync(SecureGateway gateway, Func<string, bool> line)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (!gateway.Logs.Events.Any(e => e.EventId.Id == 4200 && line(e.Message)))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(20);
+        }
+
+        return true;
     }
 
     private static async Task<HttpStatusCode> SendAsync(HttpClient client, string method, string path, string? body)

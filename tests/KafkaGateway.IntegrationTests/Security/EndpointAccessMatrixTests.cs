@@ -46,7 +46,7 @@ public sealed class EndpointAccessMatrixTests(EndpointAccessMatrixTests.Hosts ho
         ("DELETE", "registry/config", new(AccessKind.Permission, GatewayPermission.SchemasWrite, null)),
         ("GET", "registry/contexts", new(AccessKind.Authenticated, null, null)),
         ("POST", "registry/contexts/{subject}", new(AccessKind.Permission, GatewayPermission.SchemasWrite, null)),
-        ("GET", "registry/subjects/{subject}/versions/{version}/referencedby", new(AccessKind.Authenticated, null, null)),
+        ("GET", "registry/subjects/{subject}/versions/{version}/fields", new(AccessKind.Authenticated, null, null)),
         ("POST", "registry", new(AccessKind.Permission, GatewayPermission.SchemasWrite, null)),
     ];
 
