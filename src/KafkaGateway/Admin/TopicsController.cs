@@ -16,6 +16,7 @@ namespace KafkaGateway.Admin;
 [KafkaErrors]
 public sealed class TopicsController(
     IKafkaAdminOperations operations,
+    ReservedTopics reserved,
     IOptions<AdminOptions> options,
     ILogger<TopicsController> logger) : ControllerBase
 {
@@ -100,6 +101,7 @@ public sealed class TopicsController(
     /// <param name="topic">Topic name.</param>
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="204">Deleted.</response>
+    /// <response code="403"><c>reserved_topic</c>: the schema registry's topic or an internal (<c>__</c>) topic, whatever the rules grant.</response>
     /// <response code="404">No such topic.</response>
     /// <response code="422">Topic deletion is disabled on the cluster.</response>
     /// <response code="501">The embedded cluster cannot delete topics.</response>
@@ -110,6 +112,7 @@ public sealed class TopicsController(
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status501NotImplemented)]
     public async Task<IActionResult> DeleteTopic(string topic, CancellationToken cancellationToken)
     {
+        reserved.EnsureNotReserved(topic, "delete");
         await operations.DeleteTopicAsync(topic, cancellationToken);
         AdminLog.TopicDeleted(logger, topic);
         return NoContent();
@@ -141,6 +144,7 @@ public sealed class TopicsController(
     /// <param name="validator">Request validation.</param>
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The configs after the change.</response>
+    /// <response code="403"><c>reserved_topic</c>: the schema registry's topic or an internal (<c>__</c>) topic, whatever the rules grant.</response>
     /// <response code="400">Unknown config names (with the closest known name) or values Kafka refused.</response>
     /// <response code="404">No such topic.</response>
     /// <response code="501">The cluster cannot change configs.</response>
@@ -154,6 +158,7 @@ public sealed class TopicsController(
     public async Task<ConfigsResponse> AlterTopicConfigs(string topic, AlterTopicConfigsRequest request,
         [FromServices] IValidator<AlterTopicConfigsRequest> validator, CancellationToken cancellationToken)
     {
+        reserved.EnsureNotReserved(topic, "change the configs of");
         await validator.ValidateAndThrowProblemAsync(request, cancellationToken);
         await RequireTopicAsync(topic, cancellationToken);
         var set = request.Set ?? [];
@@ -169,6 +174,7 @@ public sealed class TopicsController(
     /// <param name="validator">Request validation.</param>
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">Increased.</response>
+    /// <response code="403"><c>reserved_topic</c>: the schema registry's topic or an internal (<c>__</c>) topic, whatever the rules grant.</response>
     /// <response code="400">The count is not larger than the current one (<c>invalid_partitions</c>).</response>
     /// <response code="404">No such topic.</response>
     /// <response code="501">The embedded cluster cannot add partitions.</response>
@@ -182,6 +188,7 @@ public sealed class TopicsController(
     public async Task<PartitionsIncreased> CreatePartitions(string topic, CreatePartitionsRequest request,
         [FromServices] IValidator<CreatePartitionsRequest> validator, CancellationToken cancellationToken)
     {
+        reserved.EnsureNotReserved(topic, "add partitions to");
         await validator.ValidateAndThrowProblemAsync(request, cancellationToken);
         var layout = await RequireTopicAsync(topic, cancellationToken);
         if (request.Count <= layout.Partitions.Count)
@@ -201,6 +208,7 @@ public sealed class TopicsController(
     /// <param name="validator">Request validation.</param>
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">Deleted.</response>
+    /// <response code="403"><c>reserved_topic</c>: the schema registry's topic or an internal (<c>__</c>) topic, whatever the rules grant.</response>
     /// <response code="400">Invalid partitions or offsets beyond the high watermark (<c>offset_out_of_range</c>).</response>
     /// <response code="404">No such topic or partition.</response>
     /// <response code="501">The cluster cannot delete records.</response>
@@ -214,6 +222,7 @@ public sealed class TopicsController(
     public async Task<RecordsDeleted> DeleteRecords(string topic, DeleteRecordsRequest request,
         [FromServices] IValidator<DeleteRecordsRequest> validator, CancellationToken cancellationToken)
     {
+        reserved.EnsureNotReserved(topic, "delete records of");
         await validator.ValidateAndThrowProblemAsync(request, cancellationToken);
         var layout = await RequireTopicAsync(topic, cancellationToken);
         var existing = layout.Partitions.Select(p => p.Partition).ToHashSet();

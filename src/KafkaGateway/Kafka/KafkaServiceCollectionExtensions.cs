@@ -26,6 +26,7 @@ public static class KafkaServiceCollectionExtensions
                 .SetLogHandler(KafkaLogBridge.Create<IAdminClient>(sp.GetRequiredService<ILoggerFactory>(), "admin", sp.GetRequiredService<KafkaClientErrors>()))
                 .SetErrorHandler(sp.GetRequiredService<KafkaClientErrors>().Handler<IAdminClient>("admin"))
                 .Build());
+        services.TryAddSingleton<TopicMetadataCache>();
         services.TryAddSingleton<Admin.ClusterDescriber>();
         services.AddHealthChecks()
             .AddCheck<KafkaReadinessCheck>("kafka", tags: [HealthEndpoints.ReadyTag])

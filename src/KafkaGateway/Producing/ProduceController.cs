@@ -9,7 +9,7 @@ namespace KafkaGateway.Producing;
 [ApiController]
 [Route("topics/{topic}/records")]
 [Produces("application/json")]
-public sealed class ProduceController(RecordProducer producer, IdempotencyCache idempotency, KafkaIdentities identities) : ControllerBase
+public sealed class ProduceController(RecordProducer producer, IdempotencyCache idempotency) : ControllerBase
 {
     /// <summary>
     /// Produces one record (<c>{"value": {...}}</c>) or a batch (<c>{"records": [{"value": {...}}, ...]}</c>).
@@ -40,7 +40,8 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
     /// </param>
     /// <param name="cancellationToken">Request aborted.</param>
     /// <response code="200">Every record is in Kafka; where each landed, in request order.</response>
-    /// <response code="404">Unknown topic, partition or requested schema.</response>
+    /// <response code="403">Not allowed: <c>reserved_topic</c> (the registry's or an internal topic), or <c>forbidden</c> (an inline schema to register without <c>schemas:write</c>).</response>
+    /// <response code="404">Unknown topic (<c>topic_not_found</c>, within a second; nothing written), partition or requested schema.</response>
     /// <response code="413">A record is larger than Kafka accepts.</response>
     /// <response code="409">A request with this Idempotency-Key is still in flight: retry with the same key.</response>
     /// <response code="422">Invalid records (every problem listed with its JSON path); nothing was written.</response>
@@ -53,6 +54,7 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
     [Consumes("application/json")]
     [RequestExample("""{"records": [{"key": "s-1", "value": {"id": "s-1", "timestamp": 1732270000000, "value": 21.5}}]}""")]
     [ProducesResponseType<ProduceResponse>(StatusCodes.Status200OK)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status413PayloadTooLarge)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
@@ -69,17 +71,16 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
         [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
         CancellationToken cancellationToken)
     {
-        TopicNames.EnsureValid(topic);
-        var selection = new ProduceSchemaSelection(schemaId, schemaVersion, subject);
-        var identity = identities.For(User);
-        if (string.IsNullOrEmpty(idempotencyKey))
+        var request = new ProduceRequest(topic, ProduceDialect.Native, body, User,
+            new ProduceSchemaSelection(schemaId, schemaVersion, subject), IdempotencyKey: string.IsNullOrEmpty(idempotencyKey) ? null : idempotencyKey);
+        if (request.IdempotencyKey is null)
         {
-            return await producer.ProduceAsync(topic, selection, body, identity, null, cancellationToken);
+            return (await producer.ProduceAsync(request, cancellationToken)).Response;
         }
 
         var (response, replayed) = await idempotency.GetOrProduceAsync(
-            AccessPolicy.PrincipalName(User), topic, idempotencyKey, body,
-            () => producer.ProduceAsync(topic, selection, body, identity, idempotencyKey, cancellationToken), cancellationToken);
+            AccessPolicy.PrincipalName(User), topic, request.IdempotencyKey, body,
+            async () => (await producer.ProduceAsync(request, cancellationToken)).Response, cancellationToken);
         if (replayed)
         {
             Response.Headers[IdempotencyCache.ReplayedHeader] = "true";

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
@@ -12,72 +13,95 @@ internal sealed record ProduceRecord(
     JsonElement? Key,
     int? Partition,
     IReadOnlyList<KeyValuePair<string, byte[]?>> Headers,
-    DateTimeOffset? Timestamp);
+    DateTimeOffset? Timestamp)
+{
+    /// <summary>Some string or member name in the record is not valid Unicode (reported); it must not be encoded.</summary>
+    public bool HasInvalidText { get; init; }
+}
 
-/// <summary>A produce request: its records, and an inline value schema when one was sent.</summary>
-internal sealed record ProduceBatch(IReadOnlyList<ProduceRecord> Records, string? ValueSchema);
+/// <summary>
+/// A produce request: its records, and what it says about schemas: inline schemas (native <c>valueSchema</c>, REST
+/// Proxy v2 <c>value_schema</c>/<c>key_schema</c>) and v2 schema ids.
+/// </summary>
+internal sealed record ProduceBatch(
+    IReadOnlyList<ProduceRecord> Records, string? ValueSchema, string? KeySchema = null, int? ValueSchemaId = null, int? KeySchemaId = null);
+
+/// <summary>The two request shapes that carry records; both are read here, with the same limits.</summary>
+internal enum ProduceDialect
+{
+    /// <summary><c>POST /topics/{topic}/records</c>: one record or <c>{"records":[...]}</c>.</summary>
+    Native,
+
+    /// <summary>Confluent REST Proxy v2: <c>{"records":[{"key","value","partition"}], "value_schema", ...}</c>.</summary>
+    RestProxyV2,
+}
+
+/// <summary>The limits every route that accepts records applies (<c>Producer:*</c>).</summary>
+internal sealed record ProduceLimits(int MaxRecords, int MaxKeyBytes, int MaxHeaders, int MaxHeaderBytes)
+{
+    public static ProduceLimits From(ProducerOptions options) =>
+        new(options.MaxRecordsPerRequest, options.MaxKeyBytes, options.MaxHeadersPerRecord, options.MaxHeaderBytesPerRecord);
+}
 
 /// <summary>A problem with one part of a produce request; <see cref="Path"/> is a JSON path into the body.</summary>
 public sealed record ProduceError(int? RecordIndex, string Path, string Message);
 
 /// <summary>
-/// Reads the body of <c>POST /topics/{topic}/records</c>: one record (<c>{"value":...}</c>) or a batch
-/// (<c>{"records":[...]}</c>). Collects every problem with its JSON path instead of stopping at the first.
+/// Reads the body of every produce route: the native one (one record <c>{"value":...}</c> or a batch
+/// <c>{"records":[...]}</c>) and REST Proxy v2's. Collects every problem with its JSON path instead of stopping at the
+/// first, applies the same limits to both, and refuses text that is not valid Unicode (invalid UTF-8, lone
+/// surrogates) anywhere in a record, so no poison record reaches Kafka.
 /// </summary>
 internal static class ProduceRequestReader
 {
-    private static readonly HashSet<string> s_recordMembers = new(StringComparer.Ordinal) { "value", "key", "partition", "headers", "timestamp" };
+    /// <summary>Largest epoch-millisecond timestamp .NET represents (9999-12-31T23:59:59.999Z).</summary>
+    private const long MaxTimestampMs = 253_402_300_799_999;
 
-    public static ProduceBatch Read(JsonElement root, int maxRecords, List<ProduceError> errors)
+    private static readonly HashSet<string> s_recordMembers = new(StringComparer.Ordinal) { "value", "key", "partition", "headers", "timestamp" };
+    private static readonly HashSet<string> s_v2Members = new(StringComparer.Ordinal) { "records", "value_schema", "value_schema_id", "key_schema", "key_schema_id" };
+    private static readonly HashSet<string> s_v2RecordMembers = new(StringComparer.Ordinal) { "value", "key", "partition" };
+
+    /// <summary>Reads a native request (kept for callers that know only that shape).</summary>
+    public static ProduceBatch Read(JsonElement root, int maxRecords, List<ProduceError> errors) =>
+        Read(root, ProduceDialect.Native, null, new ProduceLimits(maxRecords, int.MaxValue, int.MaxValue, int.MaxValue), errors);
+
+    /// <summary>Reads a request of <paramref name="dialect"/>; <paramref name="routePartition"/> is the partition the route names (v2).</summary>
+    public static ProduceBatch Read(JsonElement root, ProduceDialect dialect, int? routePartition, ProduceLimits limits, List<ProduceError> errors)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
-            errors.Add(new ProduceError(null, "$", $"expected an object with \"value\" or \"records\", got {Describe(root)}"));
+            var expected = dialect == ProduceDialect.Native ? "an object with \"value\" or \"records\"" : "an object with a \"records\" array";
+            errors.Add(new ProduceError(null, "$", $"expected {expected}, got {Describe(root)}"));
             return new ProduceBatch([], null);
         }
 
+        return dialect == ProduceDialect.Native ? ReadNative(root, limits, errors) : ReadV2(root, routePartition, limits, errors);
+    }
+
+    private static ProduceBatch ReadNative(JsonElement root, ProduceLimits limits, List<ProduceError> errors)
+    {
         string? valueSchema = null;
         if (root.TryGetProperty("valueSchema", out var schemaElement))
         {
-            valueSchema = schemaElement.ValueKind switch
-            {
-                JsonValueKind.String => schemaElement.GetString(),
-                JsonValueKind.Object or JsonValueKind.Array => schemaElement.GetRawText(),
-                _ => null,
-            };
-            if (valueSchema is null)
-            {
-                errors.Add(new ProduceError(null, "$.valueSchema", "expected the Avro schema as JSON or as a string"));
-            }
+            valueSchema = ReadSchemaText(schemaElement, "$.valueSchema", allowJson: true, errors);
         }
 
         if (!root.TryGetProperty("records", out var records))
         {
-            return new ProduceBatch([ReadRecord(root, 0, "$", errors, allowEnvelope: true)], valueSchema);
+            var invalid = UnicodeCheck.Walk(root, 0, "$", errors);
+            return new ProduceBatch([ReadRecord(root, 0, "$", limits, errors, allowEnvelope: true) with { HasInvalidText = invalid }], valueSchema);
         }
 
-        if (records.ValueKind != JsonValueKind.Array)
+        if (!TryCount(records, "$.records", limits, errors, out var count))
         {
-            errors.Add(new ProduceError(null, "$.records", $"expected an array of records, got {Describe(records)}"));
-            return new ProduceBatch([], valueSchema);
-        }
-
-        var count = records.GetArrayLength();
-        if (count == 0)
-        {
-            errors.Add(new ProduceError(null, "$.records", "expected at least one record"));
-        }
-        else if (count > maxRecords)
-        {
-            errors.Add(new ProduceError(null, "$.records", $"at most {maxRecords} records per request (Producer:MaxRecordsPerRequest), got {count}"));
             return new ProduceBatch([], valueSchema);
         }
 
         foreach (var member in root.EnumerateObject())
         {
-            if (member.Name is not ("records" or "valueSchema"))
+            if (SafeName(member) is not ("records" or "valueSchema"))
             {
-                errors.Add(new ProduceError(null, "$." + member.Name, "unknown member (a batch has \"records\" and optionally \"valueSchema\")"));
+                errors.Add(new ProduceError(null, "$." + SafeName(member), "unknown member (a batch has \"records\" and optionally \"valueSchema\")"));
             }
         }
 
@@ -85,14 +109,152 @@ internal static class ProduceRequestReader
         var index = 0;
         foreach (var record in records.EnumerateArray())
         {
-            result.Add(ReadRecord(record, index, $"$.records[{index}]", errors, allowEnvelope: false));
+            var path = $"$.records[{index}]";
+            var invalid = UnicodeCheck.Walk(record, index, path, errors);
+            result.Add(ReadRecord(record, index, path, limits, errors, allowEnvelope: false) with { HasInvalidText = invalid });
             index++;
         }
 
         return new ProduceBatch(result, valueSchema);
     }
 
-    private static ProduceRecord ReadRecord(JsonElement record, int index, string path, List<ProduceError> errors, bool allowEnvelope)
+    private static ProduceBatch ReadV2(JsonElement root, int? routePartition, ProduceLimits limits, List<ProduceError> errors)
+    {
+        foreach (var member in root.EnumerateObject())
+        {
+            if (!s_v2Members.Contains(SafeName(member)))
+            {
+                errors.Add(new ProduceError(null, "$." + SafeName(member),
+                    "unknown member (a REST Proxy v2 request has records, value_schema, value_schema_id, key_schema, key_schema_id)"));
+            }
+        }
+
+        var valueSchema = root.TryGetProperty("value_schema", out var vs) && vs.ValueKind != JsonValueKind.Null
+            ? ReadSchemaText(vs, "$.value_schema", allowJson: false, errors) : null;
+        var keySchema = root.TryGetProperty("key_schema", out var ks) && ks.ValueKind != JsonValueKind.Null
+            ? ReadSchemaText(ks, "$.key_schema", allowJson: false, errors) : null;
+        var valueSchemaId = ReadSchemaId(root, "value_schema_id", errors);
+        var keySchemaId = ReadSchemaId(root, "key_schema_id", errors);
+
+        if (!root.TryGetProperty("records", out var records))
+        {
+            errors.Add(new ProduceError(null, "$.records", "required member missing"));
+            return new ProduceBatch([], valueSchema, keySchema, valueSchemaId, keySchemaId);
+        }
+
+        if (!TryCount(records, "$.records", limits, errors, out var count))
+        {
+            return new ProduceBatch([], valueSchema, keySchema, valueSchemaId, keySchemaId);
+        }
+
+        var result = new List<ProduceRecord>(count);
+        var index = 0;
+        foreach (var record in records.EnumerateArray())
+        {
+            var path = $"$.records[{index}]";
+            var invalid = UnicodeCheck.Walk(record, index, path, errors);
+            result.Add(ReadV2Record(record, index, path, routePartition, limits, errors) with { HasInvalidText = invalid });
+            index++;
+        }
+
+        return new ProduceBatch(result, valueSchema, keySchema, valueSchemaId, keySchemaId);
+    }
+
+    private static ProduceRecord ReadV2Record(JsonElement record, int index, string path, int? routePartition, ProduceLimits limits, List<ProduceError> errors)
+    {
+        if (record.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new ProduceError(index, path, $"expected a record object, got {Describe(record)}"));
+            return new ProduceRecord(index, path, default, null, null, [], null);
+        }
+
+        foreach (var member in record.EnumerateObject())
+        {
+            if (!s_v2RecordMembers.Contains(SafeName(member)))
+            {
+                errors.Add(new ProduceError(index, $"{path}.{SafeName(member)}", "unknown member (a REST Proxy v2 record has key, value, partition)"));
+            }
+        }
+
+        // REST Proxy v2: a missing value is a null value.
+        var value = record.TryGetProperty("value", out var v) ? v : default;
+        var key = ReadKey(record, index, path, limits, errors);
+        var partition = routePartition;
+        if (record.TryGetProperty("partition", out var partitionElement) && partitionElement.ValueKind != JsonValueKind.Null)
+        {
+            if (routePartition is not null)
+            {
+                errors.Add(new ProduceError(index, $"{path}.partition", "the route names the partition; records sent to /partitions/{partition} carry none"));
+            }
+            else
+            {
+                partition = ReadPartition(partitionElement, index, $"{path}.partition", errors);
+            }
+        }
+
+        return new ProduceRecord(index, path, value, key, partition, [], null);
+    }
+
+    private static bool TryCount(JsonElement records, string path, ProduceLimits limits, List<ProduceError> errors, out int count)
+    {
+        count = 0;
+        if (records.ValueKind != JsonValueKind.Array)
+        {
+            errors.Add(new ProduceError(null, path, $"expected an array of records, got {Describe(records)}"));
+            return false;
+        }
+
+        count = records.GetArrayLength();
+        if (count == 0)
+        {
+            errors.Add(new ProduceError(null, path, "expected at least one record"));
+            return false;
+        }
+
+        if (count > limits.MaxRecords)
+        {
+            errors.Add(new ProduceError(null, path, $"at most {limits.MaxRecords} records per request (Producer:MaxRecordsPerRequest), got {count}"));
+            return false;
+        }
+
+        return true;
+    }
+
+    private static string? ReadSchemaText(JsonElement element, string path, bool allowJson, List<ProduceError> errors)
+    {
+        var text = element.ValueKind switch
+        {
+            JsonValueKind.String when UnicodeCheck.IsValid(element) => element.GetString(),
+            JsonValueKind.Object or JsonValueKind.Array when allowJson => element.GetRawText(),
+            _ => null,
+        };
+        if (text is null)
+        {
+            errors.Add(new ProduceError(null, path, allowJson
+                ? "expected the Avro schema as JSON or as a string"
+                : "expected the Avro schema as a string (valid Unicode)"));
+        }
+
+        return text;
+    }
+
+    private static int? ReadSchemaId(JsonElement root, string member, List<ProduceError> errors)
+    {
+        if (!root.TryGetProperty(member, out var element) || element.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out var id) && id > 0)
+        {
+            return id;
+        }
+
+        errors.Add(new ProduceError(null, "$." + member, $"expected a schema id between 1 and {int.MaxValue}, got {Describe(element)}"));
+        return null;
+    }
+
+    private static ProduceRecord ReadRecord(JsonElement record, int index, string path, ProduceLimits limits, List<ProduceError> errors, bool allowEnvelope)
     {
         if (record.ValueKind != JsonValueKind.Object)
         {
@@ -102,9 +264,9 @@ internal static class ProduceRequestReader
 
         foreach (var member in record.EnumerateObject())
         {
-            if (!s_recordMembers.Contains(member.Name) && !(allowEnvelope && member.Name == "valueSchema"))
+            if (!s_recordMembers.Contains(SafeName(member)) && !(allowEnvelope && SafeName(member) == "valueSchema"))
             {
-                errors.Add(new ProduceError(index, $"{path}.{member.Name}", "unknown member (a record has value, key, partition, headers, timestamp)"));
+                errors.Add(new ProduceError(index, $"{path}.{SafeName(member)}", "unknown member (a record has value, key, partition, headers, timestamp)"));
             }
         }
 
@@ -113,18 +275,11 @@ internal static class ProduceRequestReader
             errors.Add(new ProduceError(index, $"{path}.value", "required member missing"));
         }
 
-        JsonElement? key = record.TryGetProperty("key", out var keyElement) && keyElement.ValueKind != JsonValueKind.Null ? keyElement : null;
+        var key = ReadKey(record, index, path, limits, errors);
         int? partition = null;
         if (record.TryGetProperty("partition", out var partitionElement) && partitionElement.ValueKind != JsonValueKind.Null)
         {
-            if (partitionElement.ValueKind == JsonValueKind.Number && partitionElement.TryGetInt32(out var p) && p >= 0)
-            {
-                partition = p;
-            }
-            else
-            {
-                errors.Add(new ProduceError(index, $"{path}.partition", $"expected a partition number >= 0, got {Describe(partitionElement)}"));
-            }
+            partition = ReadPartition(partitionElement, index, $"{path}.partition", errors);
         }
 
         DateTimeOffset? timestamp = null;
@@ -134,42 +289,83 @@ internal static class ProduceRequestReader
         }
 
         var headers = record.TryGetProperty("headers", out var headersElement) && headersElement.ValueKind != JsonValueKind.Null
-            ? ReadHeaders(headersElement, index, $"{path}.headers", errors)
+            ? ReadHeaders(headersElement, index, $"{path}.headers", limits, errors)
             : [];
         return new ProduceRecord(index, path, value, key, partition, headers, timestamp);
     }
 
+    private static JsonElement? ReadKey(JsonElement record, int index, string path, ProduceLimits limits, List<ProduceError> errors)
+    {
+        if (!record.TryGetProperty("key", out var key) || key.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        var length = JsonMarshal.GetRawUtf8Value(key).Length;
+        if (length > limits.MaxKeyBytes)
+        {
+            errors.Add(new ProduceError(index, $"{path}.key", $"the key has {length} bytes of JSON; at most {limits.MaxKeyBytes} (Producer:MaxKeyBytes)"));
+        }
+
+        return key;
+    }
+
+    private static int? ReadPartition(JsonElement element, int index, string path, List<ProduceError> errors)
+    {
+        if (element.ValueKind == JsonValueKind.Number && element.TryGetInt32(out var p) && p >= 0)
+        {
+            return p;
+        }
+
+        errors.Add(new ProduceError(index, path, $"expected a partition number between 0 and {int.MaxValue}, got {Describe(element)}"));
+        return null;
+    }
+
     private static DateTimeOffset? ReadTimestamp(JsonElement element, int index, string path, List<ProduceError> errors)
     {
-        if (element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var millis) && millis >= 0)
+        if (element.ValueKind == JsonValueKind.Number && element.TryGetInt64(out var millis) && millis is >= 0 and <= MaxTimestampMs)
         {
             return DateTimeOffset.FromUnixTimeMilliseconds(millis);
         }
 
         if (element.ValueKind == JsonValueKind.String
+            && UnicodeCheck.IsValid(element)
             && DateTimeOffset.TryParse(element.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed)
             && parsed.ToUnixTimeMilliseconds() >= 0)
         {
             return parsed;
         }
 
-        errors.Add(new ProduceError(index, path, $"expected epoch milliseconds or an ISO-8601 date-time, got {Describe(element)}"));
+        errors.Add(new ProduceError(index, path, $"expected epoch milliseconds (0 to {MaxTimestampMs}) or an ISO-8601 date-time, got {Describe(element)}"));
         return null;
     }
 
-    private static List<KeyValuePair<string, byte[]?>> ReadHeaders(JsonElement element, int index, string path, List<ProduceError> errors)
+    private static List<KeyValuePair<string, byte[]?>> ReadHeaders(JsonElement element, int index, string path, ProduceLimits limits, List<ProduceError> errors)
     {
         var headers = new List<KeyValuePair<string, byte[]?>>();
+        var bytes = 0L;
         if (element.ValueKind == JsonValueKind.Object)
         {
             foreach (var header in element.EnumerateObject())
             {
+                if (!UnicodeCheck.IsValidName(header))
+                {
+                    // Reported by the Unicode walk.
+                    continue;
+                }
+
                 if (header.Value.ValueKind == JsonValueKind.String)
                 {
-                    headers.Add(new(header.Name, Encoding.UTF8.GetBytes(header.Value.GetString()!)));
+                    if (UnicodeCheck.IsValid(header.Value))
+                    {
+                        var value = Encoding.UTF8.GetBytes(header.Value.GetString()!);
+                        bytes += Encoding.UTF8.GetByteCount(header.Name) + value.Length;
+                        headers.Add(new(header.Name, value));
+                    }
                 }
                 else if (header.Value.ValueKind == JsonValueKind.Null)
                 {
+                    bytes += Encoding.UTF8.GetByteCount(header.Name);
                     headers.Add(new(header.Name, null));
                 }
                 else
@@ -177,11 +373,8 @@ internal static class ProduceRequestReader
                     errors.Add(new ProduceError(index, $"{path}.{header.Name}", $"expected a string header value, got {Describe(header.Value)}"));
                 }
             }
-
-            return headers;
         }
-
-        if (element.ValueKind == JsonValueKind.Array)
+        else if (element.ValueKind == JsonValueKind.Array)
         {
             var i = 0;
             foreach (var header in element.EnumerateArray())
@@ -189,37 +382,53 @@ internal static class ProduceRequestReader
                 var headerPath = $"{path}[{i++}]";
                 if (header.ValueKind != JsonValueKind.Object
                     || !header.TryGetProperty("name", out var name) || name.ValueKind != JsonValueKind.String
-                    || string.IsNullOrEmpty(name.GetString()))
+                    || !UnicodeCheck.IsValid(name) || string.IsNullOrEmpty(name.GetString()))
                 {
                     errors.Add(new ProduceError(index, headerPath, "expected {\"name\": \"...\", \"value\": \"<base64>\"}"));
                     continue;
                 }
 
+                var headerName = name.GetString()!;
                 if (!header.TryGetProperty("value", out var headerValue) || headerValue.ValueKind == JsonValueKind.Null)
                 {
-                    headers.Add(new(name.GetString()!, null));
+                    bytes += Encoding.UTF8.GetByteCount(headerName);
+                    headers.Add(new(headerName, null));
                 }
-                else if (headerValue.ValueKind == JsonValueKind.String && headerValue.TryGetBytesFromBase64(out var bytes))
+                else if (headerValue.ValueKind == JsonValueKind.String && headerValue.TryGetBytesFromBase64(out var decoded))
                 {
-                    headers.Add(new(name.GetString()!, bytes));
+                    bytes += Encoding.UTF8.GetByteCount(headerName) + decoded.Length;
+                    headers.Add(new(headerName, decoded));
                 }
                 else
                 {
                     errors.Add(new ProduceError(index, $"{headerPath}.value", $"expected base64 bytes, got {Describe(headerValue)}"));
                 }
             }
-
+        }
+        else
+        {
+            errors.Add(new ProduceError(index, path, $"expected an object of name -> string or an array of {{name, value}}, got {Describe(element)}"));
             return headers;
         }
 
-        errors.Add(new ProduceError(index, path, $"expected an object of name -> string or an array of {{name, value}}, got {Describe(element)}"));
+        if (headers.Count > limits.MaxHeaders)
+        {
+            errors.Add(new ProduceError(index, path, $"at most {limits.MaxHeaders} headers per record (Producer:MaxHeadersPerRecord), got {headers.Count}"));
+        }
+        else if (bytes > limits.MaxHeaderBytes)
+        {
+            errors.Add(new ProduceError(index, path, $"the headers have {bytes} bytes; at most {limits.MaxHeaderBytes} per record (Producer:MaxHeaderBytesPerRecord)"));
+        }
+
         return headers;
     }
+
+    private static string SafeName(JsonProperty member) => UnicodeCheck.IsValidName(member) ? member.Name : "<invalid name>";
 
     /// <summary>A short description of a JSON value for error messages, e.g. <c>string "hot"</c>.</summary>
     public static string Describe(JsonElement element) => element.ValueKind switch
     {
-        JsonValueKind.String => $"string \"{Truncate(element.GetString()!)}\"",
+        JsonValueKind.String => UnicodeCheck.IsValid(element) ? $"string \"{Truncate(element.GetString()!)}\"" : "a string that is not valid Unicode",
         JsonValueKind.Number => $"number {Truncate(element.GetRawText())}",
         JsonValueKind.True or JsonValueKind.False => $"boolean {element.GetRawText()}",
         JsonValueKind.Null => "null",
@@ -228,5 +437,7 @@ internal static class ProduceRequestReader
         _ => "nothing",
     };
 
-    private static string Truncate(string text) => text.Length <= 40 ? text : text[..40] + "...";
+    // Never cut a surrogate pair in half: the message would carry the lone surrogate this reader refuses.
+    private static string Truncate(string text) =>
+        text.Length <= 40 ? text : text[..(char.IsHighSurrogate(text[39]) ? 39 : 40)] + "...";
 }

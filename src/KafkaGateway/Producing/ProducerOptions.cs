@@ -47,8 +47,29 @@ public sealed class ProducerOptions
     /// <summary>Most records in one produce request.</summary>
     public int MaxRecordsPerRequest { get; set; } = 1000;
 
-    /// <summary>Register an inline <c>valueSchema</c> sent with a produce request (off by default: schemas are registered through /registry).</summary>
+    /// <summary>
+    /// Register an inline schema sent with a produce request (native <c>valueSchema</c>, REST Proxy v2
+    /// <c>value_schema</c>/<c>key_schema</c>) when the subject does not have it yet. The caller also needs
+    /// <c>schemas:write</c> on the topic. Default: on in Development (as Confluent's REST Proxy does), off elsewhere,
+    /// where schemas are registered through <c>/registry</c>.
+    /// </summary>
     public bool AutoRegisterSchemas { get; set; }
+
+    /// <summary>
+    /// Create a topic that does not exist when a record is produced to it (with the cluster's default partitions),
+    /// for principals with <c>admin</c> on the topic (anybody in Development). Off: such requests answer 404
+    /// <c>topic_not_found</c>. Default: on in Development only, so first steps need no topic creation.
+    /// </summary>
+    public bool AutoCreateTopics { get; set; }
+
+    /// <summary>Longest record key, in bytes of its JSON text as sent (1 B - 1 MiB).</summary>
+    public int MaxKeyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Most headers on one record.</summary>
+    public int MaxHeadersPerRecord { get; set; } = 64;
+
+    /// <summary>Most bytes of one record's header names and values together.</summary>
+    public int MaxHeaderBytesPerRecord { get; set; } = 64 * 1024;
 
     /// <summary>How long an <c>Idempotency-Key</c>'s answer is remembered after it was given (seconds; 0 turns replay off).</summary>
     public int IdempotencyWindowSeconds { get; set; } = 300;
@@ -91,6 +112,9 @@ internal sealed class ProducerOptionsValidator : IValidateOptions<ProducerOption
         Range(nameof(o.IdempotencyWindowSeconds), o.IdempotencyWindowSeconds, 0, 86_400);
         Range(nameof(o.MaxIdempotencyKilobytes), o.MaxIdempotencyKilobytes, 1, 16_777_216);
         Range(nameof(o.IdempotencyInFlightWaitMs), o.IdempotencyInFlightWaitMs, 0, 900_000);
+        Range(nameof(o.MaxKeyBytes), o.MaxKeyBytes, 1, 1024 * 1024);
+        Range(nameof(o.MaxHeadersPerRecord), o.MaxHeadersPerRecord, 0, 10_000);
+        Range(nameof(o.MaxHeaderBytesPerRecord), o.MaxHeaderBytesPerRecord, 0, 16 * 1024 * 1024);
         if (o.DeliveryTimeoutMs >= o.MessageTimeoutMs)
         {
             failures.Add($"Producer:DeliveryTimeoutMs ({o.DeliveryTimeoutMs}) must be shorter than Producer:MessageTimeoutMs ({o.MessageTimeoutMs}), " +

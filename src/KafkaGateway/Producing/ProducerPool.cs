@@ -210,6 +210,9 @@ public sealed partial class ProducerPool : IDisposable
             DeliveryReportFields = "status",
             ClientId = $"{client.ClientId}-producer-{identity}",
             StatisticsIntervalMs = _options.StatisticsIntervalMs,
+            // Producing never creates topics (librdkafka's producer default would, on brokers that allow it): a
+            // missing topic is refused up front, or created deliberately (ProduceTopics, Producer:AutoCreateTopics).
+            AllowAutoCreateTopics = false,
         };
         var pooled = new PooledProducer(identity);
         pooled.Producer = new ProducerBuilder<byte[]?, byte[]?>(config)

@@ -11,7 +11,15 @@ public static class ProducingServiceCollectionExtensions
     public static WebApplicationBuilder AddProducing(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<ProducerOptions>().BindConfiguration(ProducerOptions.SectionName).ValidateOnStart();
+        // Development defaults first, so configured values (bound next) win over them.
+        services.AddOptions<ProducerOptions>()
+            .Configure<IHostEnvironment>((o, environment) =>
+            {
+                o.AutoRegisterSchemas = environment.IsDevelopment();
+                o.AutoCreateTopics = environment.IsDevelopment();
+            })
+            .BindConfiguration(ProducerOptions.SectionName)
+            .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProducerOptions>, ProducerOptionsValidator>());
         services.AddOptions<TopicFormatOptions>().BindConfiguration(TopicFormatOptions.SectionName).ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
@@ -22,6 +30,9 @@ public static class ProducingServiceCollectionExtensions
         services.TryAddSingleton<ProducingMetrics>();
         services.TryAddSingleton<Observability.TopicLabels>();
         services.AddOptions<Observability.ObservabilityOptions>();
+        services.TryAddSingleton<ProduceAuthorization>();
+        services.TryAddSingleton<ProduceTopics>();
+        services.TryAddSingleton<ProduceAdmission>();
         services.TryAddSingleton<RecordProducer>();
         services.AddHostedService<ProducerShutdown>();
         return builder;

@@ -31,7 +31,8 @@ internal static class RecordEncoder
                 var avroErrors = t_errors ??= [];
                 buffer.ResetWrittenCount();
                 avroErrors.Clear();
-                ConfluentWireFormat.WriteHeader(buffer, encoding.SchemaId!.Value);
+                // A schema registered only once every record is valid has no id yet: 0 now, stamped in before producing.
+                ConfluentWireFormat.WriteHeader(buffer, encoding.SchemaId ?? 0);
                 if (encoding.Codec!.Encode(value, buffer, avroErrors, path))
                 {
                     var bytes = buffer.WrittenSpan.ToArray();

@@ -16,19 +16,19 @@ namespace KafkaGateway.Producing;
 /// </summary>
 public sealed partial class RecordProducer(
     ProducerPool pool,
-    TopicSchemaResolver resolver,
+    ProduceAdmission admission,
     IOptions<ProducerOptions> options,
     IHostApplicationLifetime lifetime,
     ProducingMetrics metrics,
     IOptions<ObservabilityOptions> observability,
+    Security.KafkaIdentities identities,
     ILogger<RecordProducer> logger)
 {
     /// <summary>Kafka header carrying the client's Idempotency-Key.</summary>
     public const string IdempotencyHeader = "Idempotency-Key";
 
-    /// <summary>Produces the records of <paramref name="body"/> to <paramref name="topic"/>.</summary>
-    public async Task<ProduceResponse> ProduceAsync(
-        string topic, ProduceSchemaSelection selection, JsonElement body, string identity, string? idempotencyKey, CancellationToken cancellationToken)
+    /// <summary>Produces the records of a request from any produce route.</summary>
+    internal async Task<ProduceResult> ProduceAsync(ProduceRequest request, CancellationToken cancellationToken)
     {
         if (lifetime.ApplicationStopping.IsCancellationRequested)
         {
@@ -39,26 +39,20 @@ public sealed partial class RecordProducer(
             };
         }
 
-        var errors = new List<ProduceError>();
-        var batch = ProduceRequestReader.Read(body, options.Value.MaxRecordsPerRequest, errors);
-        if (batch.Records.Count == 0)
-        {
-            throw Invalid(errors);
-        }
-
-        var valueEncoding = await resolver.ResolveValueAsync(topic, selection, batch.ValueSchema, cancellationToken);
-        var keyEncoding = batch.Records.Any(r => r.Key is not null)
-            ? await resolver.ResolveKeyAsync(topic, cancellationToken)
-            : RecordEncoding.RawKey;
+        var admitted = await admission.AdmitAsync(request, cancellationToken);
         // Shape problems found so far are reported together with every value problem (all errors at once).
-        return await ProduceEncodedAsync(topic, batch.Records, valueEncoding, keyEncoding, identity, idempotencyKey, errors);
+        return await ProduceEncodedAsync(request, admitted, cancellationToken);
     }
 
-    /// <summary>Serializes <paramref name="records"/> with the given encodings (all-or-nothing) and produces them.</summary>
-    internal async Task<ProduceResponse> ProduceEncodedAsync(
-        string topic, IReadOnlyList<ProduceRecord> records, RecordEncoding valueEncoding, RecordEncoding keyEncoding, string identity,
-        string? idempotencyKey, List<ProduceError>? errors = null)
+    /// <summary>
+    /// Serializes the admitted records (all-or-nothing), registers the schemas the request brought once every record
+    /// is valid, and produces them.
+    /// </summary>
+    private async Task<ProduceResult> ProduceEncodedAsync(ProduceRequest request, AdmittedBatch admitted, CancellationToken cancellationToken)
     {
+        var (topic, records, valueEncoding, keyEncoding, errors) = (request.Topic, admitted.Records, admitted.ValueEncoding, admitted.KeyEncoding, admitted.Errors);
+        var identity = identities.For(request.User);
+        var idempotencyKey = request.IdempotencyKey;
         using var activity = GatewayTelemetry.ActivitySource.StartActivity($"produce {topic}", ActivityKind.Producer);
         activity?.SetTag("messaging.system", "kafka");
         activity?.SetTag("messaging.destination.name", topic);
@@ -72,7 +66,6 @@ public sealed partial class RecordProducer(
             : null;
         var traceState = trace?.TraceStateString is { Length: > 0 } state ? Encoding.ASCII.GetBytes(state) : null;
 
-        errors ??= [];
         var now = DateTimeOffset.UtcNow;
         var messages = new Message<byte[]?, byte[]?>[records.Count];
         var idempotencyBytes = idempotencyKey is null ? null : Encoding.UTF8.GetBytes(idempotencyKey);
@@ -80,6 +73,12 @@ public sealed partial class RecordProducer(
         {
             foreach (var record in records)
             {
+                if (record.HasInvalidText)
+                {
+                    // Already reported; its text cannot be read, so it is not encoded (and nothing is produced).
+                    continue;
+                }
+
                 var value = record.Value.ValueKind == System.Text.Json.JsonValueKind.Undefined
                     ? null
                     : RecordEncoder.Encode(valueEncoding, record.Value, record.Path + ".value", record.Index, errors);
@@ -128,6 +127,8 @@ public sealed partial class RecordProducer(
         try
         {
             pool.EnsureBrokersReachable(identity);
+            // Every record is valid: only now may the request's own schemas be registered (and their ids stamped in).
+            (valueEncoding, keyEncoding) = await admission.CommitSchemasAsync(request.User, valueEncoding, keyEncoding, messages, cancellationToken);
             var started = Stopwatch.GetTimestamp();
             var deliveries = Send(lease.Producer, topic, records, messages);
             if (deliveries.FirstRefused == 0 && IsFatal(deliveries.RefusalCause, lease))
@@ -141,7 +142,7 @@ public sealed partial class RecordProducer(
                 deliveries = Send(lease.Producer, topic, records, messages);
             }
 
-            return await CollectAsync(topic, valueEncoding, deliveries, identity, messages, started);
+            return new ProduceResult(await CollectAsync(topic, valueEncoding, deliveries, identity, messages, started), keyEncoding.SchemaId);
         }
         catch (GatewayException ex)
         {

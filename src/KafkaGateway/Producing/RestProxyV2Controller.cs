@@ -19,7 +19,7 @@ namespace KafkaGateway.Producing;
 [ApiController]
 [Route("topics/{topic}")]
 [Produces(V2Json)]
-public sealed class RestProxyV2Controller(RecordProducer producer, TopicSchemaResolver schemas, KafkaIdentities identities) : ControllerBase
+public sealed class RestProxyV2Controller(RecordProducer producer) : ControllerBase
 {
     private const string V2Json = "application/vnd.kafka.v2+json";
     private const string AvroV2 = "application/vnd.kafka.avro.v2+json";
@@ -36,8 +36,9 @@ public sealed class RestProxyV2Controller(RecordProducer producer, TopicSchemaRe
     /// <param name="body">REST Proxy v2 produce request.</param>
     /// <param name="cancellationToken">Request aborted.</param>
     /// <response code="200">Every record is in Kafka: <c>offsets</c> in request order.</response>
+    /// <response code="403">40300: reserved topic (the registry's or an internal one), or a new inline schema without <c>schemas:write</c>.</response>
     /// <response code="404">40401 topic not found, 40402 partition not found.</response>
-    /// <response code="422">42201/42202 schema missing, 42203 invalid schema or data.</response>
+    /// <response code="422">42201/42202 schema missing, 42203 invalid schema or data (also: json/binary records to an Avro topic).</response>
     /// <response code="500">50003 nothing was written, retry; 50002 Kafka error, some records may be in Kafka: retry only the
     /// offsets with error_code 2.</response>
     [GatewayAccess(GatewayPermission.Produce)]
@@ -54,6 +55,7 @@ public sealed class RestProxyV2Controller(RecordProducer producer, TopicSchemaRe
     /// <param name="body">REST Proxy v2 produce request (records without <c>partition</c>).</param>
     /// <param name="cancellationToken">Request aborted.</param>
     /// <response code="200">Every record is in Kafka.</response>
+    /// <response code="404">40401 topic not found, 40402 partition not found (also for negative partitions).</response>
     [GatewayAccess(GatewayPermission.Produce)]
     [HttpPost("partitions/{partition:int}")]
     [Consumes(AvroV2, JsonV2, BinaryV2)]
@@ -71,16 +73,13 @@ public sealed class RestProxyV2Controller(RecordProducer producer, TopicSchemaRe
         };
         try
         {
-            TopicNames.EnsureValid(topic);
-            var records = ReadRecords(body, partition);
-            var (keyEncoding, valueEncoding) = format == TopicFormat.Avro
-                ? (await AvroEncodingAsync(topic, body, records, isKey: true, cancellationToken), await AvroEncodingAsync(topic, body, records, isKey: false, cancellationToken))
-                : (new RecordEncoding(format, null, null, null), new RecordEncoding(format, null, null, null));
-            var response = await producer.ProduceEncodedAsync(topic, records, valueEncoding, keyEncoding, identities.For(User), null);
+            // The same reader, limits, checks and encoding as POST /topics/{topic}/records; only the shapes differ.
+            var result = await producer.ProduceAsync(
+                new ProduceRequest(topic, ProduceDialect.RestProxyV2, body, User, EmbeddedFormat: format, RoutePartition: partition), cancellationToken);
             return Ok(new RestProxyProduceResponse(
-                keyEncoding.SchemaId,
-                valueEncoding.SchemaId,
-                response.Records.Select(r => new RestProxyOffset(r.Partition, r.Offset, null, null)).ToArray()));
+                result.KeySchemaId,
+                result.Response.ValueSchemaId,
+                result.Response.Records.Select(r => new RestProxyOffset(r.Partition, r.Offset, null, null)).ToArray()));
         }
         catch (GatewayException ex)
         {
@@ -88,85 +87,13 @@ public sealed class RestProxyV2Controller(RecordProducer producer, TopicSchemaRe
         }
     }
 
-    private async Task<RecordEncoding> AvroEncodingAsync(string topic, JsonElement body, List<ProduceRecord> records, bool isKey, CancellationToken cancellationToken)
-    {
-        var prefix = isKey ? "key" : "value";
-        var used = records.Any(r => isKey ? r.Key is not null : r.Value.ValueKind != JsonValueKind.Null);
-        if (body.TryGetProperty($"{prefix}_schema_id", out var id) && id.ValueKind == JsonValueKind.Number)
-        {
-            return await schemas.ResolveByIdAsync(id.GetInt32(), cancellationToken);
-        }
-
-        if (body.TryGetProperty($"{prefix}_schema", out var schema) && schema.ValueKind == JsonValueKind.String)
-        {
-            try
-            {
-                return await schemas.RegisterAsync($"{topic}-{prefix}", schema.GetString()!, cancellationToken);
-            }
-            catch (SchemaRegistryException ex) when (ex.ErrorCode is SchemaRegistryException.InvalidSchema or SchemaRegistryException.IncompatibleSchema)
-            {
-                throw new GatewayException(422, "42203", "Invalid schema", $"Request includes invalid {prefix} schema: {ex.Message}");
-            }
-        }
-
-        if (used)
-        {
-            throw isKey
-                ? new GatewayException(422, "42201", "Key schema missing", "Request includes keys and uses a format that requires schemas, but does not include the key_schema or key_schema_id fields")
-                : new GatewayException(422, "42202", "Value schema missing", "Request includes values and uses a format that requires schemas, but does not include the value_schema or value_schema_id fields");
-        }
-
-        return isKey ? RecordEncoding.RawKey : new RecordEncoding(TopicFormat.Json, null, null, null);
-    }
-
-    private static List<ProduceRecord> ReadRecords(JsonElement body, int? partition)
-    {
-        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("records", out var records) || records.ValueKind != JsonValueKind.Array)
-        {
-            throw new GatewayException(422, "42200", "Invalid request", "The request must be an object with a 'records' array.");
-        }
-
-        var result = new List<ProduceRecord>();
-        var errors = new List<ProduceError>();
-        foreach (var record in records.EnumerateArray())
-        {
-            var index = result.Count;
-            var path = $"$.records[{index}]";
-            JsonElement value = default;
-            JsonElement? key = null;
-            var recordPartition = partition;
-            if (record.ValueKind == JsonValueKind.Object)
-            {
-                value = record.TryGetProperty("value", out var v) ? v : default;
-                key = record.TryGetProperty("key", out var k) && k.ValueKind != JsonValueKind.Null ? k : null;
-                if (partition is null && record.TryGetProperty("partition", out var p) && p.ValueKind == JsonValueKind.Number)
-                {
-                    recordPartition = p.GetInt32();
-                }
-            }
-            else
-            {
-                errors.Add(new ProduceError(index, path, "expected a record object"));
-            }
-
-            result.Add(new ProduceRecord(index, path, value, key, recordPartition, [], null));
-        }
-
-        if (errors.Count > 0)
-        {
-            throw RecordProducer.Invalid(errors);
-        }
-
-        return result;
-    }
-
     private ObjectResult Translate(GatewayException ex)
     {
         var (status, errorCode) = ex.Code switch
         {
-            "42201" or "42202" or "42203" => (422, int.Parse(ex.Code, System.Globalization.CultureInfo.InvariantCulture)),
-            "42200" => (422, 42200),
-            "invalid_records" => (422, 42203),
+            RestProxyCodes.KeySchemaMissing or RestProxyCodes.ValueSchemaMissing or RestProxyCodes.InvalidData
+                => (422, int.Parse(ex.Code, System.Globalization.CultureInfo.InvariantCulture)),
+            "invalid_records" or "invalid_schema" or "incompatible_schema" or "schema_not_registered" or "subject_not_of_topic" => (422, 42203),
             "topic_not_found" => (404, 40401),
             "partition_not_found" => (404, 40402),
             "schema_not_found" => (404, 40403),
@@ -175,6 +102,8 @@ public sealed class RestProxyV2Controller(RecordProducer producer, TopicSchemaRe
             // retried by a REST Proxy client would write records twice: non-retriable at the top, and the offsets
             // say per record which ones may be sent again (error_code 2).
             _ when ex.StatusCode is 503 => (500, 50003),
+            // Every other refusal before Kafka keeps its own status.
+            _ when ex.StatusCode is >= 400 and < 500 => (ex.StatusCode, ex.StatusCode * 100),
             _ => (500, 50002),
         };
         if (ex.RetryAfterSeconds is { } retryAfter)

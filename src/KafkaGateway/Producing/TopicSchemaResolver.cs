@@ -1,3 +1,4 @@
+using System.Text.Json;
 using KafkaGateway.Http;
 using KafkaGateway.Schemas;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,19 @@ namespace KafkaGateway.Producing;
 public sealed record RecordEncoding(TopicFormat Format, int? SchemaId, int? SchemaVersion, AvroJsonCodec? Codec)
 {
     public static readonly RecordEncoding RawKey = new(TopicFormat.String, null, null, null);
+
+    /// <summary>
+    /// Set when the schema is not registered yet: records are validated against it first, and it is registered
+    /// (and the id written into each record) only when every record of the request is valid.
+    /// </summary>
+    public PendingSchema? Pending { get; init; }
 }
+
+/// <summary>An inline schema to register under <paramref name="Subject"/> once the request's records are valid.</summary>
+/// <param name="Subject">The subject the strategy derives for the topic.</param>
+/// <param name="Schema">The schema text as sent.</param>
+/// <param name="IsKey">Key or value schema.</param>
+public sealed record PendingSchema(string Subject, string Schema, bool IsKey);
 
 /// <summary>
 /// Picks the value and key encodings of a topic: the registry's schemas when the topic's subjects exist, the
@@ -40,7 +53,10 @@ public sealed class TopicSchemaResolver(
 
         if (inlineSchema is not null)
         {
-            return await ResolveInlineAsync(subject, inlineSchema, cancellationToken);
+            // Registration only ever targets the subject the strategy derives for this topic: ?subject= may pick an
+            // existing schema elsewhere, never make this request write another topic's subject.
+            var owned = string.IsNullOrEmpty(selection.Subject) ? subject : ValueSubject(topic, inlineSchema);
+            return await ResolveInlineAsync(subject, owned, inlineSchema, isKey: false, cancellationToken);
         }
 
         var latest = await LatestAsync(subject, cancellationToken);
@@ -116,36 +132,119 @@ public sealed class TopicSchemaResolver(
         return new RecordEncoding(TopicFormat.Avro, id, null, await codecs.GetAsync(id, cancellationToken));
     }
 
-    private async Task<RecordEncoding> ResolveInlineAsync(string subject, string schema, CancellationToken cancellationToken)
+    /// <summary>
+    /// The encoding of an inline key schema (REST Proxy v2 <c>key_schema</c>): the registered one when the key
+    /// subject has it, else a <see cref="RecordEncoding.Pending"/> registration.
+    /// </summary>
+    public Task<RecordEncoding> ResolveInlineKeyAsync(string topic, string schema, CancellationToken cancellationToken)
     {
-        var existing = await registry.LookupAsync(subject, schema, "AVRO", cancellationToken);
-        if (existing is not null)
+        var strategy = registryOptions.Value.KeySubjectNameStrategy;
+        var subject = strategy == SubjectNameStrategyKind.TopicName
+            ? SubjectNameStrategy.GetSubject(strategy, topic, isKey: true)
+            : SubjectNameStrategy.GetSubject(strategy, topic, isKey: true, FullNameOf(schema)
+                ?? throw new GatewayException(StatusCodes.Status422UnprocessableEntity, "invalid_schema", "The inline schema is invalid",
+                    $"SchemaRegistry:KeySubjectNameStrategy is {strategy}: the key schema must be a named Avro type."));
+        return ResolveInlineAsync(subject, subject, schema, isKey: true, cancellationToken);
+    }
+
+    /// <summary>
+    /// The format the topic's values are held in: the configured format when <c>Gateway:TopicFormats:Topics</c> names
+    /// the topic, else Avro when its value subject has a schema, else the configured default.
+    /// </summary>
+    public async Task<TopicFormat> ValueFormatAsync(string topic, CancellationToken cancellationToken)
+    {
+        if (formats.Value.Topics.TryGetValue(topic, out var named))
         {
-            return new RecordEncoding(TopicFormat.Avro, existing.Id, existing.Version, await codecs.GetAsync(existing.Id, cancellationToken));
+            return named;
         }
 
-        if (!options.Value.AutoRegisterSchemas)
+        if (registryOptions.Value.ValueSubjectNameStrategy == SubjectNameStrategyKind.TopicName
+            && await LatestAsync(SubjectNameStrategy.GetSubject(SubjectNameStrategyKind.TopicName, topic, isKey: false), cancellationToken) is not null)
         {
-            throw new GatewayException(StatusCodes.Status422UnprocessableEntity, "schema_not_registered", "The inline schema is not registered",
-                $"The valueSchema sent is not registered under subject '{subject}', and Producer:AutoRegisterSchemas is off. " +
-                $"Register it with POST /registry/subjects/{subject}/versions, or send it without valueSchema to use the latest version.");
+            return TopicFormat.Avro;
         }
 
+        return formats.Value.Default;
+    }
+
+    /// <summary>
+    /// Registers a <see cref="PendingSchema"/> (the request's records are valid by now) and returns its id and version.
+    /// </summary>
+    public async Task<(int Id, int? Version)> RegisterPendingAsync(PendingSchema pending, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pending);
+        int id;
         try
         {
-            await registry.RegisterAsync(subject, schema, "AVRO", cancellationToken);
+            id = await registry.RegisterAsync(pending.Subject, pending.Schema, "AVRO", cancellationToken);
         }
         catch (SchemaRegistryException ex) when (ex.ErrorCode is SchemaRegistryException.InvalidSchema or SchemaRegistryException.IncompatibleSchema)
         {
             throw new GatewayException(StatusCodes.Status422UnprocessableEntity,
                 ex.ErrorCode == SchemaRegistryException.InvalidSchema ? "invalid_schema" : "incompatible_schema",
-                "The inline schema was refused by the registry", ex.Message, ex);
+                "The inline schema was refused by the registry", ex.Message + " Nothing was written.", ex);
         }
 
-        var registered = await registry.LookupAsync(subject, schema, "AVRO", cancellationToken)
-            ?? throw new GatewayException(StatusCodes.Status502BadGateway, "schema_registry_inconsistent", "Registry inconsistency",
-                $"The registry accepted the schema for '{subject}' but does not find it afterwards.");
-        return new RecordEncoding(TopicFormat.Avro, registered.Id, registered.Version, await codecs.GetAsync(registered.Id, cancellationToken));
+        var registered = await registry.LookupAsync(pending.Subject, pending.Schema, "AVRO", cancellationToken);
+        return (id, registered?.Version);
+    }
+
+    private async Task<RecordEncoding> ResolveInlineAsync(string subject, string ownSubject, string schema, bool isKey, CancellationToken cancellationToken)
+    {
+        RegisteredSchema? existing;
+        try
+        {
+            existing = await registry.LookupAsync(subject, schema, "AVRO", cancellationToken);
+        }
+        catch (SchemaRegistryException ex) when (ex.ErrorCode == SchemaRegistryException.InvalidSchema)
+        {
+            throw new GatewayException(StatusCodes.Status422UnprocessableEntity, "invalid_schema", "The inline schema is invalid", ex.Message, ex);
+        }
+
+        if (existing is not null)
+        {
+            return new RecordEncoding(TopicFormat.Avro, existing.Id, existing.Version, await codecs.GetAsync(existing.Id, cancellationToken));
+        }
+
+        var member = isKey ? "key_schema" : "inline schema";
+        if (!options.Value.AutoRegisterSchemas)
+        {
+            throw new GatewayException(StatusCodes.Status422UnprocessableEntity, "schema_not_registered", "The inline schema is not registered",
+                $"The {member} sent is not registered under subject '{subject}', and Producer:AutoRegisterSchemas is off. " +
+                $"Register it with POST /registry/subjects/{subject}/versions, or send the records without it to use the latest version.");
+        }
+
+        if (!string.Equals(subject, ownSubject, StringComparison.Ordinal))
+        {
+            throw new GatewayException(StatusCodes.Status422UnprocessableEntity, "subject_not_of_topic", "The subject is not the topic's",
+                $"The inline schema is not registered under subject '{subject}', and a produce request registers schemas only under " +
+                $"its topic's own subject ('{ownSubject}'). Register it through /registry, or send it without ?subject=.");
+        }
+
+        AvroJsonCodec codec;
+        try
+        {
+            codec = AvroJsonCodec.Create(schema);
+        }
+        catch (Exception ex) when (ex is Avro.AvroException or JsonException or ArgumentException or InvalidOperationException or NotSupportedException)
+        {
+            throw new GatewayException(StatusCodes.Status422UnprocessableEntity, "invalid_schema", "The inline schema is invalid",
+                $"The {member} is not a valid Avro schema: {ex.Message}", ex);
+        }
+
+        return new RecordEncoding(TopicFormat.Avro, null, null, codec) { Pending = new PendingSchema(subject, schema, isKey) };
+    }
+
+    private static string? FullNameOf(string schema)
+    {
+        try
+        {
+            return (Avro.Schema.Parse(schema) as Avro.NamedSchema)?.Fullname;
+        }
+        catch (Avro.SchemaParseException)
+        {
+            return null;
+        }
     }
 
     private async Task<RecordEncoding?> LatestAsync(string subject, CancellationToken cancellationToken) =>

@@ -19,7 +19,9 @@ public sealed class ObservabilityTests(KafkaClusterFixture cluster) : IClassFixt
         var topic = cluster.CreateTopic(partitions: 1);
         using var client = gateway.Client("scraper");
         var produced = await client.PostAsJsonAsync($"/topics/{topic}/records", new { records = new[] { new { value = new { n = 1 } }, new { value = new { n = 2 } } } });
-        var failed = await client.PostAsJsonAsync($"/topics/{topic}/records", new { partition = 7, value = new { n = 3 } });
+        // A record Kafka refuses (an unknown partition is refused by the gateway itself now, before Kafka).
+        cluster.Cluster.PushRequestErrors(0, Confluent.Kafka.ErrorCode.MsgSizeTooLarge);
+        var failed = await client.PostAsJsonAsync($"/topics/{topic}/records", new { value = new { n = 3 } });
         var beyondCap = await client.PostAsJsonAsync($"/topics/{cluster.CreateTopic(partitions: 1)}/records", new { value = new { n = 1 } });
 
         string[] expected =
@@ -48,7 +50,7 @@ public sealed class ObservabilityTests(KafkaClusterFixture cluster) : IClassFixt
 
         Assert.Equal(HttpStatusCode.OK, produced.StatusCode);
         Assert.Equal(HttpStatusCode.OK, beyondCap.StatusCode);
-        Assert.Equal(HttpStatusCode.NotFound, failed.StatusCode);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, failed.StatusCode);
         Assert.All(expected, e => Assert.Contains(e, text, StringComparison.Ordinal));
     }
 

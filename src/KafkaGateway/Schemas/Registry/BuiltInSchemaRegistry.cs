@@ -53,13 +53,30 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
     /// <summary>Records read from the topic at start-up.</summary>
     public long LoadedRecords { get; private set; }
 
+    /// <summary>Records of the topic skipped at start-up because the registry cannot use them.</summary>
+    public long SkippedRecords { get; private set; }
+
+    /// <summary>The last skipped record's offset and why, or null.</summary>
+    public string? LastSkipped { get; private set; }
+
+    /// <summary>Why the last attempt to read the topic failed, or null; set by the loader, shown by readiness.</summary>
+    public string? LastLoadError { get; internal set; }
+
     /// <summary>Reads the registry topic from the beginning to its end; called once by the start-up service.</summary>
     internal async Task LoadAsync(CancellationToken cancellationToken)
     {
         // Creating the topic may take the admin timeout (the mock cluster never answers CreateTopics); reading does
         // not need it, so readiness does not wait for it. The first write does.
         _topicCreated ??= Task.Run(_topic.EnsureCreatedAsync, CancellationToken.None);
-        LoadedRecords = await _topic.ReadToEndAsync(record => { lock (_stateLock) { _state.Apply(record); } }, cancellationToken);
+        SkippedRecords = 0;
+        LoadedRecords = await _topic.ReadToEndAsync(
+            record => { lock (_stateLock) { _state.Apply(record); } },
+            (offset, reason) =>
+            {
+                SkippedRecords++;
+                LastSkipped = $"offset {offset}: {reason}";
+            },
+            cancellationToken);
         _loaded.TrySetResult();
         LogLoaded(_logger, _topic.Name, LoadedRecords, _state.MaxId);
     }
@@ -255,7 +272,9 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
                 maxId = _state.MaxId;
             }
 
-            var id = sameSchema?.Id ?? maxId + 1;
+            // A forged record may hold the largest id: never wrap around to negative ids.
+            var id = sameSchema?.Id
+                ?? (maxId < int.MaxValue ? maxId + 1 : throw RegistryErrors.Store($"Schema ids are exhausted: topic {_topic.Name} holds id {int.MaxValue}."));
             var guid = sameSchema?.Guid ?? RegistryState.DeriveGuid(candidate.Canonical);
             var version = versions.Count == 0 ? 1 : versions[^1].Version + 1;
             var stored = new StoredVersion(subject, version, id, candidate.Schema, AvroType, false, candidate.Canonical, guid, candidate.References);

@@ -19,15 +19,24 @@ internal sealed partial class RegistryLoader(BuiltInSchemaRegistry registry, ILo
             try
             {
                 await registry.LoadAsync(stoppingToken);
+                registry.LastLoadError = null;
                 return;
-            }
-            catch (KafkaException ex)
-            {
-                LogLoadFailed(logger, registry.TopicName, ex.Error.Reason, s_retryDelay.TotalSeconds);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
                 break;
+            }
+            catch (KafkaException ex)
+            {
+                registry.LastLoadError = $"{ex.Error.Code}: {ex.Error.Reason}";
+                LogLoadFailed(logger, registry.TopicName, ex.Error.Reason, s_retryDelay.TotalSeconds);
+            }
+            catch (Exception ex)
+            {
+                // Whatever else failed (a bug, a record that slipped through), the loader logs it and tries again
+                // rather than ending silently and leaving registry requests waiting for good.
+                registry.LastLoadError = $"{ex.GetType().Name}: {ex.Message}";
+                LogLoadCrashed(logger, ex, registry.TopicName, s_retryDelay.TotalSeconds);
             }
 
             try
@@ -45,6 +54,9 @@ internal sealed partial class RegistryLoader(BuiltInSchemaRegistry registry, ILo
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Reading schema registry topic {Topic} failed ({Reason}); retrying in {Seconds}s.")]
     private static partial void LogLoadFailed(ILogger logger, string topic, string reason, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Reading schema registry topic {Topic} failed unexpectedly; retrying in {Seconds}s.")]
+    private static partial void LogLoadCrashed(ILogger logger, Exception exception, string topic, double seconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Schema registry loader stopped before topic {Topic} was read (shutdown).")]
     private static partial void LogStopped(ILogger logger, string topic);
@@ -71,12 +83,27 @@ internal sealed class RegistryReadinessCheck(IServiceProvider services, IOptions
 
         var registry = services.GetRequiredService<BuiltInSchemaRegistry>();
         var data = new Dictionary<string, object> { ["topic"] = registry.TopicName };
+        if (registry.LastLoadError is { } error)
+        {
+            data["lastError"] = error;
+        }
+
         if (!registry.IsLoaded)
         {
-            return HealthCheckResult.Unhealthy($"The built-in schema registry is still reading topic {registry.TopicName}.", data: data);
+            var why = registry.LastLoadError is null ? "" : $" (last attempt failed: {registry.LastLoadError})";
+            return HealthCheckResult.Unhealthy($"The built-in schema registry is still reading topic {registry.TopicName}{why}.", data: data);
         }
 
         data["records"] = registry.LoadedRecords;
+        data["skippedRecords"] = registry.SkippedRecords;
+        if (registry.SkippedRecords > 0)
+        {
+            // Usable, but somebody wrote records the registry cannot use: worth an operator's look.
+            data["lastSkipped"] = registry.LastSkipped!;
+            return HealthCheckResult.Degraded(
+                $"The built-in schema registry has read its topic; it skipped {registry.SkippedRecords} record(s) it cannot use (see the log).", data: data);
+        }
+
         return HealthCheckResult.Healthy("The built-in schema registry has read its topic.", data);
     }
 }

@@ -179,13 +179,22 @@ public sealed record RegistryRecord(RegistryRecordKind Kind, string? Subject, in
     }
 
     /// <summary>Reads a record of the topic; keytypes the gateway does not use come back as <see cref="RegistryRecordKind.Other"/>.</summary>
-    /// <exception cref="JsonException">The key or value is not the JSON Confluent writes.</exception>
+    /// <remarks>
+    /// Anyone who can write to the topic can put anything there, so every member is checked: a record the registry
+    /// cannot use (not JSON, wrong member types, a SCHEMA without subject, positive version or positive 32-bit id)
+    /// is refused with the reason, and the loader skips it.
+    /// </remarks>
+    /// <exception cref="JsonException">The key or value is not a record the registry can use; the message says why.</exception>
     public static RegistryRecord Deserialize(ReadOnlySpan<byte> key, byte[]? value)
     {
         using var keyJson = JsonDocument.Parse(key.ToArray());
         var root = keyJson.RootElement;
-        var keyType = root.TryGetProperty("keytype", out var type) ? type.GetString() : null;
-        var subject = root.TryGetProperty("subject", out var s) && s.ValueKind == JsonValueKind.String ? s.GetString() : null;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new JsonException("the key is not a JSON object");
+        }
+
+        var keyType = root.TryGetProperty("keytype", out var type) && type.ValueKind == JsonValueKind.String ? type.GetString() : null;
         var kind = keyType switch
         {
             "SCHEMA" => RegistryRecordKind.Schema,
@@ -199,26 +208,42 @@ public sealed record RegistryRecord(RegistryRecordKind Kind, string? Subject, in
             return DeserializeAssociation(root, value);
         }
 
-        var version = kind == RegistryRecordKind.Schema && root.TryGetProperty("version", out var v) ? v.GetInt32() : 0;
-        if (value is null || kind == RegistryRecordKind.Other)
+        if (kind == RegistryRecordKind.Other)
+        {
+            return new RegistryRecord(kind, null, 0, null);
+        }
+
+        var subject = OptionalString(root, "subject", "key");
+        if (kind is RegistryRecordKind.Schema or RegistryRecordKind.DeleteSubject && subject is null)
+        {
+            throw new JsonException($"the {keyType} key has no subject");
+        }
+
+        var version = kind == RegistryRecordKind.Schema ? PositiveInt(root, "version", "key") : 0;
+        if (value is null)
         {
             return new RegistryRecord(kind, subject, version, null);
         }
 
         using var valueJson = JsonDocument.Parse(value);
         var body = valueJson.RootElement;
+        if (body.ValueKind != JsonValueKind.Object)
+        {
+            throw new JsonException("the value is not a JSON object");
+        }
+
         return kind switch
         {
             RegistryRecordKind.Schema => new RegistryRecord(kind, subject, version, new RegistryRecordValue(
-                Id: body.GetProperty("id").GetInt32(),
-                Schema: body.GetProperty("schema").GetString(),
-                SchemaType: body.TryGetProperty("schemaType", out var st) && st.ValueKind == JsonValueKind.String ? st.GetString()! : "AVRO",
+                Id: PositiveInt(body, "id", "value"),
+                Schema: OptionalString(body, "schema", "value") ?? throw new JsonException("the SCHEMA value has no schema"),
+                SchemaType: OptionalString(body, "schemaType", "value") ?? "AVRO",
                 Deleted: body.TryGetProperty("deleted", out var d) && d.ValueKind == JsonValueKind.True,
-                Guid: body.TryGetProperty("guid", out var g) && g.ValueKind == JsonValueKind.String ? g.GetString() : null,
+                Guid: OptionalString(body, "guid", "value"),
                 References: ReadReferences(body))),
             RegistryRecordKind.Config => new RegistryRecord(kind, subject, 0, new RegistryRecordValue(
-                CompatibilityLevel: body.TryGetProperty("compatibilityLevel", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null)),
-            _ => new RegistryRecord(kind, subject, body.TryGetProperty("version", out var w) ? w.GetInt32() : 0, new RegistryRecordValue()),
+                CompatibilityLevel: OptionalString(body, "compatibilityLevel", "value"))),
+            _ => new RegistryRecord(kind, subject, PositiveInt(body, "version", "value"), new RegistryRecordValue()),
         };
     }
 
@@ -263,6 +288,46 @@ public sealed record RegistryRecord(RegistryRecordKind Kind, string? Subject, in
         };
         return new RegistryRecord(RegistryRecordKind.Association, association.Subject, 0, new RegistryRecordValue(), association);
     }
+
+    private static string? OptionalString(JsonElement element, string name, string part)
+    {
+        if (!element.TryGetProperty(name, out var member) || member.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (member.ValueKind != JsonValueKind.String)
+        {
+            throw new JsonException($"'{name}' in the {part} is {member.ValueKind}, not a string");
+        }
+
+        try
+        {
+            return member.GetString();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new JsonException($"'{name}' in the {part} is not valid Unicode", ex);
+        }
+    }
+
+    private static int PositiveInt(JsonElement element, string name, string part)
+    {
+        if (!element.TryGetProperty(name, out var member))
+        {
+            throw new JsonException($"'{name}' is missing from the {part}");
+        }
+
+        if (member.ValueKind != JsonValueKind.Number || !member.TryGetInt32(out var number))
+        {
+            throw new JsonException($"'{name}' in the {part} is {Describe(member)}, not a 32-bit integer");
+        }
+
+        return number > 0 ? number : throw new JsonException($"'{name}' in the {part} is {number}; it must be positive");
+    }
+
+    private static string Describe(JsonElement member) =>
+        member.ValueKind == JsonValueKind.Number ? $"the number {(member.GetRawText() is { Length: <= 30 } raw ? raw : "(too long)")}" : member.ValueKind.ToString();
 
     /// <inheritdoc />
     public override string ToString() => Encoding.UTF8.GetString(SerializeKey());

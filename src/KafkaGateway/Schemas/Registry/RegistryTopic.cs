@@ -89,7 +89,10 @@ internal sealed partial class RegistryTopic(
     }
 
     /// <summary>Reads the topic from the beginning to the high watermark seen at the start, oldest first.</summary>
-    public async Task<long> ReadToEndAsync(Action<RegistryRecord> apply, CancellationToken cancellationToken)
+    /// <param name="apply">Applies one record.</param>
+    /// <param name="skipped">Called for every record that cannot be used, with its offset and why; the read goes on.</param>
+    /// <param name="cancellationToken">Stops the read.</param>
+    public async Task<long> ReadToEndAsync(Action<RegistryRecord> apply, Action<long, string> skipped, CancellationToken cancellationToken)
     {
         var config = new ConsumerConfig(connection.CreateClientConfig())
         {
@@ -147,15 +150,28 @@ internal sealed partial class RegistryTopic(
 
                 if (result.Message.Key is { Length: > 0 } key)
                 {
+                    RegistryRecord? record = null;
                     try
                     {
-                        apply(RegistryRecord.Deserialize(key, result.Message.Value));
+                        record = RegistryRecord.Deserialize(key, result.Message.Value);
+                    }
+                    catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException or FormatException)
+                    {
+                        // Anyone who may write the topic can put anything there: skip it, never stop reading.
+                        LogUnreadableRecord(logger, _topic, result.Offset.Value, ex.Message);
+                        skipped(result.Offset.Value, ex.Message);
+                    }
+
+                    if (record is not null)
+                    {
+                        apply(record);
                         read++;
                     }
-                    catch (System.Text.Json.JsonException ex)
-                    {
-                        LogUnreadableRecord(logger, _topic, result.Offset.Value, ex.Message);
-                    }
+                }
+                else
+                {
+                    LogUnreadableRecord(logger, _topic, result.Offset.Value, "the record has no key");
+                    skipped(result.Offset.Value, "the record has no key");
                 }
 
                 if (result.Offset.Value + 1 >= end)

@@ -20,6 +20,8 @@ public static class SchemaRegistryServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BuiltInRegistryOptions>, BuiltInRegistryOptionsValidator>());
 
         services.TryAddSingleton<RegistryTopic>();
+        // Reserved whether the registry is built in or external: a Confluent registry on the cluster reads it too.
+        services.TryAddSingleton(sp => new Kafka.ReservedTopics(sp.GetRequiredService<IOptions<BuiltInRegistryOptions>>().Value.Topic));
         services.TryAddSingleton(sp => new BuiltInSchemaRegistry(
             sp.GetRequiredService<RegistryTopic>(),
             sp.GetRequiredService<IOptions<BuiltInRegistryOptions>>(),

@@ -67,4 +67,39 @@ public sealed class RegistryRecordTests
 
         Assert.Equal(RegistryRecordKind.Other, read.Kind);
     }
+
+    [Theory]
+    [InlineData("""{"keytype":"SCHEMA","subject":"s","version":1,"magic":1}""", """{"subject":"s","version":1,"schema":"\"int\""}""", "'id' is missing")]
+    [InlineData("""{"keytype":"SCHEMA","subject":"s","version":1,"magic":1}""", """{"id":"7","schema":"\"int\""}""", "not a 32-bit integer")]
+    [InlineData("""{"keytype":"SCHEMA","subject":"s","version":1,"magic":1}""", """{"id":2147483648,"schema":"\"int\""}""", "not a 32-bit integer")]
+    [InlineData("""{"keytype":"SCHEMA","subject":"s","version":1,"magic":1}""", """{"id":1.5,"schema":"\"int\""}""", "not a 32-bit integer")]
+    [InlineData("""{"keytype":"SCHEMA","subject":"s","version":1,"magic":1}""", """{"id":0,"schema":"\"int\""}""", "must be positive")]
+    [InlineData("""{"keytype":"SCHEMA","subject":"s","version":1,"magic":1}""", """{"id":-2147483648,"schema":"\"int\""}""", "must be positive")]
+    [InlineData("""{"keytype":"SCHEMA","subject":"s","version":1,"magic":1}""", """{"id":3}""", "has no schema")]
+    [InlineData("""{"keytype":"SCHEMA","subject":"s","version":1,"magic":1}""", """{"id":3,"schema":7}""", "not a string")]
+    [InlineData("""{"keytype":"SCHEMA","subject":"s","version":1,"magic":1}""", """[1]""", "not a JSON object")]
+    [InlineData("""{"keytype":"SCHEMA","subject":"s","version":1,"magic":1}""", """{not json""", "")]
+    [InlineData("""{"keytype":"SCHEMA","version":1,"magic":1}""", """{"id":3,"schema":"\"int\""}""", "no subject")]
+    [InlineData("""{"keytype":"SCHEMA","subject":7,"version":1,"magic":1}""", """{"id":3,"schema":"\"int\""}""", "not a string")]
+    [InlineData("""{"keytype":"SCHEMA","subject":"s","version":"1","magic":1}""", """{"id":3,"schema":"\"int\""}""", "not a 32-bit integer")]
+    [InlineData("""{"keytype":"SCHEMA","subject":"s","magic":1}""", """{"id":3,"schema":"\"int\""}""", "'version' is missing")]
+    [InlineData("""{"keytype":"DELETE_SUBJECT","subject":"s","magic":0}""", """{"subject":"s","version":"x"}""", "not a 32-bit integer")]
+    [InlineData("""{"keytype":"CONFIG","subject":null,"magic":0}""", """{"compatibilityLevel":5}""", "not a string")]
+    [InlineData("""[]""", """{}""", "not a JSON object")]
+    public void Deserialize_RecordTheRegistryCannotUse_ThrowsJsonExceptionSayingWhy(string key, string value, string reason)
+    {
+        var error = Assert.ThrowsAny<System.Text.Json.JsonException>(() => RegistryRecord.Deserialize(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value)));
+
+        Assert.Contains(reason, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Deserialize_LargestId_IsKept()
+    {
+        var read = RegistryRecord.Deserialize(
+            Encoding.UTF8.GetBytes("""{"keytype":"SCHEMA","subject":"s","version":1,"magic":1}"""),
+            Encoding.UTF8.GetBytes("""{"subject":"s","version":1,"id":2147483647,"schema":"\"int\""}"""));
+
+        Assert.Equal(int.MaxValue, read.Value!.Id);
+    }
 }

@@ -1,0 +1,112 @@
+using System.Text;
+using System.Text.Json;
+using KafkaGateway.Producing;
+
+namespace KafkaGateway.Tests.Producing;
+
+public sealed class ProduceRequestReaderTests
+{
+    private static readonly ProduceLimits s_limits = new(MaxRecords: 3, MaxKeyBytes: 16, MaxHeaders: 2, MaxHeaderBytes: 32);
+
+    [Fact]
+    public void Read_V2Request_ReadsRecordsSchemasAndIds()
+    {
+        var errors = new List<ProduceError>();
+
+        var batch = Read("""{"value_schema":"\"int\"","key_schema_id":4,"records":[{"key":"k","value":1,"partition":2},{"value":null}]}""", ProduceDialect.RestProxyV2, null, errors);
+
+        Assert.Empty(errors);
+        Assert.Equal("\"int\"", batch.ValueSchema);
+        Assert.Equal(4, batch.KeySchemaId);
+        Assert.Equal(2, batch.Records[0].Partition);
+        Assert.Equal(JsonValueKind.Null, batch.Records[1].Value.ValueKind);
+    }
+
+    [Theory]
+    [InlineData("""{"records":[{"value":1},{"value":2},{"value":3},{"value":4}]}""", "$.records")]
+    [InlineData("""{"records":[{"value":1,"headers":1}]}""", "$.records[0].headers")]
+    [InlineData("""{"records":[{"key":"0123456789abcdefg","value":1}]}""", "$.records[0].key")]
+    [InlineData("""{"records":[{"value":1,"headers":{"a":"1","b":"2","c":"3"}}]}""", "$.records[0].headers")]
+    [InlineData("""{"records":[{"value":1,"headers":{"a":"0123456789012345678901234567890123"}}]}""", "$.records[0].headers")]
+    [InlineData("""{"records":[{"value":1,"partition":-1}]}""", "$.records[0].partition")]
+    [InlineData("""{"records":[{"value":1,"timestamp":253402300800000}]}""", "$.records[0].timestamp")]
+    public void Read_NativeBeyondLimitsOrRanges_ReportsThePath(string body, string path)
+    {
+        var errors = new List<ProduceError>();
+
+        Read(body, ProduceDialect.Native, null, errors);
+
+        Assert.Contains(errors, e => e.Path == path);
+    }
+
+    [Theory]
+    [InlineData("""{"records":[{"value":1},{"value":2},{"value":3},{"value":4}]}""", "$.records")]
+    [InlineData("""{"records":[{"key":"0123456789abcdefg","value":1}]}""", "$.records[0].key")]
+    [InlineData("""{"records":[{"value":1,"partition":1.5}]}""", "$.records[0].partition")]
+    [InlineData("""{"value_schema_id":1099511627776,"records":[{"value":1}]}""", "$.value_schema_id")]
+    [InlineData("""{"key_schema_id":0,"records":[{"value":1}]}""", "$.key_schema_id")]
+    [InlineData("""{"records":[{"value":1,"headers":{}}]}""", "$.records[0].headers")]
+    [InlineData("""{"records":[{"value":1}],"extra":true}""", "$.extra")]
+    [InlineData("""{"value_schema":{"type":"int"},"records":[{"value":1}]}""", "$.value_schema")]
+    public void Read_V2BeyondLimitsOrRanges_ReportsThePathLikeTheNativeRoute(string body, string path)
+    {
+        var errors = new List<ProduceError>();
+
+        Read(body, ProduceDialect.RestProxyV2, null, errors);
+
+        Assert.Contains(errors, e => e.Path == path);
+    }
+
+    [Fact]
+    public void Read_V2RecordWithPartitionOnAPartitionRoute_IsRefused()
+    {
+        var errors = new List<ProduceError>();
+
+        var batch = Read("""{"records":[{"value":1},{"value":2,"partition":0}]}""", ProduceDialect.RestProxyV2, 1, errors);
+
+        Assert.Equal(1, batch.Records[0].Partition);
+        Assert.Equal("$.records[1].partition", Assert.Single(errors).Path);
+    }
+
+    [Theory]
+    [InlineData("\"\\ud800\"", false)]
+    [InlineData("\"\\udc00\"", false)]
+    [InlineData("\"\\ud800\\u0041\"", false)]
+    [InlineData("\"\\ud800\\\\udc00\"", false)]
+    [InlineData("\"a\\ud83d\"", false)]
+    [InlineData("\"\\ud83d\\ude00\"", true)]
+    [InlineData("\"\\\\ud800\"", true)]
+    [InlineData("\"\\u00e9\\n\\\"\"", true)]
+    [InlineData("\"plain é 😀\"", true)]
+    public void IsValid_EscapedSurrogates_OnlyPairsAreValid(string json, bool valid)
+    {
+        using var document = JsonDocument.Parse(json);
+
+        Assert.Equal(valid, UnicodeCheck.IsValid(document.RootElement));
+    }
+
+    [Fact]
+    public void Walk_InvalidUtf8DeepInside_ReportsRecordIndexAndPath()
+    {
+        var bytes = Encoding.UTF8.GetBytes("""{"a":[1,{"b":"__"}]}""");
+        var at = Array.IndexOf(bytes, (byte)'_');
+        (bytes[at], bytes[at + 1]) = (0xC0, 0xAF);
+        using var document = JsonDocument.Parse(bytes);
+        var errors = new List<ProduceError>();
+
+        var found = UnicodeCheck.Walk(document.RootElement, 3, "$.records[3].value", errors);
+
+        Assert.True(found);
+        var error = Assert.Single(errors);
+        Assert.Equal(3, error.RecordIndex);
+        Assert.Equal("$.records[3].value.a[1].b", error.Path);
+        Assert.Contains("UTF-8", error.Message, StringComparison.Ordinal);
+    }
+
+    private static ProduceBatch Read(string json, ProduceDialect dialect, int? routePartition, List<ProduceError> errors)
+    {
+        // The document stays alive with the batch's elements for the test's duration.
+        var document = JsonDocument.Parse(json);
+        return ProduceRequestReader.Read(document.RootElement, dialect, routePartition, s_limits, errors);
+    }
+}
