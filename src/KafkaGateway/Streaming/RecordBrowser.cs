@@ -14,6 +14,12 @@ namespace KafkaGateway.Streaming;
 /// <param name="Limit">At most this many records.</param>
 public sealed record BrowseRequest(IReadOnlyList<int> Partitions, ResumeToken? Cursor, long? Offset, DateTimeOffset? Timestamp, int Limit);
 
+/// <summary>A page read by <see cref="RecordBrowser"/>.</summary>
+/// <param name="Records">The raw records.</param>
+/// <param name="Next">Where the next page starts (with the page limit of the request).</param>
+/// <param name="End">True when every partition read was read up to the end offset seen when the page began.</param>
+public sealed record BrowsedPage(IReadOnlyList<ConsumedRecord> Records, ResumeToken Next, bool End);
+
 /// <summary>
 /// Reads pages of records for browsing. Each page reads up to the high watermark it saw when it began, so it answers
 /// quickly instead of waiting for new records; the cursor holds the next offset of every browsed partition, so pages
@@ -34,9 +40,9 @@ public sealed class RecordBrowser(
     public int ReadsInProgress => Math.Min(Volatile.Read(ref _reading), options.Value.MaxConcurrentBrowses);
     private volatile bool _disposed;
 
-    /// <summary>Reads one page of raw records of <paramref name="topic"/> and the cursor after them.</summary>
+    /// <summary>Reads one page of raw records of <paramref name="topic"/>, the cursor after them and whether it reached the end.</summary>
     /// <exception cref="GatewayException">429 <c>too_many_browses</c> when every slot is taken; 503 <c>kafka_unavailable</c>.</exception>
-    public async Task<(IReadOnlyList<ConsumedRecord> Records, ResumeToken Next)> ReadAsync(
+    public async Task<BrowsedPage> ReadAsync(
         string topic, BrowseRequest request, CancellationToken cancellationToken)
     {
         if (Interlocked.Increment(ref _reading) > options.Value.MaxConcurrentBrowses)
@@ -61,7 +67,7 @@ public sealed class RecordBrowser(
         }
     }
 
-    private (IReadOnlyList<ConsumedRecord>, ResumeToken) Read(string topic, BrowseRequest request, CancellationToken cancellationToken)
+    private BrowsedPage Read(string topic, BrowseRequest request, CancellationToken cancellationToken)
     {
         var timeout = TimeSpan.FromSeconds(kafkaOptions.Value.MetadataTimeoutSeconds);
         var consumer = Rent();
@@ -134,7 +140,9 @@ public sealed class RecordBrowser(
                 }
             }
 
-            return (records, ResumeToken.For(topic, next));
+            // The end as seen when the page began: records produced since are for the next page (polling with next).
+            var atEnd = next.All(p => p.Value >= high[p.Key]);
+            return new BrowsedPage(records, ResumeToken.For(topic, next, request.Limit), atEnd);
         }
         catch (KafkaException ex)
         {

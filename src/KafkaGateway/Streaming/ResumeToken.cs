@@ -8,17 +8,24 @@ namespace KafkaGateway.Streaming;
 /// <summary>
 /// Where a stream (or a browse) continues: a hash of the topic and the next offset of every partition it reads.
 /// The token carries all the state, so any replica, after any restart, continues with no gap and no duplicate.
-/// Text form: base64url (no padding) of <c>version(1) topicHash(8) count(varint) {partition(varint) offset(varint)}*</c>.
+/// Text form: base64url (no padding) of <c>version(1) topicHash(8) count(varint) {partition(varint) offset(varint)}*</c>;
+/// version 2 adds <c>pageLimit(varint)</c> at the end: a browse cursor remembers the page size it was asked for, so
+/// following <c>next</c> keeps it. Streams ignore the page limit, so a cursor stays a valid stream resume token.
 /// </summary>
-public sealed record ResumeToken(ulong TopicHash, IReadOnlyDictionary<int, long> NextOffsets)
+/// <param name="TopicHash">See <see cref="HashTopic"/>.</param>
+/// <param name="NextOffsets">The next offset of every partition.</param>
+/// <param name="PageLimit">Records per browse page the cursor was issued for; null for stream tokens.</param>
+public sealed record ResumeToken(ulong TopicHash, IReadOnlyDictionary<int, long> NextOffsets, int? PageLimit = null)
 {
     private const byte Version = 1;
+    private const byte VersionWithPageLimit = 2;
 
     /// <summary>Longest token text accepted: Kestrel's default request-header budget (a 1,000-partition token is ~10 KB).</summary>
     public const int MaxTextLength = 32_768;
 
     /// <summary>A token for <paramref name="topic"/> at <paramref name="nextOffsets"/>.</summary>
-    public static ResumeToken For(string topic, IReadOnlyDictionary<int, long> nextOffsets) => new(HashTopic(topic), nextOffsets);
+    public static ResumeToken For(string topic, IReadOnlyDictionary<int, long> nextOffsets, int? pageLimit = null) =>
+        new(HashTopic(topic), nextOffsets, pageLimit);
 
     /// <summary>The first 8 bytes of SHA-256 of the UTF-8 topic name: tells topics apart without spelling them out.</summary>
     public static ulong HashTopic(string topic) =>
@@ -28,15 +35,15 @@ public sealed record ResumeToken(ulong TopicHash, IReadOnlyDictionary<int, long>
     public bool IsFor(string topic) => TopicHash == HashTopic(topic);
 
     /// <summary>The compact URL-safe text form.</summary>
-    public string Encode() => Encode(TopicHash, NextOffsets);
+    public string Encode() => Encode(TopicHash, NextOffsets, PageLimit);
 
     /// <summary>The text form of a token without allocating the record.</summary>
-    public static string Encode(ulong topicHash, IReadOnlyDictionary<int, long> nextOffsets)
+    public static string Encode(ulong topicHash, IReadOnlyDictionary<int, long> nextOffsets, int? pageLimit = null)
     {
-        // Header 1 + 8 + count (<= 5), then per partition <= 5 + 10 bytes.
-        var size = 14 + (nextOffsets.Count * 15);
+        // Header 1 + 8 + count (<= 5), then per partition <= 5 + 10 bytes, then the page limit (<= 5).
+        var size = 19 + (nextOffsets.Count * 15);
         Span<byte> bytes = size <= 512 ? stackalloc byte[512] : new byte[size];
-        bytes[0] = Version;
+        bytes[0] = pageLimit is null ? Version : VersionWithPageLimit;
         BinaryPrimitives.WriteUInt64BigEndian(bytes[1..], topicHash);
         var length = 9;
         length += WriteVarint(bytes[length..], (ulong)nextOffsets.Count);
@@ -44,6 +51,11 @@ public sealed record ResumeToken(ulong TopicHash, IReadOnlyDictionary<int, long>
         {
             length += WriteVarint(bytes[length..], (ulong)partition);
             length += WriteVarint(bytes[length..], (ulong)offset);
+        }
+
+        if (pageLimit is { } limit)
+        {
+            length += WriteVarint(bytes[length..], (ulong)Math.Max(limit, 1));
         }
 
         return Base64Url.EncodeToString(bytes[..length]);
@@ -68,7 +80,7 @@ public sealed record ResumeToken(ulong TopicHash, IReadOnlyDictionary<int, long>
             return false;
         }
 
-        if (bytes.Length < 10 || bytes[0] != Version)
+        if (bytes.Length < 10 || bytes[0] is not (Version or VersionWithPageLimit))
         {
             return false;
         }
@@ -91,12 +103,23 @@ public sealed record ResumeToken(ulong TopicHash, IReadOnlyDictionary<int, long>
             }
         }
 
+        int? pageLimit = null;
+        if (bytes[0] == VersionWithPageLimit)
+        {
+            if (!TryReadVarint(bytes, ref position, out var limit) || limit is 0 or > int.MaxValue)
+            {
+                return false;
+            }
+
+            pageLimit = (int)limit;
+        }
+
         if (position != bytes.Length)
         {
             return false;
         }
 
-        token = new ResumeToken(hash, offsets);
+        token = new ResumeToken(hash, offsets, pageLimit);
         return true;
     }
 

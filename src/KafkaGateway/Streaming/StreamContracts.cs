@@ -38,10 +38,12 @@ public sealed record RecordDecodeFailure(int Partition, long Offset, string Reas
 /// <summary>A page of <c>GET /topics/{topic}/records</c>.</summary>
 /// <param name="Records">The records, in offset order within each partition.</param>
 /// <param name="Next">Cursor for the next page (<c>cursor=</c>); also a valid stream resume token.</param>
+/// <param name="End">True when the page reached the end of every partition read, as it was when the request began.</param>
 /// <param name="Errors">Records of the page that could not be decoded (their offsets are covered by <paramref name="Next"/>).</param>
 public sealed record RecordPage(
     IReadOnlyList<StreamRecord> Records,
     string Next,
+    bool End,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<RecordDecodeFailure>? Errors);
 
 /// <summary>JSON shapes and options of the streaming feature.</summary>

@@ -14,6 +14,8 @@ public sealed class TopicStreamController(
     IValidator<StreamQuery> streamValidator, IValidator<BrowseQuery> browseValidator, IOptions<StreamingOptions> options)
     : ControllerBase
 {
+    private const int DefaultBrowseLimit = 20;
+
     /// <summary>Streams the records of a topic as server-sent events.</summary>
     /// <remarks>
     /// Each record is one <c>event: record</c> whose <c>id</c> is a resume token and whose <c>data</c> is one line of JSON:
@@ -123,8 +125,9 @@ public sealed class TopicStreamController(
     /// <remarks>
     /// Reads from the given start up to the end of each partition as it was when the request began, and answers at
     /// once with what it found (at most <c>limit</c> records). <c>next</c> continues where the page ended: following it
-    /// page by page returns every record exactly once. At the end of the topic <c>next</c> stays usable to poll for
-    /// new records. Records are in offset order within each partition.
+    /// page by page returns every record exactly once, with the same <c>limit</c> unless the request gives another.
+    /// <c>end</c> is true when the page reached the end of every partition read (as it was when the request began);
+    /// <c>next</c> then stays usable to poll for new records. Records are in offset order within each partition.
     ///
     ///     curl 'https://gateway:8443/topics/orders/records?partition=0&amp;offset=100&amp;limit=50'
     ///     curl 'https://gateway:8443/topics/orders/records?cursor=AQzN9tQ0dKtwAwABAgEDAQ'
@@ -133,7 +136,7 @@ public sealed class TopicStreamController(
     /// <param name="partition">Only this partition (default: all partitions).</param>
     /// <param name="offset">Start offset in each partition read (default: earliest).</param>
     /// <param name="timestamp">Start at the first record at or after this ISO-8601 time, e.g. <c>2026-01-31T12:00:00Z</c>.</param>
-    /// <param name="limit">Records per page: default 20, at most <c>Streaming:MaxBrowseLimit</c> (500).</param>
+    /// <param name="limit">Records per page: default the cursor's, else 20; at most <c>Streaming:MaxBrowseLimit</c> (500).</param>
     /// <param name="cursor">The <c>next</c> of the previous page; other start parameters are then ignored.</param>
     /// <param name="cancellationToken">Request aborted.</param>
     /// <response code="200">The page.</response>
@@ -169,9 +172,10 @@ public sealed class TopicStreamController(
             RequireExisting(token.NextOffsets.Keys.ToHashSet(), topicPartitions, "cursor");
         }
 
+        // An explicit limit wins; else the cursor's, so following next keeps the page size the first page asked for.
         var request = new BrowseRequest(read, token, offset, StreamQuery.ParseTimestamp(timestamp),
-            Math.Min(limit ?? 20, options.Value.MaxBrowseLimit));
-        var (records, next) = await browser.ReadAsync(topic, request, cancellationToken);
+            Math.Min(limit ?? token?.PageLimit ?? DefaultBrowseLimit, options.Value.MaxBrowseLimit));
+        var (records, next, end) = await browser.ReadAsync(topic, request, cancellationToken);
 
         var decoded = new List<StreamRecord>(records.Count);
         List<RecordDecodeFailure>? errors = null;
@@ -188,7 +192,7 @@ public sealed class TopicStreamController(
             }
         }
 
-        return new RecordPage(decoded, next.Encode(), errors);
+        return new RecordPage(decoded, next.Encode(), end, errors);
     }
 
     internal static ResumeToken ParseToken(string topic, string text, string name = "Last-Event-ID")

@@ -254,6 +254,51 @@ public sealed class StreamingEdgeTests(KafkaClusterFixture cluster) : IClassFixt
     }
 
     [Fact]
+    public async Task Records_FollowingNextWithoutLimit_KeepsTheFirstPageLimitAndMarksTheEnd()
+    {
+        var topic = cluster.CreateTopic(2);
+        using var producer = cluster.Producer();
+        for (var i = 0; i < 125; i++)
+        {
+            producer.Produce(new Confluent.Kafka.TopicPartition(topic, i % 2), new() { Value = Encoding.UTF8.GetBytes($"v{i}") });
+        }
+
+        producer.Flush(TimeSpan.FromSeconds(10));
+        await using var gateway = GatewayFactory.For(cluster, StreamingTestSupport.Format(topic, "string"));
+        using var client = gateway.CreateClient();
+
+        // Only the first request names the limit; the cursor carries it (before, later pages fell back to 20).
+        var sizes = new List<int>();
+        var ends = new List<bool>();
+        var url = $"/topics/{topic}/records?limit=50";
+        JsonElement page;
+        do
+        {
+            page = await client.GetFromJsonAsync<JsonElement>(url);
+            sizes.Add(page.GetProperty("records").GetArrayLength());
+            ends.Add(page.GetProperty("end").GetBoolean());
+            url = $"/topics/{topic}/records?cursor={page.GetProperty("next").GetString()}";
+        }
+        while (!ends[^1] && sizes.Count < 10);
+
+        // At the end, next polls: a new record comes on the next page, which is again at the end.
+        producer.Produce(new Confluent.Kafka.TopicPartition(topic, 1), new() { Value = Encoding.UTF8.GetBytes("late") });
+        producer.Flush(TimeSpan.FromSeconds(10));
+        var polled = await client.GetFromJsonAsync<JsonElement>(url);
+        var overridden = await client.GetFromJsonAsync<JsonElement>(
+            $"/topics/{topic}/records?limit=3&cursor={(await client.GetFromJsonAsync<JsonElement>($"/topics/{topic}/records?limit=50")).GetProperty("next").GetString()}");
+
+        Assert.Equal([50, 50, 25], sizes);
+        Assert.Equal([false, false, true], ends);
+        Assert.True(ResumeToken.TryParse(page.GetProperty("next").GetString(), out var last));
+        Assert.Equal(50, last!.PageLimit);
+        Assert.Equal(["late"], polled.GetProperty("records").EnumerateArray().Select(r => r.GetProperty("value").GetString()));
+        Assert.True(polled.GetProperty("end").GetBoolean());
+        Assert.Equal(3, overridden.GetProperty("records").GetArrayLength());
+        Assert.False(overridden.GetProperty("end").GetBoolean());
+    }
+
+    [Fact]
     public async Task Records_PartitionOffsetAndLimitCap_ReadFromThereUpToTheCap()
     {
         var topic = cluster.CreateTopic(2);
@@ -274,6 +319,8 @@ public sealed class StreamingEdgeTests(KafkaClusterFixture cluster) : IClassFixt
         Assert.Equal(Enumerable.Range(20, 7).Select(i => $"v{i}"),
             page.GetProperty("records").EnumerateArray().Select(r => r.GetProperty("value").GetString()));
         Assert.Empty(empty.GetProperty("records").EnumerateArray());
+        Assert.False(page.GetProperty("end").GetBoolean());
+        Assert.True(empty.GetProperty("end").GetBoolean());
         Assert.True(ResumeToken.TryParse(page.GetProperty("next").GetString(), out var next));
         Assert.Equal(27, next!.NextOffsets[1]);
     }

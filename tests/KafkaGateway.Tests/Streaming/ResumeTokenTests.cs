@@ -18,6 +18,22 @@ public sealed class ResumeTokenTests
     }
 
     [Fact]
+    public void Encode_WithPageLimit_RoundTripsItAndStaysDistinctFromAStreamToken()
+    {
+        var offsets = new Dictionary<int, long> { [0] = 5, [3] = 300 };
+
+        var withLimit = ResumeToken.For("orders", offsets, 50).Encode();
+        var without = ResumeToken.For("orders", offsets).Encode();
+
+        Assert.True(ResumeToken.TryParse(withLimit, out var token));
+        Assert.Equal(50, token!.PageLimit);
+        Assert.Equal(offsets.OrderBy(p => p.Key), token.NextOffsets.OrderBy(p => p.Key));
+        Assert.True(ResumeToken.TryParse(without, out var streamToken));
+        Assert.Null(streamToken!.PageLimit);
+        Assert.NotEqual(withLimit, without);
+    }
+
+    [Fact]
     public void Encode_ThreePartitions_IsCompactAndUrlSafe()
     {
         var text = ResumeToken.For("orders", new Dictionary<int, long> { [0] = 41, [1] = 1_000_000, [2] = 7 }).Encode();
