@@ -12,7 +12,8 @@ namespace KafkaGateway.Producing;
 /// <c>allow.auto.create.topics=false</c>, so without this a record to a missing topic would wait
 /// <c>message.timeout.ms</c> and answer 504 "may have been written" for something that cannot have been. With
 /// <see cref="ProducerOptions.AutoCreateTopics"/> a missing topic is created, for principals with <c>admin</c> on it
-/// (anybody in Development).
+/// (anybody in Development), and the answer to the request that created it carries
+/// <c>Topic-Created: partitions=N</c> (<see cref="CreatedHeader"/>), whatever its status: the topic exists either way.
 /// </summary>
 public sealed partial class ProduceTopics(
     TopicMetadataCache metadata,
@@ -22,8 +23,12 @@ public sealed partial class ProduceTopics(
     IOptions<ProducerOptions> options,
     IOptions<KafkaOptions> kafkaOptions,
     IHostEnvironment environment,
+    IHttpContextAccessor httpContext,
     ILogger<ProduceTopics> logger)
 {
+    /// <summary>Response header naming a topic this request created, with its partition count.</summary>
+    public const string CreatedHeader = "Topic-Created";
+
     /// <summary>Partitions of a topic the gateway creates in the embedded cluster (what the mock's own auto-creation uses).</summary>
     private const int EmbeddedPartitions = 4;
 
@@ -71,12 +76,14 @@ public sealed partial class ProduceTopics(
             var principal = ProduceAuthorization.NameOf(user);
             LogCreated(logger, topic, principal);
             access.Audit(user, "topic.create", $"topic={topic}", succeeded: true, StatusCodes.Status201Created);
+            AnnounceCreated(EmbeddedPartitions);
             return EmbeddedPartitions;
         }
 
         // Real Kafka (unverified here: the test cluster has no CreateTopics): the brokers' default partitions and
         // replication factor, as their own auto-creation would use.
         var timeout = TimeSpan.FromSeconds(kafkaOptions.Value.MetadataTimeoutSeconds);
+        var created = false;
         try
         {
             await admin.CreateTopicsAsync(
@@ -85,6 +92,7 @@ public sealed partial class ProduceTopics(
             var principal = ProduceAuthorization.NameOf(user);
             LogCreated(logger, topic, principal);
             access.Audit(user, "topic.create", $"topic={topic}", succeeded: true, StatusCodes.Status201Created);
+            created = true;
         }
         catch (CreateTopicsException ex) when (ex.Results.All(r => r.Error.Code == ErrorCode.TopicAlreadyExists))
         {
@@ -106,7 +114,33 @@ public sealed partial class ProduceTopics(
         }
 
         // Metadata may lag the creation; then the producer waits for the topic to appear.
-        return await metadata.GetPartitionCountAsync(topic, 1, cancellationToken) ?? int.MaxValue;
+        var partitions = await metadata.GetPartitionCountAsync(topic, 1, cancellationToken);
+        if (created)
+        {
+            AnnounceCreated(partitions);
+        }
+
+        return partitions ?? int.MaxValue;
+    }
+
+    /// <summary>
+    /// Adds <see cref="CreatedHeader"/> to the answer of the current request. Set when the answer starts, because an
+    /// error after the creation (a refused record, Kafka down) clears the headers set so far, and the client should
+    /// learn of the topic either way.
+    /// </summary>
+    private void AnnounceCreated(int? partitions)
+    {
+        if (httpContext.HttpContext is not { } context)
+        {
+            return;
+        }
+
+        var value = partitions is { } count ? $"partitions={count}" : "partitions=unknown";
+        context.Response.OnStarting(() =>
+        {
+            context.Response.Headers[CreatedHeader] = value;
+            return Task.CompletedTask;
+        });
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Topic {Topic} created on first produce by {Principal} (Producer:AutoCreateTopics)")]

@@ -142,7 +142,7 @@ public static class SecurityServiceCollectionExtensions
             policy.WithMethods(settings.AllowedMethods.Count > 0 ? [.. settings.AllowedMethods] : ["GET", "POST", "PUT", "PATCH", "DELETE"]);
             policy.WithHeaders(settings.AllowedHeaders.Count > 0 ? [.. settings.AllowedHeaders]
                 : ["Authorization", "Content-Type", ApiKeyAuthenticationHandler.HeaderName, "Idempotency-Key", "Last-Event-ID", "traceparent", "tracestate"]);
-            policy.WithExposedHeaders("Retry-After", "Idempotent-Replayed");
+            policy.WithExposedHeaders("Retry-After", "Idempotent-Replayed", "Topic-Created");
             if (settings.AllowCredentials)
             {
                 policy.AllowCredentials();

@@ -88,6 +88,38 @@ public sealed class ProducePermissionTests(KafkaClusterFixture cluster) : IClass
     }
 
     [Fact]
+    public async Task UnknownTopic_AutoCreated_AnswerSaysSoWithThePartitionCountOnEveryRoute()
+    {
+        // The embedded cluster: the harness mock has no CreateTopics API, the gateway's own one is created directly.
+        await using var gateway = Gateway(cluster, out _, new() { ["Kafka:BootstrapServers"] = "embedded", ["Producer:AutoCreateTopics"] = "true" });
+        var root = Client(gateway, "root");
+        var topic = $"a-created-{Guid.NewGuid():N}";
+        var refusedTopic = $"a-created-refused-{Guid.NewGuid():N}";
+        var v2Topic = $"a-created-v2-{Guid.NewGuid():N}";
+        var record = new { value = new { n = 1 } };
+
+        using var created = await root.PostAsJsonAsync($"/topics/{topic}/records", record);
+        using var again = await root.PostAsJsonAsync($"/topics/{topic}/records", record);
+        // Created, then refused (no such schema): the topic exists all the same, and the answer says so.
+        using var refused = await root.PostAsJsonAsync($"/topics/{refusedTopic}/records?schemaId=987654", record);
+        using var v2 = await root.PostAsync(new Uri($"/topics/{v2Topic}", UriKind.Relative), new StringContent(
+            JsonSerializer.Serialize(new { records = new[] { new { value = new { n = 1 } } } }),
+            new MediaTypeHeaderValue("application/vnd.kafka.json.v2+json")));
+        using var described = await root.GetAsync(new Uri($"/topics/{topic}", UriKind.Relative));
+
+        Assert.True(created.StatusCode == HttpStatusCode.OK, await created.Content.ReadAsStringAsync());
+        Assert.Equal(["partitions=4"], created.Headers.GetValues("Topic-Created"));
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.False(again.Headers.Contains("Topic-Created"));
+        Assert.Equal(HttpStatusCode.NotFound, refused.StatusCode);
+        Assert.Contains("schema_not_found", await refused.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(["partitions=4"], refused.Headers.GetValues("Topic-Created"));
+        Assert.True(v2.StatusCode == HttpStatusCode.OK, await v2.Content.ReadAsStringAsync());
+        Assert.Equal(["partitions=4"], v2.Headers.GetValues("Topic-Created"));
+        Assert.Equal(4, (await described.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("partitions").GetArrayLength());
+    }
+
+    [Fact]
     public async Task UnknownTopic_InDevelopment_IsCreatedSoTheReadmeFirstStepsWork()
     {
         await using var gateway = new GatewayFactory(new Dictionary<string, string?>
