@@ -69,6 +69,7 @@ public sealed class ConsumerGroupsController(
     /// <response code="400">Invalid request, or an explicit offset outside the partition's watermarks.</response>
     /// <response code="404">No such topic or partition.</response>
     /// <response code="409">The group has active members (<c>group_not_empty</c>).</response>
+    /// <response code="501">Embedded cluster only: the group has had members, and the embedded cluster then refuses commits from outside the group (<c>not_supported_by_embedded_cluster</c>).</response>
     [GatewayAccess(GatewayPermission.Admin, Global = true)]
     [HttpPost("{group}/offsets")]
     [Consumes("application/json")]
@@ -76,6 +77,7 @@ public sealed class ConsumerGroupsController(
     [ProducesResponseType<ValidationProblemDetails>(StatusCodes.Status400BadRequest)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict)]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status501NotImplemented)]
     public async Task<OffsetsReset> ResetOffsets(string group, ResetOffsetsRequest request,
         [FromServices] IValidator<ResetOffsetsRequest> validator, CancellationToken cancellationToken)
     {

@@ -83,8 +83,31 @@ public sealed class EmbeddedAdminOperations(IKafkaAdminOperations cluster, MockC
         cluster.GetCommittedOffsetsAsync(group, partitions, cancellationToken);
 
     /// <inheritdoc />
-    public Task CommitOffsetsAsync(string group, IReadOnlyCollection<TopicPartitionOffset> offsets, CancellationToken cancellationToken) =>
-        cluster.CommitOffsetsAsync(group, offsets, cancellationToken);
+    public async Task CommitOffsetsAsync(string group, IReadOnlyCollection<TopicPartitionOffset> offsets, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await cluster.CommitOffsetsAsync(group, offsets, cancellationToken);
+        }
+        catch (KafkaException ex) when (IsUnknownMember(ex))
+        {
+            // The mock keeps a group for the cluster's lifetime once a consumer joined it, and then accepts commits
+            // only from a current member with its generation: the admin commit (no member, generation -1) that real
+            // Kafka accepts for an empty group is refused with UNKNOWN_MEMBER_ID, minutes after the last consumer
+            // left. It cannot describe groups either, so the gateway cannot tell that case from live members.
+            throw NotSupported("resetting the offsets of a consumer group that has had members",
+                $"It keeps consumer group '{group}' for its lifetime once a consumer joined it, and then accepts commits only " +
+                "from the group's current members, so it refuses this reset even when the group is empty now (Kafka error " +
+                "UnknownMemberId). A group no consumer has joined yet can be reset; alternatively seek and commit from the " +
+                "group's own consumer, or point Kafka:BootstrapServers at a real Kafka cluster, which resets empty groups.");
+        }
+    }
+
+    private static bool IsUnknownMember(KafkaException ex) =>
+        ex.Error.Code == ErrorCode.UnknownMemberId
+        || (ex is Confluent.Kafka.Admin.AlterConsumerGroupOffsetsException alter
+            && alter.Results.Any(r => r.Error.Code == ErrorCode.UnknownMemberId
+                || r.Partitions.Any(p => p.Error.Code == ErrorCode.UnknownMemberId)));
 
     /// <inheritdoc />
     public Task DeleteGroupAsync(string group, CancellationToken cancellationToken) => throw NotSupported("deleting consumer groups");

@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Confluent.Kafka;
 using KafkaGateway.IntegrationTests.Harness;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KafkaGateway.IntegrationTests.Admin;
 
@@ -190,6 +191,55 @@ public sealed class AdminEndToEndTests(KafkaClusterFixture cluster) : IClassFixt
 
         Assert.Equal(HttpStatusCode.NotImplemented, response.StatusCode);
         Assert.Equal("not_supported_by_embedded_cluster", body.GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task ResetOffsets_EmbeddedGroupThatHadMembers_Answers501NamingTheLimitWhileANewGroupResets()
+    {
+        await using var gateway = EmbeddedGateway();
+        using var client = gateway.CreateClient();
+        var topic = $"reset-{Guid.NewGuid():N}";
+        var (hadMembers, neverJoined) = ($"g-joined-{Guid.NewGuid():N}", $"g-new-{Guid.NewGuid():N}");
+        (await client.PostAsJsonAsync("/topics", new { name = topic, partitions = 1 })).EnsureSuccessStatusCode();
+        var bootstrap = gateway.Services.GetRequiredService<KafkaGateway.Kafka.KafkaConnection>().BootstrapServers;
+        using (var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = bootstrap, BrokerAddressFamily = BrokerAddressFamily.V4 }).Build())
+        {
+            await producer.ProduceAsync(new TopicPartition(topic, 0), new Message<Null, string> { Value = "a" });
+            await producer.ProduceAsync(new TopicPartition(topic, 0), new Message<Null, string> { Value = "b" });
+        }
+
+        using (var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            BrokerAddressFamily = BrokerAddressFamily.V4,
+            GroupId = hadMembers,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+        }).Build())
+        {
+            // Joins the group (subscribe, not assign), reads, commits as a member, then leaves it.
+            consumer.Subscribe(topic);
+            var deadline = Stopwatch.StartNew();
+            ConsumeResult<Ignore, Ignore>? read = null;
+            while (read is null && deadline.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                read = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            }
+
+            Assert.NotNull(read);
+            consumer.Commit(read);
+            consumer.Close();
+        }
+
+        using var refused = await client.PostAsJsonAsync($"/consumer-groups/{hadMembers}/offsets", new { topic, to = "earliest" });
+        var refusedBody = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        using var fresh = await client.PostAsJsonAsync($"/consumer-groups/{neverJoined}/offsets", new { topic, to = "earliest" });
+
+        Assert.Equal(HttpStatusCode.NotImplemented, refused.StatusCode);
+        Assert.Equal("not_supported_by_embedded_cluster", refusedBody.GetProperty("code").GetString());
+        Assert.Contains("has had members", refusedBody.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("UnknownMemberId", refusedBody.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.True(fresh.StatusCode == HttpStatusCode.OK, await fresh.Content.ReadAsStringAsync());
     }
 
     private static GatewayFactory EmbeddedGateway() => new(new Dictionary<string, string?>
