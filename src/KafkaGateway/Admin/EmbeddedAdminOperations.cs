@@ -13,7 +13,7 @@ namespace KafkaGateway.Admin;
 public sealed class EmbeddedAdminOperations(IKafkaAdminOperations cluster, MockCluster embedded) : IKafkaAdminOperations
 {
     /// <summary>The stable code of the 501 answer.</summary>
-    public const string NotSupportedCode = "not_supported_by_embedded_cluster";
+    public const string NotSupportedCode = EmbeddedClusterLimits.NotSupportedCode;
 
     /// <inheritdoc />
     public Task<ClusterTopology> GetTopologyAsync(CancellationToken cancellationToken) => cluster.GetTopologyAsync(cancellationToken);
@@ -89,35 +89,15 @@ public sealed class EmbeddedAdminOperations(IKafkaAdminOperations cluster, MockC
         {
             await cluster.CommitOffsetsAsync(group, offsets, cancellationToken);
         }
-        catch (KafkaException ex) when (IsUnknownMember(ex))
+        catch (KafkaException ex) when (EmbeddedClusterLimits.IsUnknownMember(ex))
         {
-            // The mock keeps a group for the cluster's lifetime once a consumer joined it, and then accepts commits
-            // only from a current member with its generation: the admin commit (no member, generation -1) that real
-            // Kafka accepts for an empty group is refused with UNKNOWN_MEMBER_ID, minutes after the last consumer
-            // left. It cannot describe groups either, so the gateway cannot tell that case from live members.
-            throw NotSupported("resetting the offsets of a consumer group that has had members",
-                $"It keeps consumer group '{group}' for its lifetime once a consumer joined it, and then accepts commits only " +
-                "from the group's current members, so it refuses this reset even when the group is empty now (Kafka error " +
-                "UnknownMemberId). A group no consumer has joined yet can be reset; alternatively seek and commit from the " +
-                "group's own consumer, or point Kafka:BootstrapServers at a real Kafka cluster, which resets empty groups.");
+            throw EmbeddedClusterLimits.GroupHadMembers("resetting the offsets of a consumer group that has had members", group);
         }
     }
-
-    private static bool IsUnknownMember(KafkaException ex) =>
-        ex.Error.Code == ErrorCode.UnknownMemberId
-        || (ex is Confluent.Kafka.Admin.AlterConsumerGroupOffsetsException alter
-            && alter.Results.Any(r => r.Error.Code == ErrorCode.UnknownMemberId
-                || r.Partitions.Any(p => p.Error.Code == ErrorCode.UnknownMemberId)));
 
     /// <inheritdoc />
     public Task DeleteGroupAsync(string group, CancellationToken cancellationToken) => throw NotSupported("deleting consumer groups");
 
     /// <summary>The 501 answer for an operation the embedded cluster cannot do.</summary>
-    public static GatewayException NotSupported(string operation, string? hint = null) =>
-        new(StatusCodes.Status501NotImplemented, NotSupportedCode, "Not supported by the embedded cluster",
-            $"The embedded Kafka cluster (librdkafka's in-memory mock) does not support {operation}. " +
-            (hint ?? "Point Kafka:BootstrapServers at a real Kafka cluster to use this endpoint."))
-        {
-            Extensions = { ["operation"] = operation },
-        };
+    public static GatewayException NotSupported(string operation, string? hint = null) => EmbeddedClusterLimits.NotSupported(operation, hint);
 }

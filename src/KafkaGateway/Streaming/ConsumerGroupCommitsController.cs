@@ -42,7 +42,7 @@ internal sealed class CommitRequestValidator : AbstractValidator<CommitRequest>
 [KafkaErrors]
 public sealed class ConsumerGroupCommitsController(
     IAdminClient admin, TopicPartitionLookup lookup, AccessPolicy access, IValidator<CommitRequest> validator,
-    IOptions<KafkaOptions> kafkaOptions) : ControllerBase
+    IOptions<KafkaOptions> kafkaOptions, KafkaConnection connection) : ControllerBase
 {
     /// <summary>Commits the offsets of a stream resume token for a consumer group.</summary>
     /// <remarks>
@@ -50,7 +50,8 @@ public sealed class ConsumerGroupCommitsController(
     /// the group's committed offsets become exactly the token's next offsets, so the next stream with
     /// <c>group=</c> (on any replica) and any Kafka consumer of the group continue after that event: at least once.
     /// Needs <c>consume</c> on the topic. Kafka accepts such commits only while the group has no active members
-    /// (409 <c>group_not_empty</c> otherwise).
+    /// (409 <c>group_not_empty</c> otherwise). The embedded cluster refuses them for any group a consumer has ever
+    /// joined, even an empty one (501 <c>not_supported_by_embedded_cluster</c>).
     ///
     ///     curl -X POST https://gateway:8443/consumer-groups/billing/commits -H 'Content-Type: application/json' \
     ///       -d '{"topic": "orders", "resumeToken": "AQzN9tQ0dKtwAwABAgEDAQ"}'
@@ -63,6 +64,7 @@ public sealed class ConsumerGroupCommitsController(
     /// <response code="403">No <c>consume</c> permission on the topic.</response>
     /// <response code="404">The topic does not exist (<c>topic_not_found</c>).</response>
     /// <response code="409">The group has active members (<c>group_not_empty</c>).</response>
+    /// <response code="501">Embedded cluster only: the group has had members, and the embedded cluster then refuses commits from outside the group (<c>not_supported_by_embedded_cluster</c>).</response>
     /// <response code="503">Kafka did not answer (<c>kafka_unavailable</c>).</response>
     // The topic is in the body: the action checks consume on it before touching Kafka.
     [GatewayAccess(AccessKind.Authenticated)]
@@ -73,6 +75,7 @@ public sealed class ConsumerGroupCommitsController(
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status404NotFound, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status409Conflict, "application/problem+json")]
+    [ProducesResponseType<ProblemDetails>(StatusCodes.Status501NotImplemented, "application/problem+json")]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable, "application/problem+json")]
     public async Task<CommitResult> Commit(string group, CommitRequest request, CancellationToken cancellationToken)
     {
@@ -90,6 +93,11 @@ public sealed class ConsumerGroupCommitsController(
         {
             await admin.AlterConsumerGroupOffsetsAsync(
                 [new ConsumerGroupTopicPartitionOffsets(group, offsets)], new AlterConsumerGroupOffsetsOptions { RequestTimeout = timeout });
+        }
+        catch (KafkaException ex) when (connection.IsEmbedded && EmbeddedClusterLimits.IsUnknownMember(ex))
+        {
+            // The embedded cluster refuses commits from outside a group that ever had members, even an empty one.
+            throw EmbeddedClusterLimits.GroupHadMembers("committing for a consumer group that has had members", group);
         }
         catch (AlterConsumerGroupOffsetsException ex)
             when (ex.Results.SelectMany(r => r.Partitions).FirstOrDefault(p => p.Error.IsError) is { } failed)

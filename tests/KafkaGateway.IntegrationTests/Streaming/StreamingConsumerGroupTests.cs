@@ -4,6 +4,7 @@ using System.Text.Json;
 using Confluent.Kafka;
 using KafkaGateway.IntegrationTests.Harness;
 using KafkaGateway.Streaming;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace KafkaGateway.IntegrationTests.Streaming;
 
@@ -72,6 +73,65 @@ public sealed class StreamingConsumerGroupTests(KafkaClusterFixture cluster) : I
 
         Assert.Equal(["caught-up", "end"], (await latest.ReadToEndAsync()).Select(e => e.EventType));
         Assert.Equal(["record", "caught-up", "end"], (await earliest.ReadToEndAsync()).Select(e => e.EventType));
+    }
+
+    [Fact]
+    public async Task Commit_EmbeddedGroupThatHadMembers_Answers501NamingTheLimit()
+    {
+        // Real Kafka (unverified here: no real broker on this machine) accepts this commit once the consumer has left,
+        // because the group is empty, and answers 409 group_not_empty only while members are active. The embedded
+        // cluster keeps the group for ever once a consumer joined and refuses commits from outside it.
+        await using var gateway = new GatewayFactory(new Dictionary<string, string?>
+        {
+            ["Kafka:BootstrapServers"] = "embedded",
+            ["Kafka:EmbeddedBrokers"] = "1",
+            ["Kafka:MetadataTimeoutSeconds"] = "2",
+            ["Kafka:Properties:broker.address.family"] = "v4",
+            ["Gateway:DataDirectory"] = Path.Combine(Path.GetTempPath(), "kafkagateway-tests", Guid.NewGuid().ToString("N")),
+        });
+        using var client = gateway.CreateClient();
+        var topic = $"commit-{Guid.NewGuid():N}";
+        var group = $"g-joined-{Guid.NewGuid():N}";
+        (await client.PostAsJsonAsync("/topics", new { name = topic, partitions = 1 })).EnsureSuccessStatusCode();
+        var bootstrap = gateway.Services.GetRequiredService<KafkaGateway.Kafka.KafkaConnection>().BootstrapServers;
+        using (var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = bootstrap, BrokerAddressFamily = BrokerAddressFamily.V4 }).Build())
+        {
+            await producer.ProduceAsync(new TopicPartition(topic, 0), new Message<Null, string> { Value = "a" });
+            await producer.ProduceAsync(new TopicPartition(topic, 0), new Message<Null, string> { Value = "b" });
+        }
+
+        using (var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            BrokerAddressFamily = BrokerAddressFamily.V4,
+            GroupId = group,
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+            EnableAutoCommit = false,
+        }).Build())
+        {
+            // Joins the group (subscribe, not assign), reads, commits as a member, then leaves it.
+            consumer.Subscribe(topic);
+            var deadline = System.Diagnostics.Stopwatch.StartNew();
+            ConsumeResult<Ignore, Ignore>? read = null;
+            while (read is null && deadline.Elapsed < TimeSpan.FromSeconds(30))
+            {
+                read = consumer.Consume(TimeSpan.FromMilliseconds(200));
+            }
+
+            Assert.NotNull(read);
+            consumer.Commit(read);
+            consumer.Close();
+        }
+
+        var token = ResumeToken.For(topic, new Dictionary<int, long> { [0] = 2 }).Encode();
+        using var refused = await client.PostAsJsonAsync($"/consumer-groups/{group}/commits", new { topic, resumeToken = token });
+        var body = await refused.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.True(refused.StatusCode == HttpStatusCode.NotImplemented, body.ToString());
+        Assert.Equal("not_supported_by_embedded_cluster", body.GetProperty("code").GetString());
+        Assert.Contains("embedded Kafka cluster", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("has had members", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("UnknownMemberId", body.GetProperty("detail").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
