@@ -246,11 +246,22 @@ public sealed partial class CachingSchemaRegistry : ISchemaRegistry, IDisposable
             _registrations.Set(key, registered);
             // The registration may be the subject's new latest version (or its first): never answer the old one,
             // neither from the cache nor from a fetch that was already running.
-            Interlocked.Increment(ref _latestGeneration);
-            _latestInFlight.TryRemove(subject, out _);
-            _latest.Remove(subject);
+            Invalidate(subject);
             return registered;
         }).WaitAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// Forgets the subject's cached latest version (and the answer of a fetch already running), for changes made
+    /// past this cache, e.g. registrations and deletions forwarded to the external registry: the next request asks
+    /// the registry.
+    /// </summary>
+    public void Invalidate(string subject)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(subject);
+        Interlocked.Increment(ref _latestGeneration);
+        _latestInFlight.TryRemove(subject, out _);
+        _latest.Remove(subject);
     }
 
     /// <inheritdoc />

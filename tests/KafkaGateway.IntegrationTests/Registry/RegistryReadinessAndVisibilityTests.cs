@@ -68,6 +68,60 @@ public sealed class RegistryReadinessAndVisibilityTests(KafkaClusterFixture clus
     }
 
     [Fact]
+    public async Task Produce_ExternalRegistryRegisteredThroughForwarderAfterNoSchemaAnswer_SucceedsAtOnce()
+    {
+        // External mode: the "external" registry is another gateway's built-in one on a real socket; the
+        // registration goes through this gateway's forwarded /registry, past its cache of latest versions.
+        await using var upstream = Gateway(cluster);
+        var upstreamUrl = StartOnRealPort(upstream);
+        await using var gateway = Gateway(cluster, extra: new Dictionary<string, string?>
+        {
+            ["SchemaRegistry:Url"] = new Uri(upstreamUrl, "registry").ToString(),
+            ["SchemaRegistry:LatestCacheTtlSeconds"] = "3600",
+        });
+        using var client = gateway.CreateClient();
+        var topic = cluster.CreateTopic(partitions: 1);
+        const string record = """{"value": {"id": "s-1", "timestamp": 1, "value": 1.5}}""";
+
+        using var before = await client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative), Json(record, "application/json"));
+        var beforeBody = await before.Content.ReadAsStringAsync();
+        var id = await RegisterAsync(client, $"{topic}-value", Sensor);
+        using var after = await client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative), Json(record, "application/json"));
+        var afterBody = await after.Content.ReadAsStringAsync();
+
+        Assert.True(before.StatusCode == HttpStatusCode.UnprocessableEntity, beforeBody);
+        Assert.Contains("no_value_schema", beforeBody, StringComparison.Ordinal);
+        Assert.True(after.StatusCode == HttpStatusCode.OK, afterBody);
+        Assert.Equal(id, JsonDocument.Parse(afterBody).RootElement.GetProperty("valueSchemaId").GetInt32());
+    }
+
+    [Fact]
+    public async Task Produce_ExternalRegistrySubjectDeletedThroughForwarder_RefusedAtOnce()
+    {
+        await using var upstream = Gateway(cluster);
+        var upstreamUrl = StartOnRealPort(upstream);
+        await using var gateway = Gateway(cluster, extra: new Dictionary<string, string?>
+        {
+            ["SchemaRegistry:Url"] = new Uri(upstreamUrl, "registry").ToString(),
+            ["SchemaRegistry:LatestCacheTtlSeconds"] = "3600",
+        });
+        using var client = gateway.CreateClient();
+        var topic = cluster.CreateTopic(partitions: 1);
+        const string record = """{"value": {"id": "s-1", "timestamp": 1, "value": 1.5}}""";
+        await RegisterAsync(client, $"{topic}-value", Sensor);
+        using var first = await client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative), Json(record, "application/json"));
+
+        var (deleted, _) = await SendAsync(client, HttpMethod.Delete, $"/registry/subjects/{topic}-value");
+        using var next = await client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative), Json(record, "application/json"));
+        var nextBody = await next.Content.ReadAsStringAsync();
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, deleted);
+        Assert.True(next.StatusCode == HttpStatusCode.UnprocessableEntity, nextBody);
+        Assert.Contains("no_value_schema", nextBody, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Produce_NewVersionRegistered_NextRequestUsesIt()
     {
         await using var gateway = Gateway(cluster);

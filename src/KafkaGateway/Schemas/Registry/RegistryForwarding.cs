@@ -84,6 +84,15 @@ public static partial class RegistryForwarding
             context, destination, invoker,
             new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(registry.ForwardTimeoutSeconds) },
             new RegistryTransformer(SchemaRegistryClientServiceCollectionExtensions.AuthorizationHeader(client)?.ToString()));
+        if (error == ForwarderError.None && IsSuccessStatusCode(context.Response.StatusCode)
+            && !(HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) || HttpMethods.IsOptions(context.Request.Method))
+            && ForwardedRegistryAccess.Instance.SubjectOf(context) is { } changed)
+        {
+            // A registration or deletion made through the forwarder changes the subject's latest version past the
+            // gateway's cache: forget it, so this gateway's next produce sees the change at once.
+            services.GetService<CachingSchemaRegistry>()?.Invalidate(changed);
+        }
+
         if (error == ForwarderError.None || context.Response.HasStarted)
         {
             return;
@@ -109,6 +118,8 @@ public static partial class RegistryForwarding
                 return;
         }
     }
+
+    private static bool IsSuccessStatusCode(int status) => status is >= 200 and < 300;
 
     private static Task WriteErrorAsync(HttpContext context, int status, int errorCode, string message)
     {
@@ -202,7 +213,7 @@ internal sealed class ForwardedRegistryAccess : IGatewayAccessRequirement
         }
 
         var method = http.Request.Method;
-        var path = new PathString("/" + ((http.GetRouteValue("path") as string) ?? "").Trim('/'));
+        var path = PathOf(http);
         foreach (var (matcher, methods, requirement) in _declared)
         {
             var values = new RouteValueDictionary();
@@ -230,7 +241,16 @@ internal sealed class ForwardedRegistryAccess : IGatewayAccessRequirement
         return new ResolvedAccess(AccessKind.Permission, GatewayPermission.SchemasWrite, null);
     }
 
+    /// <summary>The subject a forwarded call's path names (<c>subjects/{subject}</c>...), or null.</summary>
+    public string? SubjectOf(HttpContext http)
+    {
+        var values = new RouteValueDictionary();
+        return _subjectPaths[0].TryMatch(PathOf(http), values) && values["subject"] is string subject && subject.Length > 0 ? subject : null;
+    }
+
     public override string ToString() => "as the built-in registry declares; other writes schemas:write";
+
+    private static PathString PathOf(HttpContext http) => new("/" + ((http.GetRouteValue("path") as string) ?? "").Trim('/'));
 
     private static TemplateMatcher Matcher(string template) => new(TemplateParser.Parse(template.Trim('/')), []);
 }
