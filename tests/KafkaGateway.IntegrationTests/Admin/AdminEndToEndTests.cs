@@ -200,36 +200,7 @@ public sealed class AdminEndToEndTests(KafkaClusterFixture cluster) : IClassFixt
         using var client = gateway.CreateClient();
         var topic = $"reset-{Guid.NewGuid():N}";
         var (hadMembers, neverJoined) = ($"g-joined-{Guid.NewGuid():N}", $"g-new-{Guid.NewGuid():N}");
-        (await client.PostAsJsonAsync("/topics", new { name = topic, partitions = 1 })).EnsureSuccessStatusCode();
-        var bootstrap = gateway.Services.GetRequiredService<KafkaGateway.Kafka.KafkaConnection>().BootstrapServers;
-        using (var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = bootstrap, BrokerAddressFamily = BrokerAddressFamily.V4 }).Build())
-        {
-            await producer.ProduceAsync(new TopicPartition(topic, 0), new Message<Null, string> { Value = "a" });
-            await producer.ProduceAsync(new TopicPartition(topic, 0), new Message<Null, string> { Value = "b" });
-        }
-
-        using (var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
-        {
-            BootstrapServers = bootstrap,
-            BrokerAddressFamily = BrokerAddressFamily.V4,
-            GroupId = hadMembers,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoCommit = false,
-        }).Build())
-        {
-            // Joins the group (subscribe, not assign), reads, commits as a member, then leaves it.
-            consumer.Subscribe(topic);
-            var deadline = Stopwatch.StartNew();
-            ConsumeResult<Ignore, Ignore>? read = null;
-            while (read is null && deadline.Elapsed < TimeSpan.FromSeconds(30))
-            {
-                read = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            }
-
-            Assert.NotNull(read);
-            consumer.Commit(read);
-            consumer.Close();
-        }
+        await EmbeddedClusterGateway.PrepareGroupThatHadMembersAsync(gateway, client, topic, hadMembers);
 
         using var refused = await client.PostAsJsonAsync($"/consumer-groups/{hadMembers}/offsets", new { topic, to = "earliest" });
         var refusedBody = await refused.Content.ReadFromJsonAsync<JsonElement>();
@@ -242,14 +213,7 @@ public sealed class AdminEndToEndTests(KafkaClusterFixture cluster) : IClassFixt
         Assert.True(fresh.StatusCode == HttpStatusCode.OK, await fresh.Content.ReadAsStringAsync());
     }
 
-    private static GatewayFactory EmbeddedGateway() => new(new Dictionary<string, string?>
-    {
-        ["Kafka:BootstrapServers"] = "embedded",
-        ["Kafka:EmbeddedBrokers"] = "1",
-        ["Kafka:MetadataTimeoutSeconds"] = "2",
-        ["Kafka:Properties:broker.address.family"] = "v4",
-        ["Gateway:DataDirectory"] = Path.Combine(Path.GetTempPath(), "kafkagateway-tests", Guid.NewGuid().ToString("N")),
-    });
+    private static GatewayFactory EmbeddedGateway() => EmbeddedClusterGateway.Create();
 
     private async Task ProduceAsync(string topic, int partition, int count)
     {

@@ -81,47 +81,11 @@ public sealed class StreamingConsumerGroupTests(KafkaClusterFixture cluster) : I
         // Real Kafka (unverified here: no real broker on this machine) accepts this commit once the consumer has left,
         // because the group is empty, and answers 409 group_not_empty only while members are active. The embedded
         // cluster keeps the group for ever once a consumer joined and refuses commits from outside it.
-        await using var gateway = new GatewayFactory(new Dictionary<string, string?>
-        {
-            ["Kafka:BootstrapServers"] = "embedded",
-            ["Kafka:EmbeddedBrokers"] = "1",
-            ["Kafka:MetadataTimeoutSeconds"] = "2",
-            ["Kafka:Properties:broker.address.family"] = "v4",
-            ["Gateway:DataDirectory"] = Path.Combine(Path.GetTempPath(), "kafkagateway-tests", Guid.NewGuid().ToString("N")),
-        });
+        await using var gateway = EmbeddedClusterGateway.Create();
         using var client = gateway.CreateClient();
         var topic = $"commit-{Guid.NewGuid():N}";
         var group = $"g-joined-{Guid.NewGuid():N}";
-        (await client.PostAsJsonAsync("/topics", new { name = topic, partitions = 1 })).EnsureSuccessStatusCode();
-        var bootstrap = gateway.Services.GetRequiredService<KafkaGateway.Kafka.KafkaConnection>().BootstrapServers;
-        using (var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = bootstrap, BrokerAddressFamily = BrokerAddressFamily.V4 }).Build())
-        {
-            await producer.ProduceAsync(new TopicPartition(topic, 0), new Message<Null, string> { Value = "a" });
-            await producer.ProduceAsync(new TopicPartition(topic, 0), new Message<Null, string> { Value = "b" });
-        }
-
-        using (var consumer = new ConsumerBuilder<Ignore, Ignore>(new ConsumerConfig
-        {
-            BootstrapServers = bootstrap,
-            BrokerAddressFamily = BrokerAddressFamily.V4,
-            GroupId = group,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-            EnableAutoCommit = false,
-        }).Build())
-        {
-            // Joins the group (subscribe, not assign), reads, commits as a member, then leaves it.
-            consumer.Subscribe(topic);
-            var deadline = System.Diagnostics.Stopwatch.StartNew();
-            ConsumeResult<Ignore, Ignore>? read = null;
-            while (read is null && deadline.Elapsed < TimeSpan.FromSeconds(30))
-            {
-                read = consumer.Consume(TimeSpan.FromMilliseconds(200));
-            }
-
-            Assert.NotNull(read);
-            consumer.Commit(read);
-            consumer.Close();
-        }
+        await EmbeddedClusterGateway.PrepareGroupThatHadMembersAsync(gateway, client, topic, group);
 
         var token = ResumeToken.For(topic, new Dictionary<int, long> { [0] = 2 }).Encode();
         using var refused = await client.PostAsJsonAsync($"/consumer-groups/{group}/commits", new { topic, resumeToken = token });
