@@ -31,10 +31,5 @@ public sealed class ClusterController(ClusterDescriber describer) : ControllerBa
     }
 
     private static GatewayException KafkaUnavailable(KafkaException ex) =>
-        new(StatusCodes.Status503ServiceUnavailable, "kafka_unavailable", "Kafka is unavailable",
-            $"Kafka did not answer: {ex.Error.Reason} ({ex.Error.Code}).", ex)
-        {
-            RetryAfterSeconds = 5,
-            Extensions = { ["kafkaError"] = ex.Error.Code.ToString() },
-        };
+        Kafka.KafkaErrorMapper.Unavailable($"Kafka did not answer: {ex.Error.Reason} ({ex.Error.Code}).", ex.Error, ex);
 }

@@ -13,7 +13,7 @@ namespace KafkaGateway.Admin;
 public sealed class EmbeddedAdminOperations(IKafkaAdminOperations cluster, MockCluster embedded) : IKafkaAdminOperations
 {
     /// <summary>The stable code of the 501 answer.</summary>
-    public const string NotSupportedCode = EmbeddedClusterLimits.NotSupportedCode;
+    public static string NotSupportedCode => EmbeddedClusterLimits.NotSupportedCode;
 
     /// <inheritdoc />
     public Task<ClusterTopology> GetTopologyAsync(CancellationToken cancellationToken) => cluster.GetTopologyAsync(cancellationToken);

@@ -43,7 +43,7 @@ public sealed class TopicsController(
     /// <param name="schemas">The topic's subjects and schemas.</param>
     /// <param name="cancellationToken">Aborted request.</param>
     /// <response code="200">The topic.</response>
-    /// <response code="404">No such topic (<c>unknown_topic_or_partition</c>).</response>
+    /// <response code="404">No such topic (<c>topic_not_found</c>).</response>
     [GatewayAccess(AccessKind.Describe)]
     [HttpGet("{topic}")]
     [ProducesResponseType<TopicDetail>(StatusCodes.Status200OK)]

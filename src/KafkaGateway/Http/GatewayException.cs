@@ -1,23 +1,27 @@
 namespace KafkaGateway.Http;
 
 /// <summary>
-/// An error the gateway answers with a specific HTTP status and a stable machine-readable <see cref="Code"/>.
-/// The exception handler turns it into RFC 9457 ProblemDetails.
+/// An answer the gateway gives with one <see cref="GatewayError"/> of the catalogue (<see cref="GatewayErrors"/>): its
+/// status, code and title come from the entry, the <c>detail</c> from this occurrence. <see cref="GatewayProblemWriter"/>
+/// writes it as RFC 9457 ProblemDetails.
 /// </summary>
-public class GatewayException(int statusCode, string code, string title, string detail, Exception? inner = null)
+public class GatewayException(GatewayError error, string detail, Exception? inner = null)
     : Exception(detail, inner)
 {
-    /// <summary>The HTTP status code.</summary>
-    public int StatusCode { get; } = statusCode;
+    /// <summary>The catalogue entry this exception answers with.</summary>
+    public GatewayError Error { get; } = error ?? throw new ArgumentNullException(nameof(error));
 
-    /// <summary>Stable error code, e.g. <c>kafka_unavailable</c>.</summary>
-    public string Code { get; } = code;
+    /// <summary>The HTTP status code (<see cref="GatewayError.Status"/>).</summary>
+    public int StatusCode => Error.Status;
 
-    /// <summary>Short human summary.</summary>
-    public string Title { get; } = title;
+    /// <summary>Stable error code (<see cref="GatewayError.Code"/>), e.g. <c>kafka_unavailable</c>.</summary>
+    public string Code => Error.Code;
 
-    /// <summary>Seconds the client should wait before retrying, sent as <c>Retry-After</c>.</summary>
-    public int? RetryAfterSeconds { get; init; }
+    /// <summary>Short human summary (<see cref="GatewayError.Title"/>).</summary>
+    public string Title => Error.Title;
+
+    /// <summary>Seconds the client should wait before retrying, sent as <c>Retry-After</c>; the entry's default unless set.</summary>
+    public int? RetryAfterSeconds { get; init; } = error?.RetryAfterSeconds;
 
     /// <summary>Extra response headers (e.g. <c>Idempotent-Replayed</c>), written with the ProblemDetails body.</summary>
     public IDictionary<string, string> Headers { get; } = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);

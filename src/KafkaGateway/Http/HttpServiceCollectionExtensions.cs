@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json;
 using FluentValidation;
@@ -12,39 +11,13 @@ namespace KafkaGateway.Http;
 /// <summary>Controllers, ProblemDetails, validation and Swagger.</summary>
 public static class HttpServiceCollectionExtensions
 {
-    private static readonly Dictionary<int, string> s_codesByStatus = new()
-    {
-        [400] = "bad_request",
-        [401] = "unauthorized",
-        [403] = "forbidden",
-        [404] = "not_found",
-        [405] = "method_not_allowed",
-        [406] = "not_acceptable",
-        [409] = "conflict",
-        [413] = "payload_too_large",
-        [415] = "unsupported_media_type",
-        [422] = "unprocessable_entity",
-        [429] = "too_many_requests",
-        [500] = "internal_error",
-        [501] = "not_implemented",
-        [502] = "bad_gateway",
-        [503] = "service_unavailable",
-        [504] = "gateway_timeout",
-    };
-
     /// <summary>Adds the HTTP surface shared by every feature.</summary>
     public static WebApplicationBuilder AddGatewayHttp(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        // Bodies the framework writes itself (status-code pages: 404 route, 405, 415) get the catalogue code of their status.
         services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
-        {
-            var problem = context.ProblemDetails;
-            problem.Extensions["traceId"] = Activity.Current?.Id ?? context.HttpContext.TraceIdentifier;
-            if (!problem.Extensions.ContainsKey("code"))
-            {
-                problem.Extensions["code"] = s_codesByStatus.GetValueOrDefault(problem.Status ?? 500, "error");
-            }
-        });
+            GatewayProblemWriter.Complete(context.ProblemDetails, context.HttpContext));
         services.AddExceptionHandler<ProblemDetailsExceptionHandler>();
         services.AddValidatorsFromAssemblyContaining<ProblemDetailsExceptionHandler>(includeInternalTypes: true);
 
@@ -63,9 +36,7 @@ public static class HttpServiceCollectionExtensions
                     .Where(entry => entry.Value is { Errors.Count: > 0 })
                     .SelectMany(entry => entry.Value!.Errors.Select(error => new FluentValidation.Results.ValidationFailure(
                         entry.Key, string.IsNullOrEmpty(error.ErrorMessage) ? "The value is invalid." : error.ErrorMessage)));
-                var problem = ValidationProblems.Create(errors);
-                problem.Extensions["traceId"] = Activity.Current?.Id ?? context.HttpContext.TraceIdentifier;
-                return new ObjectResult(problem) { StatusCode = problem.Status, ContentTypes = { "application/problem+json" } };
+                return new GatewayProblemResult(ValidationProblems.ToException(errors));
             });
 
         services.AddEndpointsApiExplorer();

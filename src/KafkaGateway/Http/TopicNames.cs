@@ -10,7 +10,7 @@ public static class TopicNames
     {
         if (TopicNameRules.Violation(topic) is { } problem)
         {
-            throw new GatewayException(StatusCodes.Status400BadRequest, "invalid_topic_name", "Invalid topic name", problem);
+            throw new GatewayException(GatewayErrors.InvalidTopicName, problem);
         }
     }
 }

@@ -1,24 +1,20 @@
 using FluentValidation;
 using FluentValidation.Results;
-using Microsoft.AspNetCore.Mvc;
 
 namespace KafkaGateway.Http;
 
 /// <summary>Turns validation failures into a ProblemDetails body that lists every field path.</summary>
 public static class ValidationProblems
 {
-    /// <summary>400 ProblemDetails with <c>errors</c>: field path -> messages.</summary>
-    public static ProblemDetails Create(IEnumerable<ValidationFailure> failures, int status = StatusCodes.Status400BadRequest)
+    /// <summary>400 <c>validation_failed</c> with <c>errors</c>: field path -> messages.</summary>
+    public static GatewayException ToException(IEnumerable<ValidationFailure> failures)
     {
         var errors = failures
             .GroupBy(f => ToJsonPath(f.PropertyName), StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Select(f => f.ErrorMessage).ToArray(), StringComparer.Ordinal);
-        return new ValidationProblemDetails(errors)
+        return new GatewayException(GatewayErrors.ValidationFailed, $"{errors.Values.Sum(v => v.Length)} validation error(s); see errors.")
         {
-            Status = status,
-            Title = "The request is invalid",
-            Detail = $"{errors.Values.Sum(v => v.Length)} validation error(s); see errors.",
-            Extensions = { ["code"] = "validation_failed" },
+            Extensions = { ["errors"] = errors },
         };
     }
 

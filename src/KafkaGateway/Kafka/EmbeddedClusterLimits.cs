@@ -11,11 +11,11 @@ namespace KafkaGateway.Kafka;
 public static class EmbeddedClusterLimits
 {
     /// <summary>The stable code of the 501 answer.</summary>
-    public const string NotSupportedCode = "not_supported_by_embedded_cluster";
+    public static string NotSupportedCode => GatewayErrors.NotSupportedByEmbeddedCluster.Code;
 
     /// <summary>The 501 answer for an operation the embedded cluster cannot do.</summary>
     public static GatewayException NotSupported(string operation, string? hint = null) =>
-        new(StatusCodes.Status501NotImplemented, NotSupportedCode, "Not supported by the embedded cluster",
+        new(GatewayErrors.NotSupportedByEmbeddedCluster,
             $"The embedded Kafka cluster (librdkafka's in-memory mock) does not support {operation}. " +
             (hint ?? "Point Kafka:BootstrapServers at a real Kafka cluster to use this endpoint."))
         {

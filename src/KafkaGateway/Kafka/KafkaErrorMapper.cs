@@ -4,54 +4,63 @@ using KafkaGateway.Http;
 
 namespace KafkaGateway.Kafka;
 
-/// <summary>How one Kafka error is answered over HTTP.</summary>
-/// <param name="Status">HTTP status code.</param>
-/// <param name="Code">Stable gateway error code (ProblemDetails <c>code</c>).</param>
-/// <param name="Title">Short human summary (ProblemDetails <c>title</c>).</param>
-/// <param name="RetryAfterSeconds">Seconds to wait before retrying, for transient failures.</param>
-public sealed record KafkaErrorMapping(int Status, string Code, string Title, int? RetryAfterSeconds = null);
-
 /// <summary>
-/// The one place Kafka errors become HTTP answers: status, stable <c>code</c>, and the Kafka error name in
-/// <c>kafkaError</c>. Admin results nest the real error per topic, partition or group; <see cref="Unwrap"/> finds it.
+/// The one place Kafka errors become catalogue answers (<see cref="GatewayErrors"/>): admin and metadata calls
+/// through <see cref="Map"/>, delivery reports through <see cref="MapDelivery"/>, "Kafka did not answer" through
+/// <see cref="Unavailable"/>. The Kafka error name travels in <c>kafkaError</c>. Admin results nest the real error per
+/// topic, partition or group; <see cref="Unwrap"/> finds it.
 /// </summary>
 public static class KafkaErrorMapper
 {
-    private static readonly KafkaErrorMapping s_unavailable = new(StatusCodes.Status503ServiceUnavailable, "kafka_unavailable", "Kafka is unavailable", 5);
-    private static readonly KafkaErrorMapping s_forbidden = new(StatusCodes.Status403Forbidden, "kafka_authorization_failed", "Kafka refused the gateway's credentials for this operation");
-    private static readonly KafkaErrorMapping s_notSupported = new(StatusCodes.Status501NotImplemented, "not_supported_by_cluster", "The Kafka cluster does not support this operation");
-    private static readonly KafkaErrorMapping s_timeout = new(StatusCodes.Status504GatewayTimeout, "kafka_timeout", "Kafka did not answer in time", 5);
-    private static readonly KafkaErrorMapping s_fallback = new(StatusCodes.Status502BadGateway, "kafka_error", "Kafka reported an error");
-
-    /// <summary>The HTTP answer for <paramref name="code"/>.</summary>
-    public static KafkaErrorMapping Map(ErrorCode code) => code switch
+    /// <summary>The answer for <paramref name="code"/>, whichever route met it.</summary>
+    public static GatewayError Map(ErrorCode code) => code switch
     {
-        ErrorCode.TopicAlreadyExists => new(StatusCodes.Status409Conflict, "topic_already_exists", "The topic already exists"),
-        ErrorCode.UnknownTopicOrPart or ErrorCode.Local_UnknownTopic or ErrorCode.Local_UnknownPartition or ErrorCode.UnknownTopicId
-            => new(StatusCodes.Status404NotFound, "unknown_topic_or_partition", "No such topic or partition"),
-        ErrorCode.GroupIdNotFound or ErrorCode.Local_UnknownGroup => new(StatusCodes.Status404NotFound, "group_not_found", "No such consumer group"),
-        ErrorCode.Local_UnknownBroker => new(StatusCodes.Status404NotFound, "broker_not_found", "No such broker"),
-        ErrorCode.InvalidReplicationFactor => new(StatusCodes.Status400BadRequest, "invalid_replication_factor", "Invalid replication factor"),
-        ErrorCode.InvalidPartitions => new(StatusCodes.Status400BadRequest, "invalid_partitions", "Invalid number of partitions"),
-        ErrorCode.InvalidReplicaAssignment => new(StatusCodes.Status400BadRequest, "invalid_replica_assignment", "Invalid replica assignment"),
-        ErrorCode.InvalidConfig => new(StatusCodes.Status400BadRequest, "invalid_config", "Invalid configuration"),
-        ErrorCode.InvalidRequest or ErrorCode.Local_InvalidArg => new(StatusCodes.Status400BadRequest, "invalid_request", "Kafka rejected the request"),
-        ErrorCode.OffsetOutOfRange => new(StatusCodes.Status400BadRequest, "offset_out_of_range", "Offset out of range"),
-        ErrorCode.PolicyViolation => new(StatusCodes.Status422UnprocessableEntity, "policy_violation", "The cluster's policy rejected the request"),
-        ErrorCode.TopicDeletionDisabled => new(StatusCodes.Status422UnprocessableEntity, "topic_deletion_disabled", "Topic deletion is disabled on the cluster"),
+        ErrorCode.TopicAlreadyExists => GatewayErrors.TopicAlreadyExists,
+        // Kafka's UNKNOWN_TOPIC_OR_PARTITION names a topic in every request the gateway sends (metadata, produce, admin).
+        ErrorCode.UnknownTopicOrPart or ErrorCode.Local_UnknownTopic or ErrorCode.UnknownTopicId => GatewayErrors.TopicNotFound,
+        ErrorCode.Local_UnknownPartition => GatewayErrors.PartitionNotFound,
+        ErrorCode.GroupIdNotFound or ErrorCode.Local_UnknownGroup => GatewayErrors.GroupNotFound,
+        ErrorCode.Local_UnknownBroker => GatewayErrors.BrokerNotFound,
+        ErrorCode.InvalidReplicationFactor => GatewayErrors.InvalidReplicationFactor,
+        ErrorCode.InvalidPartitions => GatewayErrors.InvalidPartitions,
+        ErrorCode.InvalidReplicaAssignment => GatewayErrors.InvalidReplicaAssignment,
+        ErrorCode.InvalidConfig => GatewayErrors.InvalidConfig,
+        ErrorCode.InvalidRequest or ErrorCode.Local_InvalidArg => GatewayErrors.InvalidRequest,
+        ErrorCode.OffsetOutOfRange => GatewayErrors.OffsetOutOfRange,
+        ErrorCode.PolicyViolation => GatewayErrors.PolicyViolation,
+        ErrorCode.TopicDeletionDisabled => GatewayErrors.TopicDeletionDisabled,
+        ErrorCode.MsgSizeTooLarge or ErrorCode.RecordListTooLarge => GatewayErrors.RecordTooLarge,
+        ErrorCode.InvalidRecord or ErrorCode.InvalidMsg or ErrorCode.InvalidTimestamp => GatewayErrors.InvalidRecord,
         ErrorCode.TopicAuthorizationFailed or ErrorCode.GroupAuthorizationFailed or ErrorCode.ClusterAuthorizationFailed
-            or ErrorCode.TransactionalIdAuthorizationFailed or ErrorCode.SaslAuthenticationFailed or ErrorCode.Local_Authentication => s_forbidden,
-        ErrorCode.NonEmptyGroup or ErrorCode.UnknownMemberId or ErrorCode.GroupSubscribedToTopic
-            => new(StatusCodes.Status409Conflict, "group_not_empty", "The consumer group has active members"),
-        ErrorCode.ReassignmentInProgress or ErrorCode.RebalanceInProgress => new(StatusCodes.Status409Conflict, "kafka_conflict", "Kafka is busy with a conflicting operation", 5),
-        ErrorCode.Local_TimedOut or ErrorCode.RequestTimedOut or ErrorCode.Local_TimedOutQueue => s_timeout,
+            or ErrorCode.TransactionalIdAuthorizationFailed or ErrorCode.SaslAuthenticationFailed or ErrorCode.Local_Authentication
+            => GatewayErrors.KafkaAuthorizationFailed,
+        ErrorCode.NonEmptyGroup or ErrorCode.UnknownMemberId or ErrorCode.GroupSubscribedToTopic => GatewayErrors.GroupNotEmpty,
+        ErrorCode.ReassignmentInProgress or ErrorCode.RebalanceInProgress => GatewayErrors.KafkaConflict,
+        ErrorCode.Local_QueueFull => GatewayErrors.ProducerQueueFull,
+        ErrorCode.Local_TimedOut or ErrorCode.RequestTimedOut or ErrorCode.Local_TimedOutQueue => GatewayErrors.KafkaTimeout,
         ErrorCode.BrokerNotAvailable or ErrorCode.LeaderNotAvailable or ErrorCode.NotController or ErrorCode.NotLeaderForPartition
             or ErrorCode.GroupCoordinatorNotAvailable or ErrorCode.NotCoordinatorForGroup or ErrorCode.GroupLoadInProgress
             or ErrorCode.NetworkException or ErrorCode.Local_Transport or ErrorCode.Local_AllBrokersDown
-            or ErrorCode.Local_WaitCoord or ErrorCode.NotEnoughReplicas or ErrorCode.ThrottlingQuotaExceeded => s_unavailable,
+            or ErrorCode.Local_WaitCoord or ErrorCode.NotEnoughReplicas or ErrorCode.ThrottlingQuotaExceeded => GatewayErrors.KafkaUnavailable,
         ErrorCode.Local_UnsupportedFeature or ErrorCode.UnsupportedVersion or ErrorCode.Local_NotImplemented
-            or ErrorCode.SecurityDisabled => s_notSupported,
-        _ => s_fallback,
+            or ErrorCode.SecurityDisabled => GatewayErrors.NotSupportedByCluster,
+        _ => GatewayErrors.KafkaError,
+    };
+
+    /// <summary>
+    /// The answer for one record's delivery failure. An error about the record itself (where it goes, what it is,
+    /// who sends it, the full local queue) keeps its own answer, whatever the report says about persistence: a retry
+    /// meets it again, or (queue full) nothing was written. Every other failure is answered by what the report says:
+    /// 504 <c>delivery_unknown</c> when the record may have been written, else 503 <c>not_persisted</c> (retry).
+    /// </summary>
+    public static GatewayError MapDelivery(ErrorCode code, PersistenceStatus status) => code switch
+    {
+        ErrorCode.Local_QueueFull or ErrorCode.UnknownTopicOrPart or ErrorCode.Local_UnknownTopic or ErrorCode.Local_UnknownPartition
+            or ErrorCode.TopicAuthorizationFailed or ErrorCode.ClusterAuthorizationFailed or ErrorCode.SaslAuthenticationFailed
+            or ErrorCode.MsgSizeTooLarge or ErrorCode.RecordListTooLarge
+            or ErrorCode.InvalidRecord or ErrorCode.InvalidMsg or ErrorCode.InvalidTimestamp => Map(code),
+        _ when status == PersistenceStatus.PossiblyPersisted => GatewayErrors.DeliveryUnknown,
+        _ => GatewayErrors.NotPersisted,
     };
 
     /// <summary>The ProblemDetails-ready exception for a Kafka failure.</summary>
@@ -65,13 +74,29 @@ public static class KafkaErrorMapper
     public static GatewayException ToGatewayException(Error error, Exception? inner = null)
     {
         ArgumentNullException.ThrowIfNull(error);
-        var mapping = Map(error.Code);
         var reason = string.IsNullOrWhiteSpace(error.Reason) ? error.Code.ToString() : error.Reason;
-        return new GatewayException(mapping.Status, mapping.Code, mapping.Title, $"Kafka answered {error.Code}: {reason}", inner)
+        return new GatewayException(Map(error.Code), $"Kafka answered {error.Code}: {reason}", inner)
         {
-            RetryAfterSeconds = mapping.RetryAfterSeconds,
             Extensions = { ["kafkaError"] = error.Code.ToString() },
         };
+    }
+
+    /// <summary>
+    /// 503 <c>kafka_unavailable</c> for a request Kafka did not answer (metadata, a read, a describe) whatever the
+    /// error was: nothing was done, and the client may retry after <c>Retry-After</c>.
+    /// </summary>
+    /// <param name="detail">What did not happen, for the client.</param>
+    /// <param name="error">Kafka's error, named in <c>kafkaError</c> when known.</param>
+    /// <param name="inner">The exception, for the logs.</param>
+    public static GatewayException Unavailable(string detail, Error? error = null, Exception? inner = null)
+    {
+        var unavailable = new GatewayException(GatewayErrors.KafkaUnavailable, detail, inner);
+        if (error is not null)
+        {
+            unavailable.Extensions["kafkaError"] = error.Code.ToString();
+        }
+
+        return unavailable;
     }
 
     /// <summary>

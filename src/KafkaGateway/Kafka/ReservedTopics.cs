@@ -27,7 +27,7 @@ public sealed class ReservedTopics(string registryTopic)
             var why = string.Equals(topic, RegistryTopic, StringComparison.Ordinal)
                 ? "it holds the schema registry (SchemaRegistry:Topic); change schemas through /registry"
                 : "names starting with '__' are Kafka's internal topics";
-            throw new GatewayException(StatusCodes.Status403Forbidden, "reserved_topic", "Reserved topic",
+            throw new GatewayException(GatewayErrors.ReservedTopic,
                 $"The gateway does not {operation} topic '{topic}': {why}. No rule can grant this.");
         }
     }

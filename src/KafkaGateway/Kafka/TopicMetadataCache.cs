@@ -65,11 +65,7 @@ public sealed class TopicMetadataCache(IAdminClient admin, IOptions<KafkaOptions
                 return stale;
             }
 
-            throw new GatewayException(StatusCodes.Status503ServiceUnavailable, "kafka_unavailable", "Kafka is unavailable",
-                $"Kafka did not answer metadata for topic '{topic}': {ex.Error.Reason} ({ex.Error.Code}); nothing was written.", ex)
-            {
-                RetryAfterSeconds = 5,
-            };
+            throw KafkaErrorMapper.Unavailable($"Kafka did not answer metadata for topic '{topic}': {ex.Error.Reason} ({ex.Error.Code}); nothing was written.", ex.Error, ex);
         }
 
         return snapshot.Partitions.TryGetValue(topic, out count) ? count : null;

@@ -58,7 +58,7 @@ public sealed partial class IdempotencyCache(IOptions<ProducerOptions> options, 
     {
         if (key.Length > MaxKeyLength)
         {
-            throw new GatewayException(StatusCodes.Status400BadRequest, "invalid_idempotency_key", "Idempotency-Key too long",
+            throw new GatewayException(GatewayErrors.InvalidIdempotencyKey,
                 $"An Idempotency-Key has at most {MaxKeyLength} characters.");
         }
 
@@ -85,8 +85,7 @@ public sealed partial class IdempotencyCache(IOptions<ProducerOptions> options, 
 
                 if (!existing.Fingerprint.AsSpan().SequenceEqual(fingerprint))
                 {
-                    throw new GatewayException(StatusCodes.Status422UnprocessableEntity, "idempotency_key_reused",
-                        "Idempotency-Key reused with a different request",
+                    throw new GatewayException(GatewayErrors.IdempotencyKeyReused,
                         $"The Idempotency-Key was used for a different request to '{topic}' within the last {window.TotalSeconds:0} s.");
                 }
 
@@ -97,7 +96,7 @@ public sealed partial class IdempotencyCache(IOptions<ProducerOptions> options, 
                 }
                 catch (TimeoutException)
                 {
-                    throw new GatewayException(StatusCodes.Status409Conflict, "idempotency_in_progress", "A request with this Idempotency-Key is in progress",
+                    throw new GatewayException(GatewayErrors.IdempotencyInProgress,
                         "The first request with this Idempotency-Key has no answer yet; retry with the same key to get it.")
                     {
                         RetryAfterSeconds = 1,
@@ -229,7 +228,7 @@ public sealed partial class IdempotencyCache(IOptions<ProducerOptions> options, 
     /// <summary>A copy of the remembered failure (one exception object is never thrown by two requests at once).</summary>
     private static GatewayException Replay(GatewayException original, DateTimeOffset? retryAt, DateTimeOffset now)
     {
-        var copy = new GatewayException(original.StatusCode, original.Code, original.Title, original.Message)
+        var copy = new GatewayException(original.Error, original.Message)
         {
             RetryAfterSeconds = retryAt is { } at
                 ? Math.Max(1, (int)Math.Ceiling((at - now).TotalSeconds))
@@ -249,7 +248,7 @@ public sealed partial class IdempotencyCache(IOptions<ProducerOptions> options, 
         var earliest = Interlocked.Read(ref _earliestExpiryTicks);
         var seconds = earliest == long.MaxValue ? 1 : Math.Max(1, (int)Math.Ceiling(TimeSpan.FromTicks(earliest - now.UtcTicks).TotalSeconds));
         LogCapacity(logger, _entries.Count, Interlocked.Read(ref _bytes));
-        return new GatewayException(StatusCodes.Status503ServiceUnavailable, "idempotency_capacity", "Too many remembered Idempotency-Keys",
+        return new GatewayException(GatewayErrors.IdempotencyCapacity,
             $"The gateway remembers {_entries.Count} Idempotency-Keys (Producer:MaxIdempotencyKilobytes) and forgets none before its window ends; " +
             "nothing was written. Retry after Retry-After, or send without an Idempotency-Key.")
         {

@@ -55,7 +55,7 @@ public sealed class ProduceAdmission(
         reserved.EnsureNotReserved(topic, "produce to");
         if (request.RoutePartition is < 0)
         {
-            throw new GatewayException(StatusCodes.Status404NotFound, "partition_not_found", "Partition not found",
+            throw new GatewayException(GatewayErrors.PartitionNotFound,
                 $"Partition {request.RoutePartition} does not exist: partitions are numbered from 0. Nothing was written.");
         }
 
@@ -83,7 +83,7 @@ public sealed class ProduceAdmission(
         if ((value.Pending is not null || key.Pending is not null) && !access.MayWriteSchemas(request.User, topic))
         {
             var subject = (value.Pending ?? key.Pending)!.Subject;
-            throw new GatewayException(StatusCodes.Status403Forbidden, "forbidden", "Forbidden",
+            throw new GatewayException(GatewayErrors.Forbidden,
                 $"The request brings a schema that subject '{subject}' does not have yet; registering it needs 'schemas:write' on '{topic}', " +
                 $"which '{ProduceAuthorization.NameOf(request.User)}' lacks. Nothing was written.");
         }
@@ -170,7 +170,7 @@ public sealed class ProduceAdmission(
             var topicFormat = await resolver.ValueFormatAsync(topic, cancellationToken);
             if (topicFormat != format)
             {
-                throw new GatewayException(StatusCodes.Status422UnprocessableEntity, RestProxyCodes.InvalidData, "Wrong embedded format",
+                throw new GatewayException(GatewayErrors.EmbeddedFormatMismatch,
                     $"Topic '{topic}' holds {Name(topicFormat)} values; this request sends {Name(format)} records. " +
                     (topicFormat == TopicFormat.Avro
                         ? "Send them as application/vnd.kafka.avro.v2+json with value_schema_id, or name the topic in Gateway:TopicFormats."
@@ -179,7 +179,7 @@ public sealed class ProduceAdmission(
 
             if (hasKeys && await resolver.ResolveKeyAsync(topic, cancellationToken) is { Format: TopicFormat.Avro })
             {
-                throw new GatewayException(StatusCodes.Status422UnprocessableEntity, RestProxyCodes.InvalidData, "Wrong embedded format",
+                throw new GatewayException(GatewayErrors.EmbeddedFormatMismatch,
                     $"Topic '{topic}' has an Avro key schema; keys must be sent as application/vnd.kafka.avro.v2+json with key_schema_id.");
             }
 
@@ -190,24 +190,16 @@ public sealed class ProduceAdmission(
         var hasValues = batch.Records.Any(r => r.Value.ValueKind is not (JsonValueKind.Null or JsonValueKind.Undefined));
         var value = batch.ValueSchemaId is { } valueId ? await resolver.ResolveByIdAsync(valueId, cancellationToken)
             : batch.ValueSchema is { } valueSchema ? await resolver.ResolveValueAsync(topic, new ProduceSchemaSelection(null, null, null), valueSchema, cancellationToken)
-            : hasValues ? throw new GatewayException(StatusCodes.Status422UnprocessableEntity, RestProxyCodes.ValueSchemaMissing, "Value schema missing",
+            : hasValues ? throw new GatewayException(GatewayErrors.ValueSchemaMissing,
                 "Request includes values and uses a format that requires schemas, but does not include the value_schema or value_schema_id fields")
             : new RecordEncoding(TopicFormat.Json, null, null, null);
         var key = batch.KeySchemaId is { } keyId ? await resolver.ResolveByIdAsync(keyId, cancellationToken)
             : batch.KeySchema is { } keySchema ? await resolver.ResolveInlineKeyAsync(topic, keySchema, cancellationToken)
-            : hasKeys ? throw new GatewayException(StatusCodes.Status422UnprocessableEntity, RestProxyCodes.KeySchemaMissing, "Key schema missing",
+            : hasKeys ? throw new GatewayException(GatewayErrors.KeySchemaMissing,
                 "Request includes keys and uses a format that requires schemas, but does not include the key_schema or key_schema_id fields")
             : RecordEncoding.RawKey;
         return (value, key);
     }
 
     private static string Name(TopicFormat format) => format.ToString().ToLowerInvariant();
-}
-
-/// <summary>The REST Proxy v2 error codes the produce path raises itself (the others come from the shared codes).</summary>
-internal static class RestProxyCodes
-{
-    public const string KeySchemaMissing = "42201";
-    public const string ValueSchemaMissing = "42202";
-    public const string InvalidData = "42203";
 }

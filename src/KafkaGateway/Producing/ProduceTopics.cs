@@ -45,13 +45,13 @@ public sealed partial class ProduceTopics(
         {
             if (!options.Value.AutoCreateTopics)
             {
-                throw new GatewayException(StatusCodes.Status404NotFound, "topic_not_found", "Topic not found",
+                throw new GatewayException(GatewayErrors.TopicNotFound,
                     $"Topic '{topic}' does not exist; nothing was written. Create it first (POST /topics); Producer:AutoCreateTopics is off.");
             }
 
             if (!environment.IsDevelopment() && !access.MayAdminister(user, topic))
             {
-                throw new GatewayException(StatusCodes.Status404NotFound, "topic_not_found", "Topic not found",
+                throw new GatewayException(GatewayErrors.TopicNotFound,
                     $"Topic '{topic}' does not exist; nothing was written. Producer:AutoCreateTopics creates topics only for principals with " +
                     $"'admin' on the topic, which '{ProduceAuthorization.NameOf(user)}' lacks.");
             }
@@ -61,7 +61,7 @@ public sealed partial class ProduceTopics(
 
         if (highestPartition is { } partition && partitions is { } count && partition >= count)
         {
-            throw new GatewayException(StatusCodes.Status404NotFound, "partition_not_found", "Partition not found",
+            throw new GatewayException(GatewayErrors.PartitionNotFound,
                 $"Topic '{topic}' has {count} partition(s) (0-{count - 1}); partition {partition} does not exist. Nothing was written.");
         }
     }
@@ -101,16 +101,12 @@ public sealed partial class ProduceTopics(
         catch (CreateTopicsException ex)
         {
             var error = ex.Results.FirstOrDefault(r => r.Error.IsError)?.Error ?? ex.Error;
-            throw new GatewayException(StatusCodes.Status404NotFound, "topic_not_found", "Topic not found",
+            throw new GatewayException(GatewayErrors.TopicNotFound,
                 $"Topic '{topic}' does not exist and could not be created ({error.Code}: {error.Reason}); nothing was written.", ex);
         }
         catch (KafkaException ex)
         {
-            throw new GatewayException(StatusCodes.Status503ServiceUnavailable, "kafka_unavailable", "Kafka is unavailable",
-                $"Topic '{topic}' does not exist and Kafka did not answer the request to create it ({ex.Error.Reason}); nothing was written.", ex)
-            {
-                RetryAfterSeconds = 5,
-            };
+            throw Kafka.KafkaErrorMapper.Unavailable($"Topic '{topic}' does not exist and Kafka did not answer the request to create it ({ex.Error.Reason}); nothing was written.", ex.Error, ex);
         }
 
         // Metadata may lag the creation; then the producer waits for the topic to appear.

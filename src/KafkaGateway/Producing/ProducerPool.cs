@@ -123,8 +123,7 @@ public sealed partial class ProducerPool : IDisposable
 
             if (_producers.Count >= _options.MaxProducers)
             {
-                throw new Http.GatewayException(StatusCodes.Status503ServiceUnavailable, "producer_pool_exhausted",
-                    "Too many Kafka identities", $"The gateway holds {_options.MaxProducers} producers (Producer:MaxProducers) already.")
+                throw new Http.GatewayException(Http.GatewayErrors.ProducerPoolExhausted, $"The gateway holds {_options.MaxProducers} producers (Producer:MaxProducers) already.")
                 {
                     RetryAfterSeconds = 5,
                 };
@@ -333,12 +332,7 @@ public sealed partial class ProducerPool : IDisposable
         if (_producers.TryGetValue(identity, out var pooled) && pooled.AllBrokersDown && pooled.BrokersUp == 0)
         {
             var cause = pooled.LastError is { } error ? $" Last Kafka client error: {error.Reason}" : "";
-            throw new Http.GatewayException(StatusCodes.Status503ServiceUnavailable, "kafka_unavailable", "Kafka is unavailable",
-                "No Kafka broker is reachable from the gateway; nothing was written." + cause)
-            {
-                RetryAfterSeconds = 5,
-                Extensions = { ["kafkaError"] = pooled.LastError?.Code.ToString() },
-            };
+            throw Kafka.KafkaErrorMapper.Unavailable("No Kafka broker is reachable from the gateway; nothing was written." + cause, pooled.LastError);
         }
     }
 

@@ -32,7 +32,7 @@ public sealed partial class RecordProducer(
     {
         if (lifetime.ApplicationStopping.IsCancellationRequested)
         {
-            throw new GatewayException(StatusCodes.Status503ServiceUnavailable, "shutting_down", "The gateway is shutting down",
+            throw new GatewayException(GatewayErrors.ShuttingDown,
                 "This gateway instance is stopping and accepts no new records; retry against another instance.")
             {
                 RetryAfterSeconds = 1,
@@ -247,7 +247,7 @@ public sealed partial class RecordProducer(
 
         var outcomes = new List<RecordOutcome>(count);
         // At least one record failed: the first failure replaces this placeholder (detail is null until then).
-        (int Status, string Code, string Title, int? RetryAfter) worst = (0, "", "", null);
+        GatewayError? worst = null;
         string? detail = null;
         var possiblyPersisted = 0;
         var notSent = -1;
@@ -264,14 +264,14 @@ public sealed partial class RecordProducer(
             {
                 // Never sent because an earlier record was refused: same error, one shared reason.
                 var refused = outcomes[notSent];
-                outcomes.Add(new RecordOutcome(i, "not_persisted", null, null, refused.Error, refused.Reason));
+                outcomes.Add(new RecordOutcome(i, DeliveryOutcomes.NotPersistedStatus, null, null, refused.Error, refused.Reason));
                 continue;
             }
 
-            (int, string, string, int?) classification;
+            GatewayError classification;
             if (report is null && failures[i] is null)
             {
-                classification = (504, "delivery_timeout", "The record may have been written", null);
+                classification = GatewayErrors.DeliveryTimeout;
                 possiblyPersisted++;
                 outcomes.Add(new RecordOutcome(i, "possibly_persisted", null, null, "Timeout",
                     $"No delivery report within {options.Value.DeliveryTimeoutMs} ms; the producer keeps trying, so the record may still be written."));
@@ -302,7 +302,7 @@ public sealed partial class RecordProducer(
                 outcomes.Add(new RecordOutcome(i, DeliveryOutcomes.StatusName(status), null, null, code.ToString(), reason));
             }
 
-            if (detail is null || Rank(classification.Item1) > Rank(worst.Status))
+            if (worst is null || Rank(classification.Status) > Rank(worst.Status))
             {
                 worst = classification;
                 detail = $"Record {i}: {outcomes[^1].Reason}";
@@ -313,7 +313,7 @@ public sealed partial class RecordProducer(
         // "may have been written" describes the request, so it has an answer of its own.
         var failure = persisted > 0
             ? DeliveryOutcomes.PartialFailure(outcomes, persisted, possiblyPersisted, detail!)
-            : DeliveryOutcomes.Failure(outcomes, worst,
+            : DeliveryOutcomes.Failure(outcomes, worst!,
                 $"{persisted} of {count} record(s) are in Kafka; each record's outcome is in 'records'. {detail}");
         metrics.Delivered(topic, failure.Code, persisted, persistedBytes, outcomes.Select(o => (o.Status, o.Error)), Stopwatch.GetElapsedTime(started));
         LogProduceFailed(logger, topic, failure.Code, persisted, count);
@@ -330,7 +330,7 @@ public sealed partial class RecordProducer(
     };
 
     internal static GatewayException Invalid(List<ProduceError> errors) =>
-        new(StatusCodes.Status422UnprocessableEntity, "invalid_records", "The request has invalid records",
+        new(GatewayErrors.InvalidRecords,
             $"{errors.Count} problem(s) found; nothing was produced. See errors.")
         {
             Extensions = { ["errors"] = errors },

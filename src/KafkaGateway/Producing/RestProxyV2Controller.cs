@@ -89,23 +89,12 @@ public sealed class RestProxyV2Controller(RecordProducer producer) : ControllerB
 
     private ObjectResult Translate(GatewayException ex)
     {
-        var (status, errorCode) = ex.Code switch
-        {
-            RestProxyCodes.KeySchemaMissing or RestProxyCodes.ValueSchemaMissing or RestProxyCodes.InvalidData
-                => (422, int.Parse(ex.Code, System.Globalization.CultureInfo.InvariantCulture)),
-            "invalid_records" or "invalid_schema" or "incompatible_schema" or "schema_not_registered" or "subject_not_of_topic" => (422, 42203),
-            "topic_not_found" => (404, 40401),
-            "partition_not_found" => (404, 40402),
-            "schema_not_found" => (404, 40403),
-            "invalid_topic_name" => (400, 40000),
-            // Only "nothing was written" is retriable as a whole. A partial batch or a "may have been written" answer
-            // retried by a REST Proxy client would write records twice: non-retriable at the top, and the offsets
-            // say per record which ones may be sent again (error_code 2).
-            _ when ex.StatusCode is 503 => (500, 50003),
-            // Every other refusal before Kafka keeps its own status.
-            _ when ex.StatusCode is >= 400 and < 500 => (ex.StatusCode, ex.StatusCode * 100),
-            _ => (500, 50002),
-        };
+        // The catalogue entry carries the REST Proxy code (and through it the status): only "nothing was written" is
+        // the retriable 50003. A partial batch or a "may have been written" answer retried by a REST Proxy client would
+        // write records twice: non-retriable at the top, and the offsets say per record which ones may be sent again
+        // (error_code 2).
+        var errorCode = ex.Error.RestProxyErrorCode;
+        var status = ex.Error.RestProxyStatus;
         if (ex.RetryAfterSeconds is { } retryAfter)
         {
             Response.Headers.RetryAfter = retryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -115,7 +104,7 @@ public sealed class RestProxyV2Controller(RecordProducer producer) : ControllerB
             ? "Conversion of JSON to Avro failed: " + string.Join("; ", list.Select(e => $"{e.Path}: {e.Message}"))
             : ex.Message;
         var offsets = ex.Extensions.TryGetValue("records", out var records) && records is IReadOnlyList<RecordOutcome> outcomes
-            ? outcomes.Select(o => o.Status == "persisted"
+            ? outcomes.Select(o => o.Status == DeliveryOutcomes.PersistedStatus
                 ? new RestProxyOffset(o.Partition, o.Offset, null, null)
                 : new RestProxyOffset(null, null, DeliveryOutcomes.IsRetriable(o) ? 2 : 1, $"{o.Status}: {o.Reason}")).ToArray()
             : null;

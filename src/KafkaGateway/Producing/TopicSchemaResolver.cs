@@ -68,7 +68,7 @@ public sealed class TopicSchemaResolver(
         var format = formats.Value.For(topic);
         if (format == TopicFormat.Avro)
         {
-            throw new GatewayException(StatusCodes.Status422UnprocessableEntity, "no_value_schema", "The topic has no value schema",
+            throw new GatewayException(GatewayErrors.NoValueSchema,
                 $"Topic '{topic}' is an Avro topic but subject '{subject}' has no schema. Register one first: " +
                 $"POST /registry/subjects/{subject}/versions with {{\"schema\": \"<Avro schema as a JSON string>\"}}, " +
                 "or configure the topic's format (Gateway:TopicFormats) as json, string or binary.");
@@ -113,7 +113,7 @@ public sealed class TopicSchemaResolver(
 
         return fullName is not null
             ? SubjectNameStrategy.GetSubject(strategy, topic, isKey: false, fullName)
-            : throw new GatewayException(StatusCodes.Status422UnprocessableEntity, "subject_required", "The value subject cannot be derived",
+            : throw new GatewayException(GatewayErrors.SubjectRequired,
                 $"SchemaRegistry:ValueSubjectNameStrategy is {strategy}: the subject depends on the record's name. Pass ?subject=<subject> " +
                 "or send the record schema as valueSchema.");
     }
@@ -142,7 +142,7 @@ public sealed class TopicSchemaResolver(
         var subject = strategy == SubjectNameStrategyKind.TopicName
             ? SubjectNameStrategy.GetSubject(strategy, topic, isKey: true)
             : SubjectNameStrategy.GetSubject(strategy, topic, isKey: true, FullNameOf(schema)
-                ?? throw new GatewayException(StatusCodes.Status422UnprocessableEntity, "invalid_schema", "The inline schema is invalid",
+                ?? throw new GatewayException(GatewayErrors.InvalidSchema,
                     $"SchemaRegistry:KeySubjectNameStrategy is {strategy}: the key schema must be a named Avro type."));
         return ResolveInlineAsync(subject, subject, schema, isKey: true, cancellationToken);
     }
@@ -180,9 +180,8 @@ public sealed class TopicSchemaResolver(
         }
         catch (SchemaRegistryException ex) when (ex.ErrorCode is SchemaRegistryException.InvalidSchema or SchemaRegistryException.IncompatibleSchema)
         {
-            throw new GatewayException(StatusCodes.Status422UnprocessableEntity,
-                ex.ErrorCode == SchemaRegistryException.InvalidSchema ? "invalid_schema" : "incompatible_schema",
-                "The inline schema was refused by the registry", ex.Message + " Nothing was written.", ex);
+            throw new GatewayException(ex.ErrorCode == SchemaRegistryException.InvalidSchema ? GatewayErrors.InvalidSchema : GatewayErrors.IncompatibleSchema,
+                "The registry refused the inline schema: " + ex.Message + " Nothing was written.", ex);
         }
 
         var registered = await registry.LookupAsync(pending.Subject, pending.Schema, "AVRO", cancellationToken);
@@ -198,7 +197,7 @@ public sealed class TopicSchemaResolver(
         }
         catch (SchemaRegistryException ex) when (ex.ErrorCode == SchemaRegistryException.InvalidSchema)
         {
-            throw new GatewayException(StatusCodes.Status422UnprocessableEntity, "invalid_schema", "The inline schema is invalid", ex.Message, ex);
+            throw new GatewayException(GatewayErrors.InvalidSchema, ex.Message, ex);
         }
 
         if (existing is not null)
@@ -209,14 +208,14 @@ public sealed class TopicSchemaResolver(
         var member = isKey ? "key_schema" : "inline schema";
         if (!options.Value.AutoRegisterSchemas)
         {
-            throw new GatewayException(StatusCodes.Status422UnprocessableEntity, "schema_not_registered", "The inline schema is not registered",
+            throw new GatewayException(GatewayErrors.SchemaNotRegistered,
                 $"The {member} sent is not registered under subject '{subject}', and Producer:AutoRegisterSchemas is off. " +
                 $"Register it with POST /registry/subjects/{subject}/versions, or send the records without it to use the latest version.");
         }
 
         if (!string.Equals(subject, ownSubject, StringComparison.Ordinal))
         {
-            throw new GatewayException(StatusCodes.Status422UnprocessableEntity, "subject_not_of_topic", "The subject is not the topic's",
+            throw new GatewayException(GatewayErrors.SubjectNotOfTopic,
                 $"The inline schema is not registered under subject '{subject}', and a produce request registers schemas only under " +
                 $"its topic's own subject ('{ownSubject}'). Register it through /registry, or send it without ?subject=.");
         }
@@ -228,7 +227,7 @@ public sealed class TopicSchemaResolver(
         }
         catch (Exception ex) when (ex is Avro.AvroException or JsonException or ArgumentException or InvalidOperationException or NotSupportedException)
         {
-            throw new GatewayException(StatusCodes.Status422UnprocessableEntity, "invalid_schema", "The inline schema is invalid",
+            throw new GatewayException(GatewayErrors.InvalidSchema,
                 $"The {member} is not a valid Avro schema: {ex.Message}", ex);
         }
 
@@ -261,7 +260,7 @@ public sealed class TopicSchemaResolver(
         catch (SchemaRegistryException ex) when (ex.ErrorCode is SchemaRegistryException.SubjectNotFound
             or SchemaRegistryException.VersionNotFound or SchemaRegistryException.SchemaNotFound)
         {
-            throw new GatewayException(StatusCodes.Status404NotFound, "schema_not_found", "Schema not found", ex.Message, ex)
+            throw new GatewayException(GatewayErrors.SchemaNotFound, ex.Message, ex)
             {
                 Extensions = { ["registryErrorCode"] = ex.ErrorCode },
             };

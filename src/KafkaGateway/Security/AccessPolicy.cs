@@ -59,7 +59,7 @@ public sealed class AccessPolicy(IOptions<SecurityOptions> options)
         if (!IsAllowed(user, permission, topic))
         {
             var on = topic is null ? "" : $" on '{topic}'";
-            throw new Http.GatewayException(StatusCodes.Status403Forbidden, "forbidden", "Forbidden",
+            throw new Http.GatewayException(Http.GatewayErrors.Forbidden,
                 $"'{PrincipalName(user)}' lacks the permission '{GatewayPermissions.Name(permission)}'{on}.");
         }
     }

@@ -253,7 +253,7 @@ public static class GatewayAuthorizationServiceExtensions
         if (!result.Succeeded)
         {
             var on = topic is null ? "" : $" on '{topic}'";
-            throw new Http.GatewayException(StatusCodes.Status403Forbidden, "forbidden", "Forbidden",
+            throw new Http.GatewayException(Http.GatewayErrors.Forbidden,
                 $"'{AccessPolicy.PrincipalName(user)}' lacks the permission '{GatewayPermissions.Name(permission)}'{on}.");
         }
     }

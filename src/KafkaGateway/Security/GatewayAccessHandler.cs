@@ -135,7 +135,7 @@ internal sealed class GatewayAccessHandler(EndpointAccess endpoints, AccessPolic
 /// Refusals as RFC 9457 ProblemDetails: 401 with a <c>WWW-Authenticate</c> challenge for every configured scheme when
 /// the caller is not (validly) authenticated, 403 when it is but lacks the permission.
 /// </summary>
-internal sealed class GatewayAuthorizationResultHandler(IProblemDetailsService problemDetails, IOptions<SecurityOptions> options)
+internal sealed class GatewayAuthorizationResultHandler(IOptions<SecurityOptions> options)
     : IAuthorizationMiddlewareResultHandler
 {
     private const string Realm = "realm=\"KafkaGateway\"";
@@ -149,37 +149,24 @@ internal sealed class GatewayAuthorizationResultHandler(IProblemDetailsService p
         }
 
         var reason = authorizeResult.AuthorizationFailure?.FailureReasons.FirstOrDefault()?.Message;
-        ProblemDetails problem;
+        Http.GatewayException answer;
         if (authorizeResult.Forbidden)
         {
-            context.Response.StatusCode = StatusCodes.Status403Forbidden;
-            problem = new ProblemDetails
-            {
-                Status = StatusCodes.Status403Forbidden,
-                Title = "Forbidden",
-                Detail = reason ?? "The principal lacks the permission for this request.",
-                Extensions = { ["code"] = "forbidden" },
-            };
+            answer = Http.GatewayErrors.Forbidden.ToException(reason ?? "The principal lacks the permission for this request.");
         }
         else
         {
             var failure = await GatewayAccessHandler.AuthenticationFailureAsync(context);
-            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
             foreach (var challenge in Challenges(options.Value.Authentication, failure is not null))
             {
                 context.Response.Headers.Append("WWW-Authenticate", challenge);
             }
 
-            problem = new ProblemDetails
-            {
-                Status = StatusCodes.Status401Unauthorized,
-                Title = failure is null ? "Authentication required" : "Invalid credentials",
-                Detail = reason ?? "Authenticate with a client certificate, an API key or a bearer token.",
-                Extensions = { ["code"] = failure is null ? "unauthorized" : "invalid_credentials" },
-            };
+            answer = (failure is null ? Http.GatewayErrors.Unauthorized : Http.GatewayErrors.InvalidCredentials)
+                .ToException(reason ?? "Authenticate with a client certificate, an API key or a bearer token.");
         }
 
-        await problemDetails.WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem });
+        await Http.GatewayProblemWriter.WriteAsync(context, answer);
     }
 
     private static IEnumerable<string> Challenges(GatewayAuthenticationOptions authentication, bool failed)

@@ -219,18 +219,8 @@ internal static class RequestBodyLimit
 
         if (context.Request.ContentLength > max)
         {
-            context.Response.StatusCode = StatusCodes.Status413PayloadTooLarge;
-            await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails = new ProblemDetails
-                {
-                    Status = StatusCodes.Status413PayloadTooLarge,
-                    Title = "Request body too large",
-                    Detail = $"The body has {context.Request.ContentLength} bytes; the gateway accepts at most {max} (Security:Limits:MaxRequestBodyBytes).",
-                    Extensions = { ["code"] = "payload_too_large" },
-                },
-            });
+            await Http.GatewayProblemWriter.WriteAsync(context, Http.GatewayErrors.PayloadTooLarge.ToException(
+                $"The body has {context.Request.ContentLength} bytes; the gateway accepts at most {max} (Security:Limits:MaxRequestBodyBytes)."));
             return;
         }
 
@@ -266,18 +256,10 @@ internal static class RequestRateLimits
         {
             var context = rejected.HttpContext;
             var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
-            context.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
-            context.Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            await context.RequestServices.GetRequiredService<IProblemDetailsService>().WriteAsync(new ProblemDetailsContext
+            await Http.GatewayProblemWriter.WriteAsync(context, new Http.GatewayException(Http.GatewayErrors.TooManyRequests,
+                $"At most {rate} requests per second (bursts of {burst}) per client (Security:Limits:RequestsPerSecondPerClient); retry after {retryAfter} s.")
             {
-                HttpContext = context,
-                ProblemDetails = new ProblemDetails
-                {
-                    Status = StatusCodes.Status429TooManyRequests,
-                    Title = "Too many requests",
-                    Detail = $"At most {rate} requests per second (bursts of {burst}) per client (Security:Limits:RequestsPerSecondPerClient); retry after {retryAfter} s.",
-                    Extensions = { ["code"] = "too_many_requests" },
-                },
+                RetryAfterSeconds = retryAfter,
             });
         };
     }

@@ -177,7 +177,7 @@ public sealed class EventStreamResponder(
                 break;
             case KafkaUnavailable unavailable:
                 WriteEvent(body, "error", null, JsonSerializer.SerializeToUtf8Bytes(
-                    new { reason = "kafka_unavailable", detail = unavailable.Detail }, StreamJson.Options));
+                    new { reason = Http.GatewayErrors.KafkaUnavailable.Code, detail = unavailable.Detail }, StreamJson.Options));
                 break;
             case CaughtUp caughtUp:
                 subscription.AdvanceTo(caughtUp.Positions);

@@ -48,7 +48,7 @@ public sealed class RecordBrowser(
         if (Interlocked.Increment(ref _reading) > options.Value.MaxConcurrentBrowses)
         {
             Interlocked.Decrement(ref _reading);
-            throw new GatewayException(StatusCodes.Status429TooManyRequests, "too_many_browses", "Too many browse requests",
+            throw new GatewayException(GatewayErrors.TooManyBrowses,
                 $"The gateway reads at most {options.Value.MaxConcurrentBrowses} pages at once (Streaming:MaxConcurrentBrowses).")
             {
                 RetryAfterSeconds = 1,
@@ -147,11 +147,7 @@ public sealed class RecordBrowser(
         catch (KafkaException ex)
         {
             healthy = false;
-            throw new GatewayException(StatusCodes.Status503ServiceUnavailable, "kafka_unavailable", "Kafka is unavailable",
-                $"Kafka did not answer while reading topic '{topic}': {ex.Error.Reason} ({ex.Error.Code}).", ex)
-            {
-                RetryAfterSeconds = 5,
-            };
+            throw Kafka.KafkaErrorMapper.Unavailable($"Kafka did not answer while reading topic '{topic}': {ex.Error.Reason} ({ex.Error.Code}).", ex.Error, ex);
         }
         finally
         {

@@ -99,11 +99,11 @@ public sealed class RecordDecoder(IServiceProvider services, IOptions<TopicForma
         }
         catch (SchemaRegistryUnavailableException ex)
         {
-            return (null, Failure(record, "schema_registry_unavailable", ex.Message));
+            return (null, Failure(record, Http.GatewayErrors.SchemaRegistryUnavailable.Code, ex.Message));
         }
         catch (SchemaRegistryException ex)
         {
-            return (null, Failure(record, ex.ErrorCode == SchemaRegistryException.SchemaNotFound ? "schema_not_found" : "invalid_schema", ex.Message));
+            return (null, Failure(record, ex.ErrorCode == SchemaRegistryException.SchemaNotFound ? Http.GatewayErrors.SchemaNotFound.Code : Http.GatewayErrors.InvalidSchema.Code, ex.Message));
         }
 
         try

@@ -306,5 +306,5 @@ public sealed class StreamHub(
     }
 
     private static GatewayException TooManyStreams(string detail) =>
-        new(StatusCodes.Status429TooManyRequests, "too_many_streams", "Too many streams", detail) { RetryAfterSeconds = 5 };
+        new(GatewayErrors.TooManyStreams, detail) { RetryAfterSeconds = 5 };
 }

@@ -532,7 +532,7 @@ internal sealed class TopicConsumer
         if (requested < low || requested > high)
         {
             var resumedAt = requested < low ? low : high;
-            notices.Add(new StreamNotice("offset_out_of_range", partition, requested, resumedAt));
+            notices.Add(new StreamNotice(Http.GatewayErrors.OffsetOutOfRange.Code, partition, requested, resumedAt));
             return resumedAt;
         }
 

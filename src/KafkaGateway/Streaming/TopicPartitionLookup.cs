@@ -21,27 +21,19 @@ public sealed class TopicPartitionLookup(IAdminClient admin, IOptions<KafkaOptio
         }
         catch (KafkaException ex)
         {
-            throw new GatewayException(StatusCodes.Status503ServiceUnavailable, "kafka_unavailable", "Kafka is unavailable",
-                $"Kafka did not answer metadata for topic '{topic}': {ex.Error.Reason} ({ex.Error.Code}).", ex)
-            {
-                RetryAfterSeconds = 5,
-            };
+            throw Kafka.KafkaErrorMapper.Unavailable($"Kafka did not answer metadata for topic '{topic}': {ex.Error.Reason} ({ex.Error.Code}).", ex.Error, ex);
         }
 
         var described = metadata.Topics.FirstOrDefault(t => string.Equals(t.Topic, topic, StringComparison.Ordinal));
         if (described is null || described.Error.Code == ErrorCode.UnknownTopicOrPart || described.Partitions.Count == 0)
         {
-            throw new GatewayException(StatusCodes.Status404NotFound, "topic_not_found", "Topic not found",
+            throw new GatewayException(GatewayErrors.TopicNotFound,
                 $"Topic '{topic}' does not exist.");
         }
 
         if (described.Error.IsError)
         {
-            throw new GatewayException(StatusCodes.Status503ServiceUnavailable, "kafka_unavailable", "Kafka is unavailable",
-                $"Kafka answered metadata for topic '{topic}' with {described.Error.Reason} ({described.Error.Code}).")
-            {
-                RetryAfterSeconds = 5,
-            };
+            throw Kafka.KafkaErrorMapper.Unavailable($"Kafka answered metadata for topic '{topic}' with {described.Error.Reason} ({described.Error.Code}).", described.Error);
         }
 
         return described.Partitions.Select(p => p.PartitionId).Order().ToArray();

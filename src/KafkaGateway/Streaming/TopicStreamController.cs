@@ -199,13 +199,13 @@ public sealed class TopicStreamController(
     {
         if (!ResumeToken.TryParse(text, out var token))
         {
-            throw new GatewayException(StatusCodes.Status400BadRequest, "invalid_resume_token", "Invalid resume token",
+            throw new GatewayException(GatewayErrors.InvalidResumeToken,
                 $"The {name} is not a resume token issued by this gateway.");
         }
 
         if (!token!.IsFor(topic))
         {
-            throw new GatewayException(StatusCodes.Status400BadRequest, "resume_token_topic_mismatch", "Resume token of another topic",
+            throw new GatewayException(GatewayErrors.ResumeTokenTopicMismatch,
                 $"The {name} was issued for another topic than '{topic}'.");
         }
 

@@ -59,7 +59,7 @@ public sealed class AdminEndToEndTests(KafkaClusterFixture cluster) : IClassFixt
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
-        Assert.Equal("unknown_topic_or_partition", body.GetProperty("code").GetString());
+        Assert.Equal("topic_not_found", body.GetProperty("code").GetString());
         Assert.Equal("UnknownTopicOrPart", body.GetProperty("kafkaError").GetString());
     }
 

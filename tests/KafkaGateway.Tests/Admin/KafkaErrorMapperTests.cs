@@ -8,7 +8,9 @@ public sealed class KafkaErrorMapperTests
 {
     [Theory]
     [InlineData(ErrorCode.TopicAlreadyExists, 409, "topic_already_exists")]
-    [InlineData(ErrorCode.UnknownTopicOrPart, 404, "unknown_topic_or_partition")]
+    [InlineData(ErrorCode.UnknownTopicOrPart, 404, "topic_not_found")]
+    [InlineData(ErrorCode.Local_UnknownPartition, 404, "partition_not_found")]
+    [InlineData(ErrorCode.MsgSizeTooLarge, 413, "record_too_large")]
     [InlineData(ErrorCode.GroupIdNotFound, 404, "group_not_found")]
     [InlineData(ErrorCode.InvalidReplicationFactor, 400, "invalid_replication_factor")]
     [InlineData(ErrorCode.InvalidPartitions, 400, "invalid_partitions")]
@@ -30,6 +32,28 @@ public sealed class KafkaErrorMapperTests
 
         Assert.Equal(status, mapping.Status);
         Assert.Equal(code, mapping.Code);
+    }
+
+    [Theory]
+    [InlineData(ErrorCode.Local_QueueFull, PersistenceStatus.NotPersisted, 503, "producer_queue_full", 1)]
+    [InlineData(ErrorCode.UnknownTopicOrPart, PersistenceStatus.PossiblyPersisted, 404, "topic_not_found", null)]
+    [InlineData(ErrorCode.Local_UnknownPartition, PersistenceStatus.NotPersisted, 404, "partition_not_found", null)]
+    [InlineData(ErrorCode.TopicAuthorizationFailed, PersistenceStatus.NotPersisted, 403, "kafka_authorization_failed", null)]
+    [InlineData(ErrorCode.MsgSizeTooLarge, PersistenceStatus.NotPersisted, 413, "record_too_large", null)]
+    [InlineData(ErrorCode.InvalidTimestamp, PersistenceStatus.NotPersisted, 422, "invalid_record", null)]
+    [InlineData(ErrorCode.Local_MsgTimedOut, PersistenceStatus.PossiblyPersisted, 504, "delivery_unknown", null)]
+    [InlineData(ErrorCode.Local_MsgTimedOut, PersistenceStatus.NotPersisted, 503, "not_persisted", 5)]
+    // Errors that an admin request answers with their own code are, in a delivery report, about persistence only.
+    [InlineData(ErrorCode.BrokerNotAvailable, PersistenceStatus.NotPersisted, 503, "not_persisted", 5)]
+    [InlineData(ErrorCode.RequestTimedOut, PersistenceStatus.PossiblyPersisted, 504, "delivery_unknown", null)]
+    [InlineData(ErrorCode.GroupAuthorizationFailed, PersistenceStatus.NotPersisted, 503, "not_persisted", 5)]
+    public void MapDelivery_DeliveryFailure_AnswersWhatTheReportSays(ErrorCode error, PersistenceStatus status, int httpStatus, string code, int? retryAfter)
+    {
+        var mapped = KafkaErrorMapper.MapDelivery(error, status);
+
+        Assert.Equal(httpStatus, mapped.Status);
+        Assert.Equal(code, mapped.Code);
+        Assert.Equal(retryAfter, mapped.RetryAfterSeconds);
     }
 
     [Fact]

@@ -25,12 +25,16 @@ public sealed class IdempotencyCacheTests
 
     private static ProduceResponse Response(long offset) => new("t", null, null, [new ProducedRecord(0, offset, 1)]);
 
-    private static GatewayException Failure(int status, string code, int? retryAfter = null) =>
-        new(status, code, "title", "detail")
+    private static GatewayException Failure(int status, string code, int? retryAfter = null)
+    {
+        var error = GatewayErrors.Find(code)!;
+        Assert.Equal(status, error.Status);
+        return new(error, "detail")
         {
             RetryAfterSeconds = retryAfter,
             Extensions = { ["records"] = new List<RecordOutcome> { new(0, "possibly_persisted", null, null, "Timeout", "no report") } },
         };
+    }
 
     [Fact]
     public async Task GetOrProduce_SameKeyAndBody_ReplaysTheFirstAnswerWithoutProducingAgain()
