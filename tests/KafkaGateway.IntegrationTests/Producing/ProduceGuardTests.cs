@@ -136,6 +136,31 @@ public sealed class ProduceGuardTests(GatewayClusterFixture cluster) : IClassFix
         Assert.DoesNotContain(admin.GetMetadata(TimeSpan.FromSeconds(10)).Topics, t => t.Topic == topic);
     }
 
+    [Theory]
+    [InlineData("POST", "records")]
+    [InlineData("GET", "stream")]
+    [InlineData("GET", "records")]
+    [InlineData("GET", "")]
+    [InlineData("GET", "configs")]
+    public async Task UnknownTopic_EveryRoute_AnswersTheSameCodeAndTitle(string method, string path)
+    {
+        // One condition, one code (issue 16): produce, stream, browse and admin all name an unknown topic alike.
+        var topic = $"missing-{Guid.NewGuid():N}";
+        using var request = new HttpRequestMessage(new HttpMethod(method), new Uri($"/topics/{topic}/{path}".TrimEnd('/'), UriKind.Relative));
+        if (method == "POST")
+        {
+            request.Content = JsonContent.Create(new { value = new { id = "s" } });
+        }
+
+        using var response = await Client().SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.NotFound, text);
+        var problem = JsonDocument.Parse(text).RootElement;
+        Assert.Equal("topic_not_found", problem.GetProperty("code").GetString());
+        Assert.Equal("Topic not found", problem.GetProperty("title").GetString());
+    }
+
     [Fact]
     public async Task Produce_APartitionThatDoesNotExist_Answers404AndWritesNoRecordOfTheBatch()
     {
