@@ -42,6 +42,9 @@ internal sealed class BenchCluster : IAsyncDisposable
 
     public string BootstrapServers => _cluster.BootstrapServers;
 
+    /// <summary>The gateway's services (the stream suite reads StreamHub's consumer and subscriber counts).</summary>
+    public IServiceProvider Services => _gateway.Services;
+
     public static async Task<BenchCluster> StartAsync()
     {
         var cluster = MockCluster.Start(Brokers);
@@ -60,9 +63,10 @@ internal sealed class BenchCluster : IAsyncDisposable
             ["Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime"] = "Warning",
             ["Producer:LingerMs"] = LingerMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Producer:BatchSizeBytes"] = BatchSizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Streaming:MaxStreams"] = "5000",
-            // Every benchmark subscriber comes from 127.0.0.1.
-            ["Streaming:MaxStreamsPerClient"] = "5000",
+            // The fan-out's scale line runs 10,000 subscribers.
+            ["Streaming:MaxStreams"] = "20000",
+            // Every benchmark subscriber comes from 127.0.0.1 (10,000 is the setting's maximum).
+            ["Streaming:MaxStreamsPerClient"] = "10000",
         };
         var gateway = new GatewayServer(settings);
         var http1Port = FreePort();

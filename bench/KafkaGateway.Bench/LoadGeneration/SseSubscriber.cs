@@ -34,6 +34,9 @@ internal sealed class SseSubscriber(HttpClient http, string pathAndQuery, Action
         _reading = Task.Run(() => ReadAsync(stream), CancellationToken.None);
     }
 
+    /// <summary>True when the gateway ended the stream with <c>event: overflow</c> (the subscriber fell too far behind).</summary>
+    public bool Overflowed { get; private set; }
+
     /// <summary>The first failure of the read loop, if any (a disconnect after <see cref="DisposeAsync"/> is not one).</summary>
     public Exception? Failure { get; private set; }
 
@@ -47,6 +50,10 @@ internal sealed class SseSubscriber(HttpClient http, string pathAndQuery, Action
                 if (item.EventType == "record")
                 {
                     onRecord(item.Data);
+                }
+                else if (item.EventType == "overflow")
+                {
+                    Overflowed = true;
                 }
             }
         }

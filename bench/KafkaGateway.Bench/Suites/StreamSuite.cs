@@ -3,6 +3,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Confluent.Kafka;
+using KafkaGateway.Streaming;
+using Microsoft.Extensions.DependencyInjection;
 using KafkaGateway.Bench.Harness;
 using KafkaGateway.Bench.LoadGeneration;
 using KafkaGateway.Bench.Reporting;
@@ -10,18 +12,25 @@ using KafkaGateway.Bench.Reporting;
 namespace KafkaGateway.Bench.Suites;
 
 /// <summary>
-/// Stream: catching up from the earliest offset over SSE against a direct consumer, and live fan-out to 1, 100 and
-/// 1,000 SSE subscribers of one topic at 100 records/s.
+/// Stream: catching up from the earliest offset over SSE against a direct consumer, the memory of idle private
+/// streams, and live fan-out to 1, 100, 1,000 and (scale line) 10,000 SSE subscribers of one topic at 100 records/s.
 /// </summary>
 internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
 {
     private const int ProduceRate = 100;
+
+    // Issue 15's measurement: 20 from=earliest streams that never read, on a ~30 MB topic.
+    private const int IdleStreams = 20;
+    private const int IdleTopicRecords = 30_000;
+    private const int ScaleSubscribers = 10_000;
+    private const double MiB = 1024 * 1024;
 
     public async Task<SuiteReport> RunAsync()
     {
         var report = new SuiteReport("stream");
         using var producer = cluster.CreateDirectProducer();
         await CatchUpAsync(report, producer);
+        await IdlePrivateStreamsAsync(report, producer);
         await FanOutAsync(report, producer);
         return report;
     }
@@ -36,18 +45,7 @@ internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
         var value = records.Encode("s-1", now);
         for (var i = 0; i < count; i++)
         {
-            while (true)
-            {
-                try
-                {
-                    producer.Produce(topic, new Message<byte[]?, byte[]?> { Value = value });
-                    break;
-                }
-                catch (ProduceException<byte[]?, byte[]?> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
-                {
-                    producer.Poll(TimeSpan.FromMilliseconds(50));
-                }
-            }
+            ProduceRetrying(producer, topic, value);
         }
 
         producer.Flush(TimeSpan.FromSeconds(60));
@@ -101,28 +99,156 @@ internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
         report.Check(ratio >= 0.50, $"stream catch-up: gateway {gateway.Median:N0}/s = {ratio:F3} x direct consumer {direct.Median:N0}/s (target >= 0.50)");
     }
 
+    /// <summary>
+    /// Memory of private streams (own consumer each) whose clients connected and never read: what the fetch and queue
+    /// limits and the byte-bounded buffer cap, then what is returned once they close.
+    /// </summary>
+    private async Task IdlePrivateStreamsAsync(SuiteReport report, IProducer<byte[]?, byte[]?> producer)
+    {
+        const string topic = "bench-idle-private";
+        cluster.CreateTopic(topic, 3);
+        var records = new SensorRecords(await cluster.RegisterValueSchemaAsync(topic, SensorRecords.Schema));
+        // ~1 KB Avro records, so the topic holds ~30 MB.
+        var value = records.Encode(new string('s', 1000), DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        for (var i = 0; i < IdleTopicRecords; i++)
+        {
+            ProduceRetrying(producer, topic, value);
+        }
+
+        producer.Flush(TimeSpan.FromSeconds(60));
+        var hub = cluster.Services.GetRequiredService<StreamHub>();
+        using var http = LoadClient.Create(new LoadClientOptions(cluster.Http1Address, HttpVersion.Version11));
+        SettledHeap();
+        var rssBefore = MachineDescription.ResidentBytes();
+        var threadsBefore = ThreadCount();
+        var responses = new List<HttpResponseMessage>();
+        long rssOpen;
+        int threadsOpen;
+        try
+        {
+            for (var i = 0; i < IdleStreams; i++)
+            {
+                var response = await http.GetAsync(new Uri($"/topics/{topic}/stream?from=earliest", UriKind.Relative), HttpCompletionOption.ResponseHeadersRead);
+                responses.Add(response);
+                response.EnsureSuccessStatusCode();
+            }
+
+            // The consumers fill their queues, buffers and the sockets, then stop: wait for RSS to settle.
+            rssOpen = await SettledResidentBytesAsync(TimeSpan.FromSeconds(30));
+            threadsOpen = ThreadCount();
+        }
+        finally
+        {
+            foreach (var response in responses)
+            {
+                response.Dispose();
+            }
+        }
+
+        var closeClock = Stopwatch.StartNew();
+        while ((hub.ActiveConsumers > 0 || hub.ActiveSubscribers > 0) && closeClock.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(100);
+        }
+
+        var consumersLeft = hub.ActiveConsumers;
+        SettledHeap();
+        var rssClosed = await SettledResidentBytesAsync(TimeSpan.FromSeconds(15));
+        var perStream = (rssOpen - rssBefore) / (double)IdleStreams;
+        var retained = rssClosed - rssBefore;
+        var returnedShare = rssOpen > rssBefore ? (rssOpen - rssClosed) / (double)(rssOpen - rssBefore) : 1;
+
+        report.Line("### Idle private streams (from=earliest, connected, never reading)");
+        report.Line();
+        report.Line("| Streams | Topic | RSS before MiB | RSS open MiB | RSS per stream MiB | Threads per stream | RSS after close MiB | Returned after close | Consumers left |");
+        report.Line("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        report.Line($"| {IdleStreams} | {IdleTopicRecords:N0} records, ~{IdleTopicRecords * (value.Length + 70) / MiB:N0} MiB | {rssBefore / MiB:N0} | {rssOpen / MiB:N0} | {perStream / MiB:F2} | {(threadsOpen - threadsBefore) / (double)IdleStreams:F1} | {rssClosed / MiB:N0} | {returnedShare:P0} | {consumersLeft} |");
+        report.Line();
+        report.Line("RSS is sampled every 500 ms until it changes by less than 1 MiB over 2 s (at most 30 s open, 15 s after close), after a full GC. " +
+            "Both ends of each connection are in this process (the client side is one idle HttpClient connection), so the per-stream figure is an upper bound for the gateway. " +
+            "Returned after close is (open − after close) / (open − before); memory librdkafka and glibc keep in their arenas for reuse counts as not returned.");
+        report.Line();
+        Console.WriteLine(FormattableString.Invariant($"idle private streams: {perStream / MiB:F2} MiB RSS per stream, {returnedShare:P0} returned after close ({retained / MiB:N0} MiB above before)"));
+        report.Check(perStream <= 4 * MiB && consumersLeft == 0,
+            $"{IdleStreams} idle from=earliest streams on a ~30 MB topic: {perStream / MiB:F2} MiB RSS per stream (target <= 4 MiB); after close {consumersLeft} consumers left, {returnedShare:P0} of the growth returned ({retained / MiB:N0} MiB above the start)");
+    }
+
+    private static void ProduceRetrying(IProducer<byte[]?, byte[]?> producer, string topic, byte[] value)
+    {
+        while (true)
+        {
+            try
+            {
+                producer.Produce(topic, new Message<byte[]?, byte[]?> { Value = value });
+                return;
+            }
+            catch (ProduceException<byte[]?, byte[]?> ex) when (ex.Error.Code == ErrorCode.Local_QueueFull)
+            {
+                producer.Poll(TimeSpan.FromMilliseconds(50));
+            }
+        }
+    }
+
+    /// <summary>RSS once it moved by less than 1 MiB over the last 2 s (or when <paramref name="limit"/> is reached).</summary>
+    private static async Task<long> SettledResidentBytesAsync(TimeSpan limit)
+    {
+        var clock = Stopwatch.StartNew();
+        var samples = new List<long> { MachineDescription.ResidentBytes() };
+        while (clock.Elapsed < limit)
+        {
+            await Task.Delay(500);
+            samples.Add(MachineDescription.ResidentBytes());
+            if (samples.Count >= 5 && samples.TakeLast(5).Max() - samples.TakeLast(5).Min() < MiB)
+            {
+                break;
+            }
+        }
+
+        return samples[^1];
+    }
+
+    private static int ThreadCount()
+    {
+        using var process = Process.GetCurrentProcess();
+        return process.Threads.Count;
+    }
+
     private async Task FanOutAsync(SuiteReport report, IProducer<byte[]?, byte[]?> producer)
     {
         report.Line("### Live fan-out at 100 records/s (SSE, HTTP/1.1, one connection per subscriber)");
         report.Line();
-        report.Line("| Subscribers | Records produced | Expected events/s | Delivered events/s | Subscribers with every record | p50 ms | p99 ms | max ms | RSS per subscriber KiB | Managed heap per subscriber KiB | Direct consumer p50 / p99 ms |");
-        report.Line("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        report.Line("| Subscribers | Records produced | Expected events/s | Delivered events/s | Delivered share | Subscribers with every record | Overflowed | p50 ms | p99 ms | max ms | RSS per subscriber KiB | Managed heap per subscriber KiB | Direct consumer p50 / p99 ms |");
+        report.Line("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         var delivered = new List<Spread>();
         var expected = new List<Spread>();
         var p50s = new List<Spread>();
         var p99s = new List<Spread>();
         var directP99s = new List<Spread>();
-        foreach (var subscribers in settings.Subscribers)
+        // The scale line: over HTTP/1.1, 10,000 subscribers would need 20,000 sockets in this process (both ends), above
+        // the open-file limit of the machines this runs on (a container's hard limit of 20,000 cannot be raised); over
+        // HTTP/2 (h2c) they share ~100 connections (Kestrel's 100 streams per connection), as browsers' EventSources do.
+        IReadOnlyList<int> counts = [.. settings.Subscribers, ScaleSubscribers];
+        foreach (var subscribers in counts)
         {
-            var result = await FanOutOnceAsync(producer, subscribers);
+            var http2 = subscribers == ScaleSubscribers && OpenFileLimit() < 2L * ScaleSubscribers + 2000;
+            var result = await FanOutOnceAsync(producer, subscribers, http2);
+            var share = result.DeliveredPerSecond / (subscribers * (double)ProduceRate);
+            var rss = subscribers < 100 ? "–" : (result.RssPerSubscriber / 1024).ToString("N1", System.Globalization.CultureInfo.InvariantCulture);
             delivered.Add(new Spread(result.DeliveredPerSecond, result.DeliveredPerSecond, result.DeliveredPerSecond));
             expected.Add(new Spread(subscribers * (double)ProduceRate, subscribers * (double)ProduceRate, subscribers * (double)ProduceRate));
             p50s.Add(new Spread(result.Latency.P50, result.Latency.P50, result.Latency.P50));
             p99s.Add(new Spread(result.Latency.P99, result.Latency.P99, result.Latency.P99));
             directP99s.Add(new Spread(result.Direct.P99, result.Direct.P99, result.Direct.P99));
-            report.Line($"| {subscribers:N0} | {result.Produced:N0} | {subscribers * ProduceRate:N0} | {result.DeliveredPerSecond:N0} | {result.Complete:N0} / {subscribers:N0} | {result.Latency.P50:F1} | {result.Latency.P99:F1} | {result.Latency.Max:F1} | {(subscribers < 100 ? "–" : (result.RssPerSubscriber / 1024).ToString("N1", System.Globalization.CultureInfo.InvariantCulture))} | {(subscribers < 100 ? "–" : (result.HeapPerSubscriber / 1024).ToString("N1", System.Globalization.CultureInfo.InvariantCulture))} | {result.Direct.P50:F1} / {result.Direct.P99:F1} |");
-            Console.WriteLine(FormattableString.Invariant($"fan-out {subscribers}: {result.Complete}/{subscribers} complete, p99 {result.Latency.P99:F1} ms, {result.RssPerSubscriber / 1024:N1} KiB RSS/subscriber"));
-            if (subscribers == settings.Subscribers[^1])
+            report.Line($"| {subscribers:N0}{(http2 ? " (HTTP/2)" : "")} | {result.Produced:N0} | {subscribers * ProduceRate:N0} | {result.DeliveredPerSecond:N0} | {share:P1} | {result.Complete:N0} / {subscribers:N0} | {result.Overflowed:N0} | {result.Latency.P50:F1} | {result.Latency.P99:F1} | {result.Latency.Max:F1} | {rss} | {(subscribers < 100 ? "–" : (result.HeapPerSubscriber / 1024).ToString("N1", System.Globalization.CultureInfo.InvariantCulture))} | {result.Direct.P50:F1} / {result.Direct.P99:F1} |");
+            // Below 100 subscribers RSS noise exceeds the subscribers' memory (N = 1 printed negative figures): not shown.
+            Console.WriteLine(FormattableString.Invariant($"fan-out {subscribers}: {result.Complete}/{subscribers} complete, {share:P1} delivered, {result.Overflowed} overflowed, p99 {result.Latency.P99:F1} ms, {rss} KiB RSS/subscriber"));
+            if (subscribers == ScaleSubscribers)
+            {
+                report.Line();
+                report.Check(true,
+                    $"scale line (no target): {subscribers:N0} live subscribers at {ProduceRate} records/s: {share:P1} of the events delivered, {result.Complete:N0}/{subscribers:N0} got every record, {result.Overflowed:N0} overflowed, p99 {result.Latency.P99:F1} ms, {result.RssPerSubscriber / 1024:N1} KiB RSS per subscriber");
+            }
+            else if (subscribers == settings.Subscribers[^1])
             {
                 report.Line();
                 report.Check(result.Complete == subscribers && result.Latency.P99 <= 250 && result.RssPerSubscriber <= 64 * 1024,
@@ -133,22 +259,50 @@ internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
         report.Line();
         report.Line("RSS and managed heap per subscriber are (after − before) / N with the subscribers connected and idle, each after a full GC (not shown below 100 subscribers, where it is noise). " +
             "Both ends of every connection live in this process, so the figures include the load generator's HttpClient connection and SSE parser: an upper bound for the gateway.");
+        report.Line("The 10,000-subscriber line has no target: it shows where one gateway process on this machine saturates (100 records/s x 10,000 = 1,000,000 events/s, with the load generator in the same process). " +
+            "Subscribers that fall behind by more than `Streaming:SubscriberBufferBytes` are overflowed and disconnected, as designed (Overflowed column). " +
+            $"It runs over HTTP/2 (h2c, ~100 streams per connection) when the open-file limit is below {2 * ScaleSubscribers + 2000:N0} (this run: {OpenFileLimit():N0}), as 10,000 HTTP/1.1 connections need twice that many sockets in this process.");
         report.Line();
-        var categories = settings.Subscribers.Select(s => s.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+        var categories = counts.Select(s => s.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)).ToArray();
         report.Plots["stream-fanout.svg"] = SvgChart.Line("Live SSE fan-out at 100 records/s", "subscribers", "events/s",
             categories, [new("delivered", delivered), new("expected (N x 100)", expected, Dashed: true)], logY: true);
         report.Plots["stream-latency.svg"] = SvgChart.Line("Record-to-client latency, live fan-out", "subscribers", "latency ms",
             categories, [new("gateway SSE p50", p50s), new("gateway SSE p99", p99s), new("direct consumer p99", directP99s, Dashed: true)], logY: true);
     }
 
-    private sealed record FanOutResult(long Produced, double DeliveredPerSecond, int Complete, Latencies Latency, double RssPerSubscriber, double HeapPerSubscriber, Latencies Direct);
+    private sealed record FanOutResult(long Produced, double DeliveredPerSecond, int Complete, int Overflowed, Latencies Latency, double RssPerSubscriber, double HeapPerSubscriber, Latencies Direct);
 
-    private async Task<FanOutResult> FanOutOnceAsync(IProducer<byte[]?, byte[]?> producer, int subscriberCount)
+    /// <summary>The soft limit of open files of this process (Linux), or <see cref="long.MaxValue"/> when unknown.</summary>
+    private static long OpenFileLimit()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/self/limits").FirstOrDefault(l => l.StartsWith("Max open files", StringComparison.Ordinal));
+            var soft = line?["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+            return soft is null ? long.MaxValue : soft == "unlimited" ? long.MaxValue : long.Parse(soft, System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return long.MaxValue;
+        }
+    }
+
+    private async Task<FanOutResult> FanOutOnceAsync(IProducer<byte[]?, byte[]?> producer, int subscriberCount, bool http2)
     {
         var topic = $"bench-fanout-{subscriberCount}";
         cluster.CreateTopic(topic, 3);
         var records = new SensorRecords(await cluster.RegisterValueSchemaAsync(topic, SensorRecords.Schema));
-        using var http = LoadClient.Create(new LoadClientOptions(cluster.Http1Address, HttpVersion.Version11));
+        using var http = LoadClient.Create(http2
+            ? new LoadClientOptions(cluster.Http2Address, HttpVersion.Version20)
+            : new LoadClientOptions(cluster.Http1Address, HttpVersion.Version11));
+        // The previous run's streams close asynchronously: they would count against Streaming:MaxStreamsPerClient.
+        var hub = cluster.Services.GetRequiredService<StreamHub>();
+        var closing = Stopwatch.StartNew();
+        while (hub.ActiveSubscribers > 0 && closing.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            await Task.Delay(100);
+        }
+
         var heapBefore = SettledHeap();
         var rssBefore = MachineDescription.ResidentBytes();
 
@@ -156,7 +310,7 @@ internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
         var warm = new int[subscriberCount];
         var latencies = Enumerable.Range(0, subscriberCount).Select(_ => new List<double>()).ToArray();
         var subscribers = new List<SseSubscriber>(subscriberCount);
-        using var connectTimeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var connectTimeout = new CancellationTokenSource(TimeSpan.FromMinutes(2 + subscriberCount / 2000));
         try
         {
             // Connected a few at a time: a thousand simultaneous handshakes measure the accept queue, not streaming.
@@ -240,7 +394,7 @@ internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
             }
 
             var all = latencies.SelectMany(l => l.ToArray());
-            return new FanOutResult(total, received / elapsed, measured.Count(m => m == total), Latencies.From(all),
+            return new FanOutResult(total, received / elapsed, measured.Count(m => m == total), subscribers.Count(s => s.Overflowed), Latencies.From(all),
                 (rssAfter - rssBefore) / (double)subscriberCount, (heapAfter - heapBefore) / (double)subscriberCount, Latencies.From(directLatencies));
         }
         finally
