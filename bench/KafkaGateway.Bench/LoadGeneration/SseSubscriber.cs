@@ -21,7 +21,12 @@ internal sealed class SseSubscriber(HttpClient http, string pathAndQuery, Action
     /// <summary>Opens the stream; returns once the gateway answered the headers (the subscription then exists).</summary>
     public async Task ConnectAsync(CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(pathAndQuery, UriKind.Relative));
+        // A request message of its own does not take the client's default version: HTTP/2 runs need it set.
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(pathAndQuery, UriKind.Relative))
+        {
+            Version = http.DefaultRequestVersion,
+            VersionPolicy = http.DefaultVersionPolicy,
+        };
         request.Headers.Accept.ParseAdd("text/event-stream");
         _response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
         if (!_response.IsSuccessStatusCode)

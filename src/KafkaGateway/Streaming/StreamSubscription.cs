@@ -247,6 +247,18 @@ public sealed class StreamSubscription
     /// </summary>
     internal void SetFloors(IReadOnlyDictionary<int, long> floors) => _floors = floors;
 
+    /// <summary>
+    /// The consumer resumed <paramref name="partition"/> at <paramref name="offset"/>, below where it was (the log was
+    /// truncated or the topic created again): records from there on are new to the stream, whatever its floor said.
+    /// </summary>
+    internal void LowerFloor(int partition, long offset)
+    {
+        if (_floors is { } floors && floors.TryGetValue(partition, out var floor) && offset < floor)
+        {
+            _floors = new Dictionary<int, long>(floors) { [partition] = offset };
+        }
+    }
+
     /// <summary>True for a record the private consumer delivered before the hand-over.</summary>
     internal bool IsBelowFloor(ConsumedRecord record) =>
         _floors is { } floors && floors.TryGetValue(record.Partition, out var floor) && record.Offset < floor;

@@ -43,4 +43,8 @@ internal static partial class StreamingLog
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Stream of {Topic} for {Client} caught up and moved onto the shared live tail")]
     public static partial void StreamHandedOver(ILogger logger, string topic, string client);
+
+    [LoggerMessage(Level = LogLevel.Warning,
+        Message = "Stream consumer of {Topic} partition {Partition}: position {Position} is out of the log's range; resuming at {ResumedAt}")]
+    public static partial void PositionOutOfRange(ILogger logger, string topic, int partition, long position, long resumedAt);
 }

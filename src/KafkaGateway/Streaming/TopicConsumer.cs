@@ -60,7 +60,11 @@ internal sealed class TopicConsumer
             GroupId = $"kafkagateway-stream-{Guid.NewGuid():N}",
             EnableAutoCommit = false,
             EnableAutoOffsetStore = false,
-            AutoOffsetReset = AutoOffsetReset.Earliest,
+            // Never reset silently: a position the log no longer holds (a topic deleted and created again, records
+            // lost in an unclean leader election, retention passing a paused stream) comes back as an error, and the
+            // stream resumes at the log's end or start with a notice (RecoverOutOfRange). "earliest" replayed the
+            // whole partition to every subscriber without a word.
+            AutoOffsetReset = AutoOffsetReset.Error,
             EnablePartitionEof = false,
             FetchWaitMaxMs = 100,
             // librdkafka's default, made explicit: its ListOffsets then answers the last stable offset, so a live
@@ -359,6 +363,11 @@ internal sealed class TopicConsumer
                 {
                     result = consumer.Consume(s_pollTimeout);
                 }
+                catch (ConsumeException ex) when (ex.Error.Code == ErrorCode.Local_AutoOffsetReset)
+                {
+                    RecoverOutOfRange(consumer, ex.ConsumerRecord?.TopicPartitionOffset?.Partition.Value);
+                    continue;
+                }
                 catch (ConsumeException ex)
                 {
                     StreamingLog.ConsumeFailed(_logger, Topic, ex.Error.Code, ex.Error.Reason);
@@ -473,6 +482,68 @@ internal sealed class TopicConsumer
 
             // Re-assigning at the consumed positions loses nothing: fetched but unconsumed records are fetched again.
             consumer.Assign(_positions!.Select(p => new TopicPartitionOffset(Topic, p.Key, p.Value)));
+        }
+    }
+
+    /// <summary>
+    /// The broker answered a fetch with OFFSET_OUT_OF_RANGE (librdkafka stops fetching the partition, as
+    /// auto.offset.reset is error). When the log still holds the position (a transient answer) the stream goes on from
+    /// it; when its end is now below the position (the topic was deleted and created again, or records were lost in an
+    /// unclean leader election) it resumes at the end, when its start passed the position (retention) at the start,
+    /// each with an <c>offset_out_of_range</c> notice to the partition's subscribers.
+    /// </summary>
+    private void RecoverOutOfRange(IConsumer<byte[], byte[]> consumer, int? failed)
+    {
+        List<int> partitions;
+        lock (_gate)
+        {
+            partitions = failed is { } one && _positions!.ContainsKey(one) ? [one] : [.. _positions!.Keys];
+        }
+
+        var notices = new List<StreamNotice>();
+        try
+        {
+            var watermarks = partitions.ToDictionary(p => p, p => consumer.QueryWatermarkOffsets(new TopicPartition(Topic, p), _queryTimeout));
+            lock (_gate)
+            {
+                foreach (var (partition, marks) in watermarks)
+                {
+                    var position = _positions![partition];
+                    if (position < marks.Low || position > marks.High)
+                    {
+                        var resumedAt = position < marks.Low ? marks.Low.Value : marks.High.Value;
+                        notices.Add(new StreamNotice("offset_out_of_range", partition, position, resumedAt));
+                        _positions[partition] = resumedAt;
+                    }
+                }
+
+                // Re-assigning at the consumed positions loses nothing and restarts the stopped partition's fetching.
+                consumer.Assign(_positions!.Select(p => new TopicPartitionOffset(Topic, p.Key, p.Value)));
+                foreach (var notice in notices)
+                {
+                    StreamingLog.PositionOutOfRange(_logger, Topic, notice.Partition, notice.Requested, notice.ResumedAt);
+                    foreach (var subscription in _subscribers)
+                    {
+                        if (subscription.Partitions.Contains(notice.Partition))
+                        {
+                            subscription.LowerFloor(notice.Partition, notice.ResumedAt);
+                            subscription.TryWrite(notice);
+                        }
+                    }
+                }
+            }
+        }
+        catch (KafkaException ex)
+        {
+            // Kafka unreachable: the partition stays stopped until the next out-of-range answer or error; try again
+            // after the usual delay by re-assigning (which fetches again and fails again if still out of range).
+            StreamingLog.StartFailed(_logger, Topic, ex.Error.Code, ex.Error.Reason);
+            Broadcast(new KafkaUnavailable($"{ex.Error.Reason} ({ex.Error.Code}); retrying"), throttled: true);
+            WaitBeforeRetry();
+            lock (_gate)
+            {
+                consumer.Assign(_positions!.Select(p => new TopicPartitionOffset(Topic, p.Key, p.Value)));
+            }
         }
     }
 
