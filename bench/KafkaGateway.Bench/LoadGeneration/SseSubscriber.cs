@@ -62,7 +62,7 @@ internal sealed class SseSubscriber(HttpClient http, string pathAndQuery, Action
                 }
             }
         }
-        catch (Exception ex) when (_stop.IsCancellationRequested && ex is OperationCanceledException or IOException or HttpRequestException)
+        catch (Exception ex) when (_stop.IsCancellationRequested && ex is OperationCanceledException or IOException or HttpRequestException or ObjectDisposedException)
         {
             // Stopped on purpose.
         }

@@ -19,10 +19,11 @@ public sealed class StreamingOptions
 
     /// <summary>
     /// Kafka consumers behind streams, at most (1-10000): one per stream that does not start at <c>latest</c>, one per
-    /// topic with live tails. Each costs up to about 3.5 MiB (docs/streaming.md, memory model); a stream that would need
-    /// one more gets 429. Joining a topic's existing live tail needs none.
+    /// topic with live tails. Each costs up to about 6.5 MiB RSS as measured in bench/ (docs/streaming.md, memory model);
+    /// a stream that would need one more gets 429. Joining a topic's existing live tail needs none. 64 keeps the worst
+    /// case of the defaults (~600 MiB) inside the 1 GiB limit of deploy/kubernetes.
     /// </summary>
-    public int MaxConsumers { get; set; } = 100;
+    public int MaxConsumers { get; set; } = 64;
 
     /// <summary>Events buffered per subscriber; a subscriber that falls further behind is disconnected (1-1000000).</summary>
     public int SubscriberBufferSize { get; set; } = 1000;
