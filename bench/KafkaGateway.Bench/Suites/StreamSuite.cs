@@ -245,7 +245,8 @@ internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
             if (subscribers == ScaleSubscribers)
             {
                 report.Line();
-                report.Check(true,
+                // No latency target at this scale; MISS only when nothing measured arrived at all.
+                report.Check(share > 0,
                     $"scale line (no target): {subscribers:N0} live subscribers at {ProduceRate} records/s: {share:P1} of the events delivered, {result.Complete:N0}/{subscribers:N0} got every record, {result.Overflowed:N0} overflowed, p99 {result.Latency.P99:F1} ms, {result.RssPerSubscriber / 1024:N1} KiB RSS per subscriber");
             }
             else if (subscribers == settings.Subscribers[^1])
