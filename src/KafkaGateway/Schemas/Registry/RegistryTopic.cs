@@ -100,20 +100,30 @@ internal sealed partial class RegistryTopic(
     public async Task<long> EndOffsetAsync(CancellationToken cancellationToken)
     {
         var consumer = Watermarks();
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            return await blockingCalls.RunAsync(() => consumer.QueryWatermarkOffsets(new TopicPartition(_topic, 0), s_adminTimeout).High.Value, cancellationToken);
-        }
-        catch (KafkaException)
-        {
-            // A missing topic shows as an unknown partition or as a timeout: only the metadata answer decides.
-            if (await ExistsAsync(cancellationToken))
+            try
             {
-                throw; // The topic is there; the partition did not answer (e.g. no leader yet).
+                return await blockingCalls.RunAsync(() => consumer.QueryWatermarkOffsets(new TopicPartition(_topic, 0), s_adminTimeout).High.Value, cancellationToken);
+            }
+            catch (KafkaException)
+            {
+                // A missing topic shows as an unknown partition or as a timeout: only the metadata answer decides.
+                if (!await ExistsAsync(cancellationToken))
+                {
+                    LogTopicMissing(logger, _topic);
+                    return 0;
+                }
+
+                if (attempt == 3)
+                {
+                    throw; // The topic is there; its partition did not answer (e.g. no leader yet).
+                }
             }
 
-            LogTopicMissing(logger, _topic);
-            return 0;
+            // The topic exists, e.g. another gateway's first write just created it: the metadata answer refreshed
+            // this client's view of it, so ask again.
+            await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), cancellationToken);
         }
     }
 
