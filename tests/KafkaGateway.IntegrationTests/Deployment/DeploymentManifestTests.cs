@@ -50,6 +50,24 @@ public sealed class DeploymentManifestTests
     }
 
     [Fact]
+    public void ComposeConfluentSrProfile_RegistryTopics_OnlyConfluentWritesItsTopic()
+    {
+        var services = (YamlMappingNode)DeploymentManifests.Load(DeploymentManifests.ComposeFile).Single()["services"];
+        string? Env(string service, string variable) =>
+            DeploymentManifests.Scalar(DeploymentManifests.Merged((YamlMappingNode)DeploymentManifests.Merged((YamlMappingNode)services[service])["environment"]), variable);
+
+        var confluentTopic = Env("schema-registry", "SCHEMA_REGISTRY_KAFKASTORE_TOPIC") ?? "_schemas";
+        var builtInTopic = Env("gateway", "SchemaRegistry__Topic") ?? "_schemas";
+
+        // The default gateway runs the built-in registry (no URL); it must write another topic than Confluent's.
+        Assert.True(string.IsNullOrEmpty(Env("gateway", "SchemaRegistry__Url")));
+        Assert.NotEqual(confluentTopic, builtInTopic);
+        // The profile's gateway forwards to Confluent (no built-in registry runs) and reserves Confluent's topic.
+        Assert.Equal("http://schema-registry:8081", Env("gateway-confluent-sr", "SchemaRegistry__Url"));
+        Assert.Equal(confluentTopic, Env("gateway-confluent-sr", "SchemaRegistry__Topic"));
+    }
+
+    [Fact]
     public void KubernetesGatewayEnvironment_EveryVariable_BindsToAnExistingSetting()
     {
         var variables = DeploymentManifests.KubernetesGatewayVariables();

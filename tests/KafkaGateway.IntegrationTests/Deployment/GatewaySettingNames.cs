@@ -18,7 +18,7 @@ internal static class GatewaySettingNames
     private static readonly (string[] Section, Type Options)[] s_sections = new[]
         {
             typeof(KafkaOptions), typeof(KafkaTlsOptions), typeof(GatewayOptions), typeof(ProducerOptions),
-            typeof(SchemaRegistryClientOptions), typeof(SecurityOptions),
+            typeof(SchemaRegistryClientOptions), typeof(KafkaGateway.Schemas.Registry.BuiltInRegistryOptions), typeof(SecurityOptions),
         }
         .Select(type => (((string)type.GetField("SectionName")!.GetValue(null)!).Split(':'), type))
         .OrderByDescending(entry => entry.Item1.Length)
@@ -60,15 +60,22 @@ internal static class GatewaySettingNames
                 : $"{variable} is not Serilog:MinimumLevel:Default or :Override:<namespace>";
         }
 
+        // Several classes may share a section (SchemaRegistry: the client's and the built-in registry's settings).
+        string? problem = null;
         foreach (var (section, options) in s_sections)
         {
             if (Is(path, section))
             {
-                return Walk(options, path[section.Length..], variable);
+                if (Walk(options, path[section.Length..], variable) is not { } why)
+                {
+                    return null;
+                }
+
+                problem ??= why;
             }
         }
 
-        return $"{variable}: no options class is bound to section '{path[0]}'";
+        return problem ?? $"{variable}: no options class is bound to section '{path[0]}'";
     }
 
     private static string? Walk(Type type, string[] rest, string variable)

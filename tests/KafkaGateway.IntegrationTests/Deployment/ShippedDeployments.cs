@@ -213,7 +213,8 @@ public sealed partial class RunningDeployment : IAsyncDisposable
                 ["Kafka:Tls:KeyStorePassword"] = certificates.Passwords["SCHEMA_REGISTRY_KEYSTORE_PASSWORD"],
                 ["Kafka:Tls:CaLocation"] = certificates.PathOf("ca.crt"),
                 ["Kafka:MetadataTimeoutSeconds"] = "2",
-                ["SchemaRegistry:Topic"] = "_schemas",
+                // Confluent's topic in the compose profile (SCHEMA_REGISTRY_KAFKASTORE_TOPIC), which the gateway reserves.
+                ["SchemaRegistry:Topic"] = environment.GetValueOrDefault("SchemaRegistry__Topic", "_schemas"),
                 ["Gateway:DataDirectory"] = Path.Combine(root, "registry-stand-in"),
             });
             // Started beside the gateway: the gateway needs its registry for requests, not to become ready.

@@ -13,22 +13,38 @@ namespace KafkaGateway.Schemas.Registry;
 /// serdes.
 /// </summary>
 /// <remarks>
-/// <para>Writes are serialized inside this process: the record is produced (acks=all, idempotent), and only once
-/// Kafka acknowledged it is it applied in memory. New ids are the highest id seen plus one.</para>
-/// <para><b>Single writer.</b> The topic is read once, at start-up; nothing coordinates writers across processes.
-/// When the gateway runs as several replicas, send registry writes to one replica only (or point every replica's
-/// <c>SchemaRegistry:Url</c> at an external registry, or at that one replica); otherwise two replicas can hand out
-/// the same id or version, and replicas do not see each other's writes until they restart.</para>
+/// <para><b>Several gateways, one topic.</b> Every gateway tails the topic for as long as it runs (read_committed)
+/// and applies each record in log order, so all hold the same state and a registration made through one gateway is
+/// served by every other within the tail's delay (well under a second). Any gateway may write: before deciding an id
+/// or a version it reads the topic to its end, then writes in a transaction of the topic's fixed transactional id
+/// (<see cref="RegistryTopic"/>), which fences the gateway that wrote before; a fenced writer reads again and decides
+/// again. A record is answered to the caller only once it is applied in log order: one that lost a race to an
+/// earlier record (<see cref="RegistryState"/>'s conflict rule) is decided again on the newer state.</para>
+/// <para>Registrations waiting on one gateway are written together, one per subject, in one transaction.</para>
 /// </remarks>
 public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
 {
     private const string AvroType = "AVRO";
+    private const int MaxWriteAttempts = 100;
+    private const int MaxBatch = 500;
+    private const int RememberedConflicts = 10_000;
     private static readonly TimeSpan s_loadWait = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan s_catchUpWait = TimeSpan.FromSeconds(15);
 
     private readonly RegistryState _state = new();
     private readonly Lock _stateLock = new();
     private readonly SemaphoreSlim _writes = new(1, 1);
     private readonly TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly List<PendingRegistration> _pending = [];
+    private readonly Lock _pendingLock = new();
+    private readonly HashSet<long> _conflicts = [];
+    private readonly Queue<long> _conflictOrder = new();
+
+    // Under _stateLock: every record below _nextOffset is applied; _advanced completes when it moves.
+    private long _nextOffset;
+    private long _ownMarker = -1;
+    private long _loadTarget = -1;
+    private TaskCompletionSource _advanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly RegistryTopic _topic;
     private Task? _topicCreated;
     private readonly BuiltInRegistryOptions _options;
@@ -50,11 +66,20 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
     /// <summary>The topic the registry persists to.</summary>
     public string TopicName => _topic.Name;
 
-    /// <summary>Records read from the topic at start-up.</summary>
+    /// <summary>Records of the topic applied so far (the tail goes on after loading).</summary>
     public long LoadedRecords { get; private set; }
 
-    /// <summary>Records of the topic skipped at start-up because the registry cannot use them.</summary>
+    /// <summary>Records of the topic skipped because the registry cannot read them.</summary>
     public long SkippedRecords { get; private set; }
+
+    /// <summary>SCHEMA records ignored because an earlier record took their id or (subject, version).</summary>
+    public long ConflictingRecords { get { lock (_stateLock) { return _state.ConflictingRecords; } } }
+
+    /// <summary>The offset the tail has applied the topic up to.</summary>
+    public long AppliedOffset { get { lock (_stateLock) { return _nextOffset; } } }
+
+    /// <summary>The transactional id this gateway writes with (shared by every gateway on the topic).</summary>
+    public string TransactionalId => _topic.TransactionalId;
 
     /// <summary>The last skipped record's offset and why, or null.</summary>
     public string? LastSkipped { get; private set; }
@@ -62,23 +87,148 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
     /// <summary>Why the last attempt to read the topic failed, or null; set by the loader, shown by readiness.</summary>
     public string? LastLoadError { get; internal set; }
 
-    /// <summary>Reads the registry topic from the beginning to its end; called once by the start-up service.</summary>
-    internal async Task LoadAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Tails the registry topic until <paramref name="cancellationToken"/> fires, from where the last tail stopped:
+    /// loaded once it has applied everything up to the end offset the cluster reported at the first start. A failed
+    /// query throws (the loader retries): only a metadata answer that the topic is missing means an empty registry.
+    /// </summary>
+    internal async Task RunTailAsync(CancellationToken cancellationToken)
     {
         // Creating the topic may take the admin timeout (the mock cluster never answers CreateTopics); reading does
         // not need it, so readiness does not wait for it. The first write does.
         _topicCreated ??= Task.Run(_topic.EnsureCreatedAsync, CancellationToken.None);
-        SkippedRecords = 0;
-        LoadedRecords = await _topic.ReadToEndAsync(
-            record => { lock (_stateLock) { _state.Apply(record); } },
-            (offset, reason) =>
+        var end = await _topic.EndOffsetAsync(cancellationToken);
+        LastLoadError = null;
+        long from;
+        lock (_stateLock)
+        {
+            if (_loadTarget < 0)
+            {
+                _loadTarget = end;
+            }
+
+            AdvancedLocked();
+            from = _nextOffset;
+        }
+
+        while (end == 0 && !await _topic.ExistsAsync(cancellationToken))
+        {
+            // Empty until somebody writes: wait for the topic to appear rather than tail a topic that is not there.
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken);
+        }
+
+        await _topic.TailAsync(from, ApplyFromTail, TailReachedEnd, reason => LastTailError = reason, cancellationToken);
+    }
+
+    /// <summary>The last non-fatal error the tail reported, or null.</summary>
+    public string? LastTailError { get; private set; }
+
+    private void ApplyFromTail(long offset, RegistryRecord? record, string? unreadable)
+    {
+        lock (_stateLock)
+        {
+            if (offset < _nextOffset)
+            {
+                return; // This gateway's own write, applied when it was acknowledged.
+            }
+
+            if (record is null)
             {
                 SkippedRecords++;
-                LastSkipped = $"offset {offset}: {reason}";
-            },
-            cancellationToken);
-        _loaded.TrySetResult();
-        LogLoaded(_logger, _topic.Name, LoadedRecords, _state.MaxId);
+                LastSkipped = $"offset {offset}: {unreadable}";
+            }
+            else if (_state.Apply(record))
+            {
+                LoadedRecords++;
+            }
+            else
+            {
+                RememberConflict(offset);
+            }
+
+            _nextOffset = offset + 1;
+            AdvancedLocked();
+        }
+    }
+
+    private void TailReachedEnd(long end)
+    {
+        lock (_stateLock)
+        {
+            LastTailError = null;
+            _nextOffset = Math.Max(_nextOffset, end);
+            AdvancedLocked();
+        }
+    }
+
+    private void RememberConflict(long offset)
+    {
+        if (_conflicts.Add(offset))
+        {
+            _conflictOrder.Enqueue(offset);
+        }
+
+        while (_conflictOrder.Count > RememberedConflicts)
+        {
+            _conflicts.Remove(_conflictOrder.Dequeue());
+        }
+    }
+
+    private void AdvancedLocked()
+    {
+        if (!_loaded.Task.IsCompleted && _loadTarget >= 0 && _nextOffset >= _loadTarget)
+        {
+            _loaded.TrySetResult();
+            LogLoaded(_logger, _topic.Name, LoadedRecords, _state.MaxId);
+        }
+
+        var advanced = _advanced;
+        _advanced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        advanced.TrySetResult();
+    }
+
+    /// <summary>Waits until the state holds every record below <paramref name="target"/>.</summary>
+    private async Task WaitForOffsetAsync(long target)
+    {
+        var deadline = DateTime.UtcNow + s_catchUpWait;
+        while (true)
+        {
+            Task advanced;
+            lock (_stateLock)
+            {
+                // The one offset after this gateway's own last write is its transaction's commit marker.
+                if (_nextOffset >= target || (_nextOffset == _ownMarker && target == _ownMarker + 1))
+                {
+                    return;
+                }
+
+                advanced = _advanced.Task;
+            }
+
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || await Task.WhenAny(advanced, Task.Delay(left)) != advanced)
+            {
+                throw RegistryErrors.Timeout($"The built-in schema registry could not read topic {_topic.Name} up to offset {target} within {s_catchUpWait.TotalSeconds}s.");
+            }
+        }
+    }
+
+    /// <summary>Reads the topic to its current end, so that a decision sees every record written so far.</summary>
+    private async Task CatchUpAsync()
+    {
+        long end;
+        try
+        {
+            end = await _topic.EndOffsetAsync(CancellationToken.None);
+        }
+        catch (KafkaException ex)
+        {
+            throw ex.Error.Code == ErrorCode.Local_TimedOut
+                ? RegistryErrors.Timeout($"Kafka did not tell the end of topic {_topic.Name} in time.", ex)
+                : RegistryErrors.Store($"reading the end of topic {_topic.Name} failed: {ex.Error.Reason}", ex);
+        }
+
+        await WaitForOffsetAsync(end);
     }
 
     // ---- reads ----
@@ -248,38 +398,183 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
     {
         CheckSubmission(schema, schemaType);
         await WaitUntilLoadedAsync(cancellationToken);
-        return await WriteAsync<StoredVersion>(() =>
+        var candidate = Prepare(schema, references, normalize, validateDefaults: true);
+        if (LiveRegistration(subject, candidate.Canonical) is { } same)
         {
-            var candidate = Prepare(schema, references, normalize, validateDefaults: true);
-            var versions = Versions(subject);
+            return same;
+        }
+
+        var pending = new PendingRegistration(subject, candidate);
+        lock (_pendingLock)
+        {
+            _pending.Add(pending);
+        }
+
+        // Not cancellable once queued: a record Kafka took must also be answered.
+        await _writes.WaitAsync(CancellationToken.None);
+        try
+        {
+            await DrainRegistrationsAsync();
+        }
+        finally
+        {
+            _writes.Release();
+        }
+
+        return await pending.Done.Task;
+    }
+
+    private StoredVersion? LiveRegistration(string subject, string canonical) =>
+        Versions(subject).LastOrDefault(v => !v.Deleted && string.Equals(v.Canonical, canonical, StringComparison.Ordinal));
+
+    /// <summary>A registration waiting for the writer.</summary>
+    private sealed class PendingRegistration(string subject, Candidate candidate)
+    {
+        public string Subject { get; } = subject;
+
+        public Candidate Candidate { get; } = candidate;
+
+        public StoredVersion? Decided { get; set; }
+
+        public TaskCompletionSource<StoredVersion> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>Writes the queued registrations, in batches of one per subject; called holding the write lock.</summary>
+    private async Task DrainRegistrationsAsync()
+    {
+        while (TakeBatch() is { Count: > 0 } batch)
+        {
+            var open = batch;
+            try
+            {
+                if (_topicCreated is { } created)
+                {
+                    await created;
+                }
+
+                for (var attempt = 1; open.Count > 0; attempt++)
+                {
+                    await CatchUpAsync();
+                    open = DecideRegistrations(open);
+                    if (open.Count == 0)
+                    {
+                        break;
+                    }
+
+                    var applied = await AppendAsync([.. open.Select(p => RegistryRecord.ForSchema(
+                        p.Subject, p.Decided!.Version, p.Decided.Id, p.Decided.Schema, deleted: false, p.Decided.Guid, p.Decided.References))]);
+                    var lost = new List<PendingRegistration>();
+                    for (var i = 0; i < open.Count; i++)
+                    {
+                        if (applied is not null && applied[i])
+                        {
+                            open[i].Done.TrySetResult(open[i].Decided!);
+                        }
+                        else
+                        {
+                            lost.Add(open[i]);
+                        }
+                    }
+
+                    open = lost;
+                    if (open.Count > 0 && attempt == MaxWriteAttempts)
+                    {
+                        throw RegistryErrors.Store($"other gateways kept writing topic {_topic.Name}; the registration was tried {MaxWriteAttempts} times.");
+                    }
+                }
+            }
+            catch (Exception ex)
+            {
+                // Whatever failed (Kafka, shutdown), every caller of the batch gets the answer, none waits for good.
+                foreach (var pending in open)
+                {
+                    pending.Done.TrySetException(ex);
+                }
+            }
+        }
+    }
+
+    private List<PendingRegistration> TakeBatch()
+    {
+        lock (_pendingLock)
+        {
+            var subjects = new HashSet<string>(StringComparer.Ordinal);
+            var batch = new List<PendingRegistration>();
+            for (var i = 0; i < _pending.Count && batch.Count < MaxBatch; i++)
+            {
+                if (subjects.Add(_pending[i].Subject))
+                {
+                    batch.Add(_pending[i]);
+                    _pending.RemoveAt(i--);
+                }
+            }
+
+            return batch;
+        }
+    }
+
+    /// <summary>
+    /// Decides each registration on the current state: answers those already registered, fails the incompatible ones
+    /// (409), and gives the rest their version and id (the schema's id from any subject, else the next free one,
+    /// shared within the batch by equal schemas); returns those to write.
+    /// </summary>
+    private List<PendingRegistration> DecideRegistrations(List<PendingRegistration> batch)
+    {
+        var toWrite = new List<PendingRegistration>();
+        var batchIds = new Dictionary<string, (int Id, string Guid)>(StringComparer.Ordinal);
+        int nextId;
+        lock (_stateLock)
+        {
+            nextId = _state.MaxId;
+        }
+
+        foreach (var pending in batch)
+        {
+            var candidate = pending.Candidate;
+            var versions = Versions(pending.Subject);
             if (versions.LastOrDefault(v => !v.Deleted && string.Equals(v.Canonical, candidate.Canonical, StringComparison.Ordinal)) is { } same)
             {
-                return (null, same);
+                pending.Done.TrySetResult(same);
+                continue;
             }
 
-            var result = SchemaCompatibilityChecker.Check(
-                EffectiveCompatibility(subject), candidate.Parsed, ParseAll(versions.Where(v => !v.Deleted)));
-            if (!result.IsCompatible)
+            try
             {
-                throw RegistryErrors.Incompatible(subject, result.Messages);
-            }
+                var result = SchemaCompatibilityChecker.Check(
+                    EffectiveCompatibility(pending.Subject), candidate.Parsed, ParseAll(versions.Where(v => !v.Deleted)));
+                if (!result.IsCompatible)
+                {
+                    throw RegistryErrors.Incompatible(pending.Subject, result.Messages);
+                }
 
-            StoredVersion? sameSchema;
-            int maxId;
-            lock (_stateLock)
+                StoredVersion? sameSchema;
+                lock (_stateLock)
+                {
+                    sameSchema = _state.FindByCanonical(candidate.Canonical);
+                }
+
+                if (!batchIds.TryGetValue(candidate.Canonical, out var assigned))
+                {
+                    // A forged record may hold the largest id: never wrap around to negative ids.
+                    assigned = sameSchema is not null
+                        ? (sameSchema.Id, sameSchema.Guid)
+                        : (nextId < int.MaxValue ? ++nextId : throw RegistryErrors.Store($"Schema ids are exhausted: topic {_topic.Name} holds id {int.MaxValue}."),
+                            RegistryState.DeriveGuid(candidate.Canonical));
+                    batchIds[candidate.Canonical] = assigned;
+                }
+
+                var version = versions.Count == 0 ? 1 : versions[^1].Version + 1;
+                pending.Decided = new StoredVersion(pending.Subject, version, assigned.Id, candidate.Schema, AvroType, false,
+                    candidate.Canonical, assigned.Guid, candidate.References);
+                toWrite.Add(pending);
+            }
+            catch (SchemaRegistryException ex)
             {
-                sameSchema = _state.FindByCanonical(candidate.Canonical);
-                maxId = _state.MaxId;
+                pending.Done.TrySetException(ex);
             }
+        }
 
-            // A forged record may hold the largest id: never wrap around to negative ids.
-            var id = sameSchema?.Id
-                ?? (maxId < int.MaxValue ? maxId + 1 : throw RegistryErrors.Store($"Schema ids are exhausted: topic {_topic.Name} holds id {int.MaxValue}."));
-            var guid = sameSchema?.Guid ?? RegistryState.DeriveGuid(candidate.Canonical);
-            var version = versions.Count == 0 ? 1 : versions[^1].Version + 1;
-            var stored = new StoredVersion(subject, version, id, candidate.Schema, AvroType, false, candidate.Canonical, guid, candidate.References);
-            return ([RegistryRecord.ForSchema(subject, version, id, candidate.Schema, deleted: false, guid, candidate.References)], stored);
-        });
+        return toWrite;
     }
 
     /// <summary>Deletes one version: soft, or permanently after a soft delete (40407); returns the version number.</summary>
@@ -498,6 +793,7 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
     /// <inheritdoc />
     public void Dispose() => _writes.Dispose();
 
+
     // ---- ISchemaRegistry ----
 
     async Task<RegisteredSchema> ISchemaRegistry.GetSchemaByIdAsync(int id, CancellationToken cancellationToken)
@@ -546,7 +842,7 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
 
     private async Task<T> WriteAsync<T>(Func<(IReadOnlyList<RegistryRecord>? Records, T Result)> decide)
     {
-        // Not cancellable once started: a record Kafka took must also be applied here.
+        // Not cancellable once started: a record Kafka took must also be answered.
         await _writes.WaitAsync(CancellationToken.None);
         try
         {
@@ -555,32 +851,86 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
                 await created;
             }
 
-            var (records, result) = decide();
-            foreach (var record in records ?? [])
+            for (var attempt = 1; ; attempt++)
             {
-                try
+                await CatchUpAsync();
+                var (records, result) = decide();
+                if (records is not { Count: > 0 })
                 {
-                    await _topic.AppendAsync(record, CancellationToken.None);
-                }
-                catch (KafkaException ex)
-                {
-                    LogWriteFailed(_logger, ex, _topic.Name, ex.Error.Reason);
-                    throw ex.Error.Code == ErrorCode.Local_MsgTimedOut
-                        ? RegistryErrors.Timeout($"Kafka did not acknowledge the write to topic {_topic.Name} in time.", ex)
-                        : RegistryErrors.Store($"writing to topic {_topic.Name} failed: {ex.Error.Reason}", ex);
+                    return result;
                 }
 
-                lock (_stateLock)
+                if (await AppendAsync(records) is { } applied && applied.All(a => a))
                 {
-                    _state.Apply(record);
+                    return result;
+                }
+
+                if (attempt == MaxWriteAttempts)
+                {
+                    throw RegistryErrors.Store($"other gateways kept writing topic {_topic.Name}; the change was tried {MaxWriteAttempts} times.");
                 }
             }
-
-            return result;
         }
         finally
         {
             _writes.Release();
+        }
+    }
+
+    /// <summary>
+    /// Writes <paramref name="records"/> in one transaction and tells, per record, whether it took effect: applied in
+    /// log order without conflicting with an earlier record. Null when this gateway was fenced (nothing committed).
+    /// </summary>
+    private async Task<bool[]?> AppendAsync(IReadOnlyList<RegistryRecord> records)
+    {
+        IReadOnlyList<long>? offsets;
+        try
+        {
+            offsets = await _topic.AppendAsync(records);
+        }
+        catch (KafkaException ex)
+        {
+            LogWriteFailed(_logger, ex, _topic.Name, ex.Error.Reason);
+            throw ex.Error.Code == ErrorCode.Local_MsgTimedOut || ex.Error.Code == ErrorCode.Local_TimedOut
+                ? RegistryErrors.Timeout($"Kafka did not acknowledge the write to topic {_topic.Name} in time.", ex)
+                : RegistryErrors.Store($"writing to topic {_topic.Name} failed: {ex.Error.Reason}", ex);
+        }
+
+        if (offsets is null)
+        {
+            return null;
+        }
+
+        var first = offsets[0];
+        var last = offsets[^1];
+        lock (_stateLock)
+        {
+            if (_nextOffset == first && last - first == offsets.Count - 1)
+            {
+                // Nothing unread lies before these records: apply them now, exactly as the tail would, so this
+                // gateway's next request sees them at once.
+                var applied = new bool[records.Count];
+                for (var i = 0; i < records.Count; i++)
+                {
+                    applied[i] = _state.Apply(records[i]);
+                    if (applied[i])
+                    {
+                        LoadedRecords++;
+                    }
+                }
+
+                _nextOffset = last + 1;
+                _ownMarker = last + 1;
+                AdvancedLocked();
+                return applied;
+            }
+        }
+
+        // Other records came in between: the tail applies everything in log order; then look what became of ours.
+        await WaitForOffsetAsync(last + 1);
+        lock (_stateLock)
+        {
+            return [.. offsets.Select(o => !_conflicts.Contains(o))];
         }
     }
 

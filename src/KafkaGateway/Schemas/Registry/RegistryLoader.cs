@@ -5,8 +5,9 @@ using Microsoft.Extensions.Options;
 namespace KafkaGateway.Schemas.Registry;
 
 /// <summary>
-/// Reads the registry topic to its end after start-up, retrying while Kafka is unreachable, so the gateway starts
-/// (and reports not-ready) even when Kafka is down; registry requests wait for the load.
+/// Tails the registry topic for as long as the gateway runs: reads it to its end after start-up (registry requests
+/// wait for that, readiness says not-ready until then), then applies what any gateway writes. Restarts the tail
+/// where it stopped when Kafka fails it, so the gateway starts even when Kafka is down.
 /// </summary>
 internal sealed partial class RegistryLoader(BuiltInSchemaRegistry registry, ILogger<RegistryLoader> logger) : BackgroundService
 {
@@ -18,9 +19,8 @@ internal sealed partial class RegistryLoader(BuiltInSchemaRegistry registry, ILo
         {
             try
             {
-                await registry.LoadAsync(stoppingToken);
-                registry.LastLoadError = null;
-                return;
+                // Returns only when the tail is cancelled.
+                await registry.RunTailAsync(stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -58,7 +58,7 @@ internal sealed partial class RegistryLoader(BuiltInSchemaRegistry registry, ILo
     [LoggerMessage(Level = LogLevel.Error, Message = "Reading schema registry topic {Topic} failed unexpectedly; retrying in {Seconds}s.")]
     private static partial void LogLoadCrashed(ILogger logger, Exception exception, string topic, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Schema registry loader stopped before topic {Topic} was read (shutdown).")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Schema registry tail of topic {Topic} stopped (shutdown).")]
     private static partial void LogStopped(ILogger logger, string topic);
 }
 
@@ -83,19 +83,23 @@ internal sealed class RegistryReadinessCheck(IServiceProvider services, IOptions
 
         var registry = services.GetRequiredService<BuiltInSchemaRegistry>();
         var data = new Dictionary<string, object> { ["topic"] = registry.TopicName };
-        if (registry.LastLoadError is { } error)
+        if ((registry.LastLoadError ?? registry.LastTailError) is { } error)
         {
             data["lastError"] = error;
         }
 
         if (!registry.IsLoaded)
         {
-            var why = registry.LastLoadError is null ? "" : $" (last attempt failed: {registry.LastLoadError})";
+            var why = (registry.LastLoadError ?? registry.LastTailError) is { } failure ? $" (last attempt failed: {failure})" : "";
             return HealthCheckResult.Unhealthy($"The built-in schema registry is still reading topic {registry.TopicName}{why}.", data: data);
         }
 
         data["records"] = registry.LoadedRecords;
         data["skippedRecords"] = registry.SkippedRecords;
+        // Records another writer lost a race with (first in the log wins); informative, they do no harm.
+        data["conflictingRecords"] = registry.ConflictingRecords;
+        data["appliedOffset"] = registry.AppliedOffset;
+        data["transactionalId"] = registry.TransactionalId;
         if (registry.SkippedRecords > 0)
         {
             // Usable, but somebody wrote records the registry cannot use: worth an operator's look.

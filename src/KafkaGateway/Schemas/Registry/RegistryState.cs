@@ -28,11 +28,22 @@ public sealed record StoredVersion(
 /// The registry's content, rebuilt by applying the records of the registry topic in order. Applying is idempotent
 /// per key (the last record of a key wins, as after compaction). Not thread-safe: the owner serializes access.
 /// </summary>
+/// <remarks>
+/// Every gateway applies the same log with the same rules, so every gateway holds the same state. A SCHEMA record
+/// that contradicts what an earlier record established is a conflict and is not applied (first in the log wins):
+/// one that gives an id already held by another schema, or that puts another schema (or id) at a (subject, version)
+/// that is taken. Fenced transactional writers keep such records out of a real cluster's committed log; the rule
+/// makes the outcome the same on every gateway when something else wrote one (the mock cluster does not fence), and
+/// the writer that lost sees it and decides again.
+/// </remarks>
 public sealed class RegistryState
 {
     private readonly Dictionary<string, SortedDictionary<int, StoredVersion>> _subjects = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _subjectCompatibility = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Type, string Name, string Namespace, string AssociationType), RegistryAssociation> _associations = [];
+
+    // The schema each id was first given to; kept after deletes, as ids are never given to another schema.
+    private readonly Dictionary<int, string> _canonicalById = [];
 
     /// <summary>The global compatibility level written with PUT /config, or null for the configured default.</summary>
     public string? GlobalCompatibility { get; private set; }
@@ -46,16 +57,18 @@ public sealed class RegistryState
     /// <summary>Number of records applied.</summary>
     public long AppliedRecords { get; private set; }
 
-    /// <summary>Applies one record of the registry topic.</summary>
-    public void Apply(RegistryRecord record)
+    /// <summary>SCHEMA records not applied because they contradict an earlier record (see the remarks).</summary>
+    public long ConflictingRecords { get; private set; }
+
+    /// <summary>Applies one record of the registry topic; false when it conflicts with an earlier record and is ignored.</summary>
+    public bool Apply(RegistryRecord record)
     {
         ArgumentNullException.ThrowIfNull(record);
         AppliedRecords++;
         switch (record.Kind)
         {
             case RegistryRecordKind.Schema when record.Subject is not null:
-                ApplySchema(record.Subject, record.Version, record.Value);
-                break;
+                return ApplySchema(record.Subject, record.Version, record.Value);
             case RegistryRecordKind.Config:
                 ApplyConfig(record.Subject, record.Value?.CompatibilityLevel);
                 break;
@@ -84,9 +97,11 @@ public sealed class RegistryState
             default:
                 break;
         }
+
+        return true;
     }
 
-    private void ApplySchema(string subject, int version, RegistryRecordValue? value)
+    private bool ApplySchema(string subject, int version, RegistryRecordValue? value)
     {
         if (value is null)
         {
@@ -95,21 +110,34 @@ public sealed class RegistryState
                 _subjects.Remove(subject);
             }
 
-            return;
-        }
-
-        if (!_subjects.TryGetValue(subject, out var versions))
-        {
-            versions = [];
-            _subjects[subject] = versions;
+            return true;
         }
 
         var schema = value.Schema ?? "";
         var references = value.References ?? [];
         var canonical = CanonicalOrRaw(schema, references);
+        _subjects.TryGetValue(subject, out var versions);
+        if (versions?.GetValueOrDefault(version) is { } taken
+            ? taken.Id != value.Id || !string.Equals(taken.Canonical, canonical, StringComparison.Ordinal)
+            : _canonicalById.TryGetValue(value.Id, out var holder) && !string.Equals(holder, canonical, StringComparison.Ordinal))
+        {
+            // The same key rewritten with the same id and schema (a soft delete, a retry) is an update; anything
+            // else at a taken (subject, version), or a taken id for another schema, lost a race to an earlier record.
+            ConflictingRecords++;
+            return false;
+        }
+
+        if (versions is null)
+        {
+            versions = [];
+            _subjects[subject] = versions;
+        }
+
         versions[version] = new StoredVersion(subject, version, value.Id, schema, value.SchemaType, value.Deleted, canonical,
             value.Guid ?? DeriveGuid(canonical), references);
+        _canonicalById.TryAdd(value.Id, canonical);
         MaxId = Math.Max(MaxId, value.Id);
+        return true;
     }
 
     private void ApplyConfig(string? subject, string? level)

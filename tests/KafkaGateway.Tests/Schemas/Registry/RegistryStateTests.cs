@@ -5,6 +5,7 @@ namespace KafkaGateway.Tests.Schemas.Registry;
 public sealed class RegistryStateTests
 {
     private const string Int = """{"type":"record","name":"r","fields":[{"name":"a","type":"int"}]}""";
+    private const string Long = """{"type":"record","name":"r","fields":[{"name":"a","type":"long"}]}""";
     private const string IntSpaced = """{ "type": "record", "name": "r", "fields": [ { "type": "int", "name": "a" } ] }""";
 
     [Fact]
@@ -17,6 +18,46 @@ public sealed class RegistryStateTests
         Assert.Equal(["s"], state.Subjects(includeDeleted: false));
         Assert.Equal(4, state.FindIdByCanonical(KafkaGateway.Schemas.Compatibility.AvroSchemaCanonicalizer.Canonicalize(IntSpaced)));
         Assert.Equal(4, state.MaxId);
+    }
+
+    [Fact]
+    public void Apply_LaterRecordGivesTakenIdToAnotherSchema_IgnoredAndCounted()
+    {
+        var state = new RegistryState();
+        state.Apply(RegistryRecord.ForSchema("s", 1, 1, Int, deleted: false));
+
+        var applied = state.Apply(RegistryRecord.ForSchema("t", 1, 1, Long, deleted: false));
+
+        Assert.False(applied);
+        Assert.Equal(["s"], state.Subjects(includeDeleted: true));
+        Assert.Equal(1, state.ConflictingRecords);
+    }
+
+    [Fact]
+    public void Apply_LaterRecordPutsAnotherSchemaAtTakenVersion_IgnoredAndTheFirstStays()
+    {
+        var state = new RegistryState();
+        state.Apply(RegistryRecord.ForSchema("s", 1, 1, Int, deleted: false));
+
+        var applied = state.Apply(RegistryRecord.ForSchema("s", 1, 2, Long, deleted: false));
+
+        Assert.False(applied);
+        Assert.Equal(1, Assert.Single(state.Versions("s")).Id);
+        Assert.Equal(1, state.MaxId);
+    }
+
+    [Fact]
+    public void Apply_SameKeySameIdAndSchemaRewritten_AppliedAsAnUpdate()
+    {
+        var state = new RegistryState();
+        state.Apply(RegistryRecord.ForSchema("s", 1, 1, Int, deleted: false));
+
+        var applied = state.Apply(RegistryRecord.ForSchema("s", 1, 1, IntSpaced, deleted: true))
+            & state.Apply(RegistryRecord.ForSchema("t", 1, 1, Int, deleted: false));
+
+        Assert.True(applied);
+        Assert.True(state.Versions("s")[0].Deleted);
+        Assert.Equal(0, state.ConflictingRecords);
     }
 
     [Fact]
