@@ -14,7 +14,7 @@ namespace KafkaGateway.Bench.Harness;
 /// </summary>
 internal sealed class BenchCluster : IAsyncDisposable
 {
-    /// <summary>Linger of both arms (the gateway's default of Producer:LingerMs).</summary>
+    /// <summary>Linger of both arms (the gateway's default of Producer:LingerMilliseconds).</summary>
     public const int LingerMs = 5;
 
     /// <summary>Batch size of both arms (the gateway's default of Producer:BatchSizeBytes).</summary>
@@ -61,7 +61,7 @@ internal sealed class BenchCluster : IAsyncDisposable
             // Per-request Information logs would measure the console, not the gateway.
             ["Serilog:MinimumLevel:Default"] = "Warning",
             ["Serilog:MinimumLevel:Override:Microsoft.Hosting.Lifetime"] = "Warning",
-            ["Producer:LingerMs"] = LingerMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Producer:LingerMilliseconds"] = LingerMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Producer:BatchSizeBytes"] = BatchSizeBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
             // The fan-out's scale line runs 10,000 subscribers.
             ["Streaming:MaxStreams"] = "20000",

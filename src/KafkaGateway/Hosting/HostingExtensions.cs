@@ -26,6 +26,8 @@ public static partial class HostingExtensions
             .BindConfiguration(GatewayOptions.SectionName)
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewayOptionsValidator>();
+        // Unknown, renamed and retired keys of every gateway section (typo protection): see GatewaySettings.
+        builder.Services.AddSingleton<IValidateOptions<GatewayOptions>, GatewaySettingsValidator>();
 
         // No bootstrap logger: it freezes a static logger and breaks WebApplicationFactory tests.
         builder.Services.AddSerilog((services, logger) =>

@@ -59,6 +59,17 @@ internal sealed class KafkaOptionsValidator(IHostEnvironment environment) : IVal
                 "cluster on purpose (data is lost at shutdown).");
         }
 
+        else if (!options.UsesEmbeddedCluster)
+        {
+            foreach (var entry in options.BootstrapServers!.Split(',', StringSplitOptions.TrimEntries))
+            {
+                if (!IsBrokerAddress(entry))
+                {
+                    failures.Add($"Kafka:BootstrapServers entry '{entry}' is not host:port (e.g. broker1:9093); separate brokers with commas, or write 'embedded'.");
+                }
+            }
+        }
+
         if (options.EmbeddedBrokers is < 1 or > 16)
         {
             failures.Add($"Kafka:EmbeddedBrokers must be between 1 and 16 (was {options.EmbeddedBrokers}).");
@@ -83,5 +94,22 @@ internal sealed class KafkaOptionsValidator(IHostEnvironment environment) : IVal
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>librdkafka's <c>[protocol://]host:port</c>, the host a name, an IPv4 address or a bracketed IPv6 address.</summary>
+    private static bool IsBrokerAddress(string entry)
+    {
+        var address = entry.Contains("://", StringComparison.Ordinal) ? entry[(entry.IndexOf("://", StringComparison.Ordinal) + 3)..] : entry;
+        var colon = address.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(address[(colon + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port)
+            || port is < 1 or > 65535)
+        {
+            return false;
+        }
+
+        var host = address[..colon];
+        return host.StartsWith('[')
+            ? host.EndsWith(']') && System.Net.IPAddress.TryParse(host[1..^1], out _)
+            : Uri.CheckHostName(host) is UriHostNameType.Dns or UriHostNameType.IPv4;
     }
 }

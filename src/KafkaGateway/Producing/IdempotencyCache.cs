@@ -12,7 +12,7 @@ namespace KafkaGateway.Producing;
 /// a client following the retry advice never writes a record twice:
 /// <list type="bullet">
 /// <item>while the first attempt runs, a retry waits for its answer (at most
-/// <see cref="ProducerOptions.IdempotencyInFlightWaitMs"/>, then 409 <c>idempotency_in_progress</c>);</item>
+/// <see cref="ProducerOptions.IdempotencyInFlightWaitMilliseconds"/>, then 409 <c>idempotency_in_progress</c>);</item>
 /// <item>every answer that says something was or may have been written (200, 504, 500 <c>partially_persisted</c>),
 /// and every 4xx, is replayed for <see cref="ProducerOptions.IdempotencyWindowSeconds"/>;</item>
 /// <item>a "nothing was written" 503 is replayed until its Retry-After has passed; a retry after that runs again,
@@ -92,7 +92,7 @@ public sealed partial class IdempotencyCache(IOptions<ProducerOptions> options, 
                 Answer answer;
                 try
                 {
-                    answer = await existing.Answer.Task.WaitAsync(TimeSpan.FromMilliseconds(settings.IdempotencyInFlightWaitMs), time, cancellationToken);
+                    answer = await existing.Answer.Task.WaitAsync(TimeSpan.FromMilliseconds(settings.IdempotencyInFlightWaitMilliseconds), time, cancellationToken);
                 }
                 catch (TimeoutException)
                 {

@@ -9,7 +9,7 @@ public sealed class ProducerOptions
     public const string SectionName = "Producer";
 
     /// <summary>librdkafka <c>linger.ms</c>: how long to wait to fill a batch (0-1000).</summary>
-    public int LingerMs { get; set; } = 5;
+    public int LingerMilliseconds { get; set; } = 5;
 
     /// <summary>librdkafka <c>batch.size</c> in bytes.</summary>
     public int BatchSizeBytes { get; set; } = 1_000_000;
@@ -19,15 +19,15 @@ public sealed class ProducerOptions
 
     /// <summary>
     /// librdkafka <c>message.timeout.ms</c>: how long the producer keeps trying to deliver a record before it
-    /// reports it as failed. Must exceed <see cref="DeliveryTimeoutMs"/>.
+    /// reports it as failed. Must exceed <see cref="DeliveryTimeoutMilliseconds"/>.
     /// </summary>
-    public int MessageTimeoutMs { get; set; } = 30_000;
+    public int MessageTimeoutMilliseconds { get; set; } = 30_000;
 
     /// <summary>
-    /// How long an HTTP request waits for delivery reports. Shorter than <see cref="MessageTimeoutMs"/>, so a 504
+    /// How long an HTTP request waits for delivery reports. Shorter than <see cref="MessageTimeoutMilliseconds"/>, so a 504
     /// ("may have been written") is never contradicted by a later definite failure.
     /// </summary>
-    public int DeliveryTimeoutMs { get; set; } = 25_000;
+    public int DeliveryTimeoutMilliseconds { get; set; } = 25_000;
 
     /// <summary>librdkafka <c>queue.buffering.max.messages</c>: records waiting per producer; beyond it produce answers 503 at once.</summary>
     public int MaxQueuedMessages { get; set; } = 100_000;
@@ -36,7 +36,7 @@ public sealed class ProducerOptions
     public int MaxQueuedKilobytes { get; set; } = 262_144;
 
     /// <summary>librdkafka <c>statistics.interval.ms</c>: how often producers report broker state (used to answer 503 at once when no broker is up).</summary>
-    public int StatisticsIntervalMs { get; set; } = 1000;
+    public int StatisticsIntervalMilliseconds { get; set; } = 1000;
 
     /// <summary>Most producers alive at once (one per Kafka identity).</summary>
     public int MaxProducers { get; set; } = 16;
@@ -81,7 +81,7 @@ public sealed class ProducerOptions
     public int MaxIdempotencyKilobytes { get; set; } = 65_536;
 
     /// <summary>How long a retry waits for the answer of the first request with its key still in flight before 409 <c>idempotency_in_progress</c>.</summary>
-    public int IdempotencyInFlightWaitMs { get; set; } = 10_000;
+    public int IdempotencyInFlightWaitMilliseconds { get; set; } = 10_000;
 }
 
 internal sealed class ProducerOptionsValidator : IValidateOptions<ProducerOptions>
@@ -99,25 +99,25 @@ internal sealed class ProducerOptionsValidator : IValidateOptions<ProducerOption
             }
         }
 
-        Range(nameof(o.LingerMs), o.LingerMs, 0, 1000);
+        Range(nameof(o.LingerMilliseconds), o.LingerMilliseconds, 0, 1000);
         Range(nameof(o.BatchSizeBytes), o.BatchSizeBytes, 1024, 100_000_000);
-        Range(nameof(o.MessageTimeoutMs), o.MessageTimeoutMs, 1000, 900_000);
-        Range(nameof(o.DeliveryTimeoutMs), o.DeliveryTimeoutMs, 500, 900_000);
+        Range(nameof(o.MessageTimeoutMilliseconds), o.MessageTimeoutMilliseconds, 1000, 900_000);
+        Range(nameof(o.DeliveryTimeoutMilliseconds), o.DeliveryTimeoutMilliseconds, 500, 900_000);
         Range(nameof(o.MaxQueuedMessages), o.MaxQueuedMessages, 1, 10_000_000);
         Range(nameof(o.MaxQueuedKilobytes), o.MaxQueuedKilobytes, 1, 2_097_151);
         Range(nameof(o.MaxProducers), o.MaxProducers, 1, 1000);
-        Range(nameof(o.StatisticsIntervalMs), o.StatisticsIntervalMs, 100, 3_600_000);
+        Range(nameof(o.StatisticsIntervalMilliseconds), o.StatisticsIntervalMilliseconds, 100, 3_600_000);
         Range(nameof(o.IdleProducerSeconds), o.IdleProducerSeconds, 10, 86_400);
         Range(nameof(o.MaxRecordsPerRequest), o.MaxRecordsPerRequest, 1, 100_000);
         Range(nameof(o.IdempotencyWindowSeconds), o.IdempotencyWindowSeconds, 0, 86_400);
         Range(nameof(o.MaxIdempotencyKilobytes), o.MaxIdempotencyKilobytes, 1, 16_777_216);
-        Range(nameof(o.IdempotencyInFlightWaitMs), o.IdempotencyInFlightWaitMs, 0, 900_000);
+        Range(nameof(o.IdempotencyInFlightWaitMilliseconds), o.IdempotencyInFlightWaitMilliseconds, 0, 900_000);
         Range(nameof(o.MaxKeyBytes), o.MaxKeyBytes, 1, 1024 * 1024);
         Range(nameof(o.MaxHeadersPerRecord), o.MaxHeadersPerRecord, 0, 10_000);
         Range(nameof(o.MaxHeaderBytesPerRecord), o.MaxHeaderBytesPerRecord, 0, 16 * 1024 * 1024);
-        if (o.DeliveryTimeoutMs >= o.MessageTimeoutMs)
+        if (o.DeliveryTimeoutMilliseconds >= o.MessageTimeoutMilliseconds)
         {
-            failures.Add($"Producer:DeliveryTimeoutMs ({o.DeliveryTimeoutMs}) must be shorter than Producer:MessageTimeoutMs ({o.MessageTimeoutMs}), " +
+            failures.Add($"Producer:DeliveryTimeoutMilliseconds ({o.DeliveryTimeoutMilliseconds}) must be shorter than Producer:MessageTimeoutMilliseconds ({o.MessageTimeoutMilliseconds}), " +
                 "so that an HTTP answer is never contradicted by a later delivery report.");
         }
 

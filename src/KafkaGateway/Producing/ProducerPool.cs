@@ -197,10 +197,10 @@ public sealed partial class ProducerPool : IDisposable
             // honest per-record answers). librdkafka calls the setting experimental.
             EnableGaplessGuarantee = true,
             MaxInFlight = 5,
-            LingerMs = _options.LingerMs,
+            LingerMs = _options.LingerMilliseconds,
             BatchSize = _options.BatchSizeBytes,
             CompressionType = Enum.Parse<CompressionType>(_options.CompressionType, ignoreCase: true),
-            MessageTimeoutMs = _options.MessageTimeoutMs,
+            MessageTimeoutMs = _options.MessageTimeoutMilliseconds,
             QueueBufferingMaxMessages = _options.MaxQueuedMessages,
             QueueBufferingMaxKbytes = _options.MaxQueuedKilobytes,
             EnableDeliveryReports = true,
@@ -208,7 +208,7 @@ public sealed partial class ProducerPool : IDisposable
             // delivery report costs native calls and copies per record.
             DeliveryReportFields = "status",
             ClientId = $"{client.ClientId}-producer-{identity}",
-            StatisticsIntervalMs = _options.StatisticsIntervalMs,
+            StatisticsIntervalMs = _options.StatisticsIntervalMilliseconds,
             // Producing never creates topics (librdkafka's producer default would, on brokers that allow it): a
             // missing topic is refused up front, or created deliberately (ProduceTopics, Producer:AutoCreateTopics).
             AllowAutoCreateTopics = false,
@@ -307,7 +307,7 @@ public sealed partial class ProducerPool : IDisposable
         try
         {
             // Flush before dispose: records still queued get their delivery reports.
-            var left = pooled.Producer.Flush(TimeSpan.FromMilliseconds(_options.MessageTimeoutMs));
+            var left = pooled.Producer.Flush(TimeSpan.FromMilliseconds(_options.MessageTimeoutMilliseconds));
             if (left > 0)
             {
                 LogUnflushed(_logger, pooled.Identity, left);

@@ -21,7 +21,7 @@ public static class ProducingServiceCollectionExtensions
             .BindConfiguration(ProducerOptions.SectionName)
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProducerOptions>, ProducerOptionsValidator>());
-        services.AddOptions<TopicFormatOptions>().BindConfiguration(TopicFormatOptions.SectionName).ValidateOnStart();
+        services.AddTopicFormats();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<AvroCodecCache>();
         services.TryAddSingleton<ProducerPool>();
@@ -50,7 +50,7 @@ internal sealed partial class ProducerShutdown(ProducerPool pool, IOptions<Produ
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        var left = pool.FlushAll(TimeSpan.FromMilliseconds(options.Value.MessageTimeoutMs));
+        var left = pool.FlushAll(TimeSpan.FromMilliseconds(options.Value.MessageTimeoutMilliseconds));
         LogFlushed(logger, pool.Count, left);
         return Task.CompletedTask;
     }

@@ -12,7 +12,7 @@ namespace KafkaGateway.Producing;
 /// <summary>
 /// The produce path: read the request, resolve schemas, validate and serialize every record (all-or-nothing),
 /// hand them to the pooled producer in request order, and wait for Kafka's delivery reports within
-/// <see cref="ProducerOptions.DeliveryTimeoutMs"/>.
+/// <see cref="ProducerOptions.DeliveryTimeoutMilliseconds"/>.
 /// </summary>
 public sealed partial class RecordProducer(
     ProducerPool pool,
@@ -214,7 +214,7 @@ public sealed partial class RecordProducer(
     {
         try
         {
-            await batch.Completion.WaitAsync(TimeSpan.FromMilliseconds(options.Value.DeliveryTimeoutMs));
+            await batch.Completion.WaitAsync(TimeSpan.FromMilliseconds(options.Value.DeliveryTimeoutMilliseconds));
         }
         catch (TimeoutException)
         {
@@ -274,7 +274,7 @@ public sealed partial class RecordProducer(
                 classification = GatewayErrors.DeliveryTimeout;
                 possiblyPersisted++;
                 outcomes.Add(new RecordOutcome(i, "possibly_persisted", null, null, "Timeout",
-                    $"No delivery report within {options.Value.DeliveryTimeoutMs} ms; the producer keeps trying, so the record may still be written."));
+                    $"No delivery report within {options.Value.DeliveryTimeoutMilliseconds} ms; the producer keeps trying, so the record may still be written."));
             }
             else
             {

@@ -34,7 +34,7 @@ public sealed class TopicSchemaResolver(
     AvroCodecCache codecs,
     IOptions<TopicFormatOptions> formats,
     IOptions<ProducerOptions> options,
-    IOptions<SchemaRegistryClientOptions> registryOptions)
+    IOptions<SchemaRegistryOptions> registryOptions)
 {
     /// <summary>The value encoding of a produce request to <paramref name="topic"/>.</summary>
     public async Task<RecordEncoding> ResolveValueAsync(string topic, ProduceSchemaSelection selection, string? inlineSchema, CancellationToken cancellationToken)

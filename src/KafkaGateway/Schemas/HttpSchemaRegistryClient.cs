@@ -16,7 +16,7 @@ namespace KafkaGateway.Schemas;
 /// <remarks>
 /// Each request walks the configured base URLs from the last one that answered, moving on when a URL cannot be
 /// reached or times out. A connection failure on every URL, a timeout, a 5xx or a 429 is retried with exponential
-/// backoff and jitter up to <see cref="SchemaRegistryClientOptions.MaxRetries"/> times and then becomes
+/// backoff and jitter up to <see cref="SchemaRegistryOptions.MaxRetries"/> times and then becomes
 /// <see cref="SchemaRegistryUnavailableException"/>; any other 4xx is the registry's final answer and becomes
 /// <see cref="SchemaRegistryException"/> at once.
 /// </remarks>
@@ -35,7 +35,7 @@ public sealed partial class HttpSchemaRegistryClient : ISchemaRegistry
     private static readonly TimeSpan s_maxBackoff = TimeSpan.FromSeconds(30);
 
     private readonly IHttpClientFactory _httpClientFactory;
-    private readonly SchemaRegistryClientOptions _options;
+    private readonly SchemaRegistryOptions _options;
     private readonly IReadOnlyList<Uri> _baseUrls;
     private readonly TimeSpan _requestTimeout;
     private readonly TimeProvider _timeProvider;
@@ -44,7 +44,7 @@ public sealed partial class HttpSchemaRegistryClient : ISchemaRegistry
 
     public HttpSchemaRegistryClient(
         IHttpClientFactory httpClientFactory,
-        IOptions<SchemaRegistryClientOptions> options,
+        IOptions<SchemaRegistryOptions> options,
         TimeProvider timeProvider,
         ILogger<HttpSchemaRegistryClient> logger)
     {
@@ -54,7 +54,7 @@ public sealed partial class HttpSchemaRegistryClient : ISchemaRegistry
         if (_baseUrls.Count == 0)
         {
             throw new InvalidOperationException(
-                $"{SchemaRegistryClientOptions.SectionName}:Url is not set; the HTTP registry client needs a registry URL.");
+                $"{SchemaRegistryOptions.SectionName}:Url is not set; the HTTP registry client needs a registry URL.");
         }
 
         _requestTimeout = TimeSpan.FromSeconds(_options.RequestTimeoutSeconds);

@@ -10,27 +10,27 @@ namespace KafkaGateway.Schemas;
 public static class SchemaRegistryClientServiceCollectionExtensions
 {
     /// <summary>
-    /// Adds <see cref="SchemaRegistryClientOptions"/> (validated at start-up), the registry's named
+    /// Adds <see cref="SchemaRegistryOptions"/> (validated at start-up), the registry's named
     /// <see cref="HttpClient"/> and <see cref="HttpSchemaRegistryClient"/>, used as <see cref="ISchemaRegistry"/>
     /// (behind a <see cref="CachingSchemaRegistry"/>) when <c>SchemaRegistry:Url</c> is set.
     /// </summary>
     public static IServiceCollection AddSchemaRegistryClient(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<SchemaRegistryClientOptions>()
-            .Bind(configuration.GetSection(SchemaRegistryClientOptions.SectionName))
+        services.AddOptions<SchemaRegistryOptions>()
+            .Bind(configuration.GetSection(SchemaRegistryOptions.SectionName))
             .ValidateOnStart();
         services.TryAddEnumerable(
-            ServiceDescriptor.Singleton<IValidateOptions<SchemaRegistryClientOptions>, SchemaRegistryClientOptionsValidator>());
+            ServiceDescriptor.Singleton<IValidateOptions<SchemaRegistryOptions>, SchemaRegistryOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddMetrics();
 
         services.AddHttpClient(HttpSchemaRegistryClient.HttpClientName)
             .ConfigureHttpClient((provider, client) =>
-                Configure(client, provider.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value))
+                Configure(client, provider.GetRequiredService<IOptions<SchemaRegistryOptions>>().Value))
             .ConfigurePrimaryHttpMessageHandler(provider =>
                 SchemaRegistryHttpHandler.Create(
-                    provider.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value.Tls,
+                    provider.GetRequiredService<IOptions<SchemaRegistryOptions>>().Value.Tls,
                     provider.GetRequiredService<TimeProvider>()))
             // Authorization (and anything a proxy adds) must never reach the logs, whatever their level.
             .RedactLoggedHeaders(_ => true);
@@ -40,7 +40,7 @@ public static class SchemaRegistryClientServiceCollectionExtensions
         services.TryAddSingleton<HttpSchemaRegistryClient>();
         services.TryAddSingleton(provider => new CachingSchemaRegistry(
             provider.GetRequiredService<HttpSchemaRegistryClient>(),
-            provider.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value.CacheSettings,
+            provider.GetRequiredService<IOptions<SchemaRegistryOptions>>().Value.CacheSettings,
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<CachingSchemaRegistry>>(),
             provider.GetRequiredService<IMeterFactory>()));
@@ -48,7 +48,7 @@ public static class SchemaRegistryClientServiceCollectionExtensions
         return services;
     }
 
-    private static void Configure(HttpClient client, SchemaRegistryClientOptions options)
+    private static void Configure(HttpClient client, SchemaRegistryOptions options)
     {
         // Attempts are timed by the registry client itself, per URL; an overall timeout would cut failover short.
         client.Timeout = Timeout.InfiniteTimeSpan;
@@ -60,7 +60,7 @@ public static class SchemaRegistryClientServiceCollectionExtensions
     }
 
     /// <summary>The registry credentials as an Authorization header (bearer token or HTTP Basic), or null.</summary>
-    internal static AuthenticationHeaderValue? AuthorizationHeader(SchemaRegistryClientOptions options)
+    internal static AuthenticationHeaderValue? AuthorizationHeader(SchemaRegistryOptions options)
     {
         if (!string.IsNullOrEmpty(options.BearerToken))
         {

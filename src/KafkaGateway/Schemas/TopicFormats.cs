@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace KafkaGateway.Schemas;
 
 /// <summary>How the values of a topic are encoded in Kafka.</summary>
@@ -34,4 +36,54 @@ public sealed class TopicFormatOptions
 
     /// <summary>The configured format of <paramref name="topic"/>.</summary>
     public TopicFormat For(string topic) => Topics.TryGetValue(topic, out var format) ? format : Default;
+}
+
+/// <summary>Start-up validation of <see cref="TopicFormatOptions"/>; every message names the key.</summary>
+internal sealed class TopicFormatOptionsValidator : IValidateOptions<TopicFormatOptions>
+{
+    private const string Prefix = TopicFormatOptions.SectionName + ":";
+
+    private static string Allowed => string.Join(", ", Enum.GetNames<TopicFormat>().Select(n => n.ToLowerInvariant()));
+
+    public ValidateOptionsResult Validate(string? name, TopicFormatOptions options)
+    {
+        var failures = new List<string>();
+        // The binder turns "7" into (TopicFormat)7 without complaint; only the names are formats.
+        if (!Enum.IsDefined(options.Default))
+        {
+            failures.Add($"{Prefix}Default = '{options.Default}' is not valid. Allowed: {Allowed}.");
+        }
+
+        foreach (var (topic, format) in options.Topics)
+        {
+            if (Admin.TopicNameRules.Violation(topic) is { } violation)
+            {
+                failures.Add($"{Prefix}Topics:{topic}: {violation}");
+            }
+
+            if (!Enum.IsDefined(format))
+            {
+                failures.Add($"{Prefix}Topics:{topic} = '{format}' is not valid. Allowed: {Allowed}.");
+            }
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
+/// <summary>Registers <see cref="TopicFormatOptions"/> once, for every feature that reads topic formats.</summary>
+public static class TopicFormatServiceCollectionExtensions
+{
+    /// <summary>Binds and validates <c>Gateway:TopicFormats</c> at start-up (a second call adds nothing).</summary>
+    public static IServiceCollection AddTopicFormats(this IServiceCollection services)
+    {
+        if (services.Any(d => d.ServiceType == typeof(IValidateOptions<TopicFormatOptions>)))
+        {
+            return services;
+        }
+
+        services.AddOptions<TopicFormatOptions>().BindConfiguration(TopicFormatOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<TopicFormatOptions>, TopicFormatOptionsValidator>();
+        return services;
+    }
 }

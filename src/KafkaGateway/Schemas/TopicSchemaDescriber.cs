@@ -23,7 +23,7 @@ public sealed record TopicEncodings(TopicSideEncoding Value, TopicSideEncoding K
 public sealed class TopicSchemaDescriber(
     ISchemaRegistry registry,
     IOptions<TopicFormatOptions> formats,
-    IOptions<SchemaRegistryClientOptions> registryOptions)
+    IOptions<SchemaRegistryOptions> registryOptions)
 {
     /// <summary>The value and key encodings of <paramref name="topic"/>; never fails for an unavailable registry.</summary>
     public async Task<TopicEncodings> DescribeAsync(string topic, CancellationToken cancellationToken)

@@ -10,16 +10,16 @@ namespace KafkaGateway.Security;
 /// scheme is configured (<see cref="PrincipalNames"/>). A principal with an identity produces with its own certificate, so the brokers' ACLs apply to
 /// it; everybody else uses the gateway's own (<c>Kafka:Tls</c>, identity <c>default</c>).
 /// </summary>
-public sealed record KafkaIdentityOptions
+public sealed class KafkaIdentityOptions() : Dictionary<string, KafkaTlsOptions>(StringComparer.Ordinal)
 {
-    /// <summary>Bound from the <c>Kafka</c> section.</summary>
-    public const string SectionName = "Kafka";
+    /// <summary>
+    /// The configuration section: the dictionary itself, by principal name. Its own section (not a property of
+    /// <see cref="KafkaGateway.Kafka.KafkaOptions"/>) so that every key of <c>Kafka</c> has one owner.
+    /// </summary>
+    public const string SectionName = "Kafka:Identities";
 
     /// <summary>The identity of the gateway's own credentials (same value as the producer pool's default).</summary>
     public const string DefaultIdentity = "default";
-
-    /// <summary><c>Kafka:Identities</c>, by principal name.</summary>
-    public IDictionary<string, KafkaTlsOptions> Identities { get; init; } = new Dictionary<string, KafkaTlsOptions>(StringComparer.Ordinal);
 }
 
 /// <summary>Loads every configured identity's material at start-up; a bad one fails the start naming its key.</summary>
@@ -32,7 +32,7 @@ public sealed class KafkaIdentities
     public KafkaIdentities(IOptions<KafkaIdentityOptions> options, IOptions<SecurityOptions> security, TimeProvider time)
     {
         _bareNames = PrincipalNames.BareNamesAllowed(security.Value.Authentication);
-        foreach (var (name, tls) in options.Value.Identities)
+        foreach (var (name, tls) in options.Value)
         {
             _material[name] = Load(name, tls, time);
         }
@@ -81,7 +81,7 @@ internal sealed class KafkaIdentityOptionsValidator(TimeProvider time, IOptions<
     {
         var failures = new List<string>();
         var bareNames = PrincipalNames.BareNamesAllowed(security.Value.Authentication);
-        foreach (var (identity, tls) in options.Identities)
+        foreach (var (identity, tls) in options)
         {
             if (!bareNames && !PrincipalNames.IsQualified(identity, '.'))
             {

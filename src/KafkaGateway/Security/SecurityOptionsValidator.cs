@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace KafkaGateway.Security;
 
 /// <summary>Start-up validation of <c>Security</c>; every message names the key at fault.</summary>
-internal sealed class SecurityOptionsValidator(IConfiguration configuration) : IValidateOptions<SecurityOptions>
+internal sealed class SecurityOptionsValidator : IValidateOptions<SecurityOptions>
 {
     private const string Prefix = SecurityOptions.SectionName + ":";
 
@@ -77,13 +77,7 @@ internal sealed class SecurityOptionsValidator(IConfiguration configuration) : I
             }
         }
 
-        if (configuration.GetSection($"{Prefix}Authorization:Routes").Exists())
-        {
-            // Retired with the path-string route table: silently ignoring it would leave an operator's override unapplied.
-            failures.Add($"{Prefix}Authorization:Routes is no longer read: access is declared on each endpoint; override one by name with " +
-                $"{Prefix}Authorization:Endpoints:<endpoint name>=<access> (see docs/security.md).");
-        }
-
+        // A retired Security:Authorization:Routes section fails the start in GatewaySettings, with the other renamed keys.
         foreach (var (endpoint, access) in options.Authorization.Endpoints)
         {
             if (!GatewayAccessRequirement.TryParseAccess(access, out _, out _))
@@ -105,6 +99,11 @@ internal sealed class SecurityOptionsValidator(IConfiguration configuration) : I
             Range(failures, "RequestBurstPerClient", burst, 1, 10_000_000);
         }
 
+        foreach (var origin in options.Cors.AllowedOrigins.Where(o => o != "*" && !IsOrigin(o)))
+        {
+            failures.Add($"{Prefix}Cors:AllowedOrigins: '{origin}' is not an origin such as https://console.example.com (scheme, host and optional port, no path), or '*'.");
+        }
+
         if (options.Cors.AllowCredentials && options.Cors.AllowedOrigins.Contains("*"))
         {
             failures.Add($"{Prefix}Cors:AllowCredentials cannot be combined with AllowedOrigins '*'; list the origins.");
@@ -117,6 +116,10 @@ internal sealed class SecurityOptionsValidator(IConfiguration configuration) : I
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    private static bool IsOrigin(string origin) =>
+        Uri.TryCreate(origin, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
+        && uri.AbsolutePath == "/" && !origin.EndsWith('/') && uri.Query.Length == 0 && uri.UserInfo.Length == 0;
 
     private static void Add(List<string> failures, string? problem)
     {

@@ -17,7 +17,7 @@ public static class StreamingServiceCollectionExtensions
         var services = builder.Services;
         services.AddOptions<StreamingOptions>().BindConfiguration(StreamingOptions.SectionName).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<StreamingOptions>, StreamingOptionsValidator>());
-        services.AddOptions<TopicFormatOptions>().BindConfiguration(TopicFormatOptions.SectionName).ValidateOnStart();
+        services.AddTopicFormats();
         // A factory, not a type registration: Development's ValidateOnBuild must not demand an ISchemaRegistry that
         // only the schema feature registers (without one, Avro records become error events).
         services.TryAddSingleton(sp => new AvroCodecCache(sp.GetRequiredService<ISchemaRegistry>()));

@@ -39,6 +39,28 @@ public sealed partial class GatewayProcessStartupTests
     }
 
     [Fact]
+    public async Task Start_RenamedKey_PrintsOneLineNamingTheReplacementAndExitsWithOne()
+    {
+        var run = await GatewayRun.UntilExitAsync("--Producer:DeliveryTimeoutMs=2000");
+
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(run.Lines, l => l.StartsWith("KafkaGateway did not start", StringComparison.Ordinal));
+        Assert.Contains("Producer:DeliveryTimeoutMs was renamed to Producer:DeliveryTimeoutMilliseconds", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(run.Lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Start_MisspelledKey_PrintsOneLineWithTheSuggestionAndExitsWithOne()
+    {
+        var run = await GatewayRun.UntilExitAsync("--Streaming:MaxStream=5");
+
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(run.Lines, l => l.StartsWith("KafkaGateway did not start", StringComparison.Ordinal));
+        Assert.Contains("Streaming:MaxStream is not a setting (did you mean Streaming:MaxStreams?)", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(run.Lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Start_PortInUse_PrintsOneLineNamingThePortAndTheUrlsFix()
     {
         using var occupant = new TcpListener(IPAddress.Loopback, 0);

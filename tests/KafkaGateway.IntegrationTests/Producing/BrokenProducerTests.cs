@@ -24,8 +24,8 @@ public sealed class BrokenProducerTests(ITestOutputHelper output) : IAsyncLifeti
         await _cluster.InitializeAsync();
         _gateway = GatewayFactory.For(_cluster, new Dictionary<string, string?>
         {
-            ["Producer:MessageTimeoutMs"] = "8000",
-            ["Producer:DeliveryTimeoutMs"] = "6000",
+            ["Producer:MessageTimeoutMilliseconds"] = "8000",
+            ["Producer:DeliveryTimeoutMilliseconds"] = "6000",
             ["Gateway:TopicFormats:Default"] = "json",
         });
         _client = _gateway.CreateClient();

@@ -18,9 +18,9 @@ public sealed class DeliveryOutcomeTests : IAsyncLifetime
         await _cluster.InitializeAsync();
         _gateway = GatewayFactory.For(_cluster, new Dictionary<string, string?>
         {
-            ["Producer:MessageTimeoutMs"] = "4000",
-            ["Producer:DeliveryTimeoutMs"] = "2000",
-            ["Producer:StatisticsIntervalMs"] = "200",
+            ["Producer:MessageTimeoutMilliseconds"] = "4000",
+            ["Producer:DeliveryTimeoutMilliseconds"] = "2000",
+            ["Producer:StatisticsIntervalMilliseconds"] = "200",
             ["Kafka:Properties:reconnect.backoff.max.ms"] = "500",
             ["Gateway:TopicFormats:Default"] = "json",
         });

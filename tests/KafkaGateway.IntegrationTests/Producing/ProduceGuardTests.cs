@@ -129,7 +129,7 @@ public sealed class ProduceGuardTests(GatewayClusterFixture cluster) : IClassFix
 
         Assert.True(response.StatusCode == HttpStatusCode.NotFound, text);
         Assert.Contains(route == "native" ? "topic_not_found" : "40401", text, StringComparison.Ordinal);
-        // Not the producer's message.timeout.ms (30 s) nor the request's DeliveryTimeoutMs (25 s): one metadata
+        // Not the producer's message.timeout.ms (30 s) nor the request's DeliveryTimeoutMilliseconds (25 s): one metadata
         // round trip. The bound is loose on purpose (shared, loaded test machines); the point is "not a timeout".
         Assert.True(elapsed < TimeSpan.FromSeconds(10), $"answered after {elapsed}");
         using var admin = new AdminClientBuilder(new AdminClientConfig(cluster.ClientConfig())).Build();

@@ -38,10 +38,10 @@ public sealed class ProduceUnderFaultsTests(ITestOutputHelper output) : IAsyncLi
             // while others are retried makes the idempotent producer bump its epoch, and a retried batch that was
             // written already is then written again (seen in 1 of 8 runs with 5 s even with the gapless guarantee):
             // librdkafka's limit, not one this test can attribute to the gateway. README, "Idempotency-Key".
-            ["Producer:MessageTimeoutMs"] = "20000",
-            ["Producer:DeliveryTimeoutMs"] = "3000",
-            ["Producer:StatisticsIntervalMs"] = "200",
-            ["Producer:IdempotencyInFlightWaitMs"] = "1000",
+            ["Producer:MessageTimeoutMilliseconds"] = "20000",
+            ["Producer:DeliveryTimeoutMilliseconds"] = "3000",
+            ["Producer:StatisticsIntervalMilliseconds"] = "200",
+            ["Producer:IdempotencyInFlightWaitMilliseconds"] = "1000",
             ["Kafka:Properties:reconnect.backoff.max.ms"] = "300",
             ["Gateway:TopicFormats:Default"] = "json",
         });

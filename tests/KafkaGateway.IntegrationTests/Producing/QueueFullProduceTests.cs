@@ -18,7 +18,7 @@ public sealed class QueueFullProduceTests(KafkaClusterFixture cluster) : IClassF
     {
         ["Producer:MaxQueuedMessages"] = "1",
         // The first record waits in the queue long enough for the second to find it full.
-        ["Producer:LingerMs"] = "200",
+        ["Producer:LingerMilliseconds"] = "200",
         ["Gateway:TopicFormats:Default"] = "json",
     });
 

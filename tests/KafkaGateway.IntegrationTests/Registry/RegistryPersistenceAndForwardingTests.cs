@@ -86,6 +86,31 @@ public sealed class RegistryPersistenceAndForwardingTests(KafkaClusterFixture cl
         AssertError(HttpStatusCode.NotFound, 40401, missing);
     }
 
+    /// <summary>
+    /// The documented failover list: before one class owned <c>SchemaRegistry</c>, the built-in registry's rules
+    /// refused the comma-separated form the client's rules accepted, so this gateway did not start.
+    /// </summary>
+    [Fact]
+    public async Task Start_CommaSeparatedRegistryUrls_StartsAndServesThroughTheRegistry()
+    {
+        await using var upstream = Gateway(cluster);
+        var upstreamUrl = StartOnRealPort(upstream);
+        await using var forwarding = Gateway(cluster, extra: new Dictionary<string, string?>
+        {
+            // The second entry refuses connections (port 9, discard): the list only has to be accepted and used in order.
+            ["SchemaRegistry:Url"] = $"{new Uri(upstreamUrl, "registry")}, http://127.0.0.1:9/registry",
+        });
+        using var client = forwarding.CreateClient();
+        var subject = NewSubject();
+
+        var id = await RegisterAsync(client, subject, Sensor);
+        using var upstreamClient = new HttpClient { BaseAddress = upstreamUrl };
+        var (status, atUpstream) = await SendAsync(upstreamClient, HttpMethod.Get, $"/registry/subjects/{subject}/versions/latest");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(id, atUpstream.GetProperty("id").GetInt32());
+    }
+
     [Fact]
     public async Task Forwarding_RegistryUnreachable_Answers502With50003()
     {

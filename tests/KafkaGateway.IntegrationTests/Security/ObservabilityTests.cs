@@ -13,7 +13,7 @@ public sealed class ObservabilityTests(KafkaClusterFixture cluster) : IClassFixt
     public async Task Metrics_AfterProduce_ContainHttpProduceAndProducerSeriesWithBoundedTopicLabels()
     {
         var settings = SecureGateway.ApiKeys(("scraper", null));
-        settings["Producer:StatisticsIntervalMs"] = "100";
+        settings["Producer:StatisticsIntervalMilliseconds"] = "100";
         settings["Observability:Metrics:MaxTopicLabels"] = "1";
         await using var gateway = SecureGateway.InProcess(cluster, settings, cachingRegistry: true);
         var topic = cluster.CreateTopic(partitions: 1);

@@ -44,7 +44,7 @@ public sealed class SecureGateway : IAsyncDisposable
             {
                 // The production cache over the stand-in, for its hit/miss metrics.
                 services.AddSingleton<ISchemaRegistry>(provider => new CachingSchemaRegistry(
-                    new EmptySchemaRegistryStandIn(), new SchemaRegistryClientOptions().CacheSettings, TimeProvider.System,
+                    new EmptySchemaRegistryStandIn(), new SchemaRegistryOptions().CacheSettings, TimeProvider.System,
                     provider.GetRequiredService<ILogger<CachingSchemaRegistry>>(), provider.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
             }
             else

@@ -18,7 +18,7 @@ public sealed class IdempotencyCacheTests
 
     private IdempotencyCache Cache(Action<ProducerOptions>? configure = null)
     {
-        var options = new ProducerOptions { IdempotencyWindowSeconds = 300, IdempotencyInFlightWaitMs = 10_000 };
+        var options = new ProducerOptions { IdempotencyWindowSeconds = 300, IdempotencyInFlightWaitMilliseconds = 10_000 };
         configure?.Invoke(options);
         return new IdempotencyCache(Options.Create(options), _clock, NullLogger<IdempotencyCache>.Instance);
     }
@@ -100,7 +100,7 @@ public sealed class IdempotencyCacheTests
     [Fact]
     public async Task GetOrProduce_RetryWhileInFlightBeyondTheWaitBound_Answers409WithRetryAfter()
     {
-        var cache = Cache(o => o.IdempotencyInFlightWaitMs = 0);
+        var cache = Cache(o => o.IdempotencyInFlightWaitMilliseconds = 0);
         var first = new TaskCompletionSource<ProduceResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
         _ = cache.GetOrProduceAsync("alice", "t", "k", s_body, () => first.Task, default);
 

@@ -47,10 +47,10 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
     private TaskCompletionSource _advanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly RegistryTopic _topic;
     private Task? _topicCreated;
-    private readonly BuiltInRegistryOptions _options;
+    private readonly SchemaRegistryOptions _options;
     private readonly ILogger<BuiltInSchemaRegistry> _logger;
 
-    internal BuiltInSchemaRegistry(RegistryTopic topic, IOptions<BuiltInRegistryOptions> options, ILogger<BuiltInSchemaRegistry> logger)
+    internal BuiltInSchemaRegistry(RegistryTopic topic, IOptions<SchemaRegistryOptions> options, ILogger<BuiltInSchemaRegistry> logger)
     {
         _topic = topic;
         _options = options.Value;

@@ -32,8 +32,8 @@ public static partial class RegistryForwarding
     public static WebApplication MapRegistryForwarding(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var options = app.Services.GetRequiredService<IOptions<BuiltInRegistryOptions>>().Value;
-        if (options.IsBuiltIn)
+        var options = app.Services.GetRequiredService<IOptions<SchemaRegistryOptions>>().Value;
+        if (!options.UsesExternalRegistry)
         {
             return app;
         }
@@ -52,7 +52,7 @@ public static partial class RegistryForwarding
             .ConfigurePrimaryHttpMessageHandler(provider =>
             {
                 var created = SchemaRegistryHttpHandler.Create(
-                    provider.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value.Tls,
+                    provider.GetRequiredService<IOptions<SchemaRegistryOptions>>().Value.Tls,
                     provider.GetService<TimeProvider>() ?? TimeProvider.System);
                 if (created is SocketsHttpHandler handler)
                 {
@@ -67,23 +67,22 @@ public static partial class RegistryForwarding
                 return created;
             })
             .RedactLoggedHeaders(_ => true);
-        services.AddOptions<MvcOptions>().Configure<IOptions<BuiltInRegistryOptions>>((mvc, registry) =>
+        services.AddOptions<MvcOptions>().Configure<IOptions<SchemaRegistryOptions>>((mvc, registry) =>
             mvc.Conventions.Add(new BuiltInRegistryOnlyConvention(registry.Value)));
     }
 
     private static async Task ForwardAsync(HttpContext context)
     {
         var services = context.RequestServices;
-        var registry = services.GetRequiredService<IOptions<BuiltInRegistryOptions>>().Value;
-        var client = services.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value;
+        var registry = services.GetRequiredService<IOptions<SchemaRegistryOptions>>().Value;
         // The handler factory rotates handlers, so rotated certificate files are picked up without a restart.
         using var invoker = new HttpMessageInvoker(services.GetRequiredService<IHttpMessageHandlerFactory>().CreateHandler(HandlerName), disposeHandler: false);
         // Failover between several URLs is the registry client's; forwarded calls go to the first.
-        var destination = client.BaseUrls[0].ToString().TrimEnd('/');
+        var destination = registry.BaseUrls[0].ToString().TrimEnd('/');
         var error = await services.GetRequiredService<IHttpForwarder>().SendAsync(
             context, destination, invoker,
             new ForwarderRequestConfig { ActivityTimeout = TimeSpan.FromSeconds(registry.ForwardTimeoutSeconds) },
-            new RegistryTransformer(SchemaRegistryClientServiceCollectionExtensions.AuthorizationHeader(client)?.ToString()));
+            new RegistryTransformer(SchemaRegistryClientServiceCollectionExtensions.AuthorizationHeader(registry)?.ToString()));
         if (error == ForwarderError.None && IsSuccessStatusCode(context.Response.StatusCode)
             && !(HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method) || HttpMethods.IsOptions(context.Request.Method))
             && ForwardedRegistryAccess.Instance.SubjectOf(context) is { } changed)
@@ -153,11 +152,11 @@ public static partial class RegistryForwarding
     }
 
     /// <summary>In external mode the built-in registry's controller is not mapped: the forwarder answers all of <c>/registry</c>.</summary>
-    private sealed class BuiltInRegistryOnlyConvention(BuiltInRegistryOptions registry) : IApplicationModelConvention
+    private sealed class BuiltInRegistryOnlyConvention(SchemaRegistryOptions registry) : IApplicationModelConvention
     {
         public void Apply(ApplicationModel application)
         {
-            if (registry.IsBuiltIn)
+            if (!registry.UsesExternalRegistry)
             {
                 return;
             }

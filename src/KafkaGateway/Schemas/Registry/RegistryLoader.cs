@@ -67,11 +67,11 @@ internal sealed partial class RegistryLoader(BuiltInSchemaRegistry registry, ILo
 /// an external registry (<c>SchemaRegistry:Url</c>) while it answers the gateway. In external mode the built-in
 /// registry is not loaded at all, so its state must not decide readiness.
 /// </summary>
-internal sealed class RegistryReadinessCheck(IServiceProvider services, IOptions<BuiltInRegistryOptions> options) : IHealthCheck
+internal sealed class RegistryReadinessCheck(IServiceProvider services, IOptions<SchemaRegistryOptions> options) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (!options.Value.IsBuiltIn)
+        if (options.Value.UsesExternalRegistry)
         {
             var client = services.GetRequiredService<HttpSchemaRegistryClient>();
             var external = new Dictionary<string, object> { ["url"] = client.CurrentBaseUrl.GetLeftPart(UriPartial.Path) };

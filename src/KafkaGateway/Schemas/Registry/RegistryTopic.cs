@@ -24,7 +24,7 @@ internal sealed partial class RegistryTopic(
     KafkaConnection connection,
     IAdminClient admin,
     KafkaBlockingCalls blockingCalls,
-    IOptions<BuiltInRegistryOptions> options,
+    IOptions<SchemaRegistryOptions> options,
     ILoggerFactory loggerFactory,
     ILogger<RegistryTopic> logger) : IDisposable
 {

@@ -16,22 +16,20 @@ public static class SchemaRegistryServiceCollectionExtensions
     public static WebApplicationBuilder AddSchemaRegistry(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddOptions<BuiltInRegistryOptions>().BindConfiguration(BuiltInRegistryOptions.SectionName).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<BuiltInRegistryOptions>, BuiltInRegistryOptionsValidator>());
-
+        // SchemaRegistryOptions (the whole SchemaRegistry section) is bound and validated by AddSchemaRegistryClient.
         services.TryAddSingleton<RegistryTopic>();
         // Reserved whether the registry is built in or external: a Confluent registry on the cluster reads it too.
-        services.TryAddSingleton(sp => new Kafka.ReservedTopics(sp.GetRequiredService<IOptions<BuiltInRegistryOptions>>().Value.Topic));
+        services.TryAddSingleton(sp => new Kafka.ReservedTopics(sp.GetRequiredService<IOptions<SchemaRegistryOptions>>().Value.Topic));
         services.TryAddSingleton(sp => new BuiltInSchemaRegistry(
             sp.GetRequiredService<RegistryTopic>(),
-            sp.GetRequiredService<IOptions<BuiltInRegistryOptions>>(),
+            sp.GetRequiredService<IOptions<SchemaRegistryOptions>>(),
             sp.GetRequiredService<ILogger<BuiltInSchemaRegistry>>()));
         // Decided on the final configuration (test hosts add settings after Program's code ran): an external
         // registry through the caching HTTP client, or the built-in one in-process (no cache needed; codecs are
         // cached by id in AvroCodecCache, and a cache of "latest" would hide new registrations).
         services.TryAddSingleton<ISchemaRegistry>(sp =>
         {
-            var client = sp.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value;
+            var client = sp.GetRequiredService<IOptions<SchemaRegistryOptions>>().Value;
             return client.UsesExternalRegistry
                 ? sp.GetRequiredService<CachingSchemaRegistry>()
                 : sp.GetRequiredService<BuiltInSchemaRegistry>();
@@ -60,7 +58,7 @@ public static class SchemaRegistryServiceCollectionExtensions
     /// Start-up waits (up to 10 s) for the topic to be read, so a healthy gateway answers registry requests and
     /// readiness from its first request; when Kafka is down it starts anyway and keeps loading in the background.
     /// </remarks>
-    private sealed class BuiltInRegistryStarter(IServiceProvider services, IOptions<BuiltInRegistryOptions> options) : IHostedService
+    private sealed class BuiltInRegistryStarter(IServiceProvider services, IOptions<SchemaRegistryOptions> options) : IHostedService
     {
         private static readonly TimeSpan s_startupWait = TimeSpan.FromSeconds(10);
 
@@ -68,7 +66,7 @@ public static class SchemaRegistryServiceCollectionExtensions
 
         public Task StartAsync(CancellationToken cancellationToken)
         {
-            if (!options.Value.IsBuiltIn)
+            if (options.Value.UsesExternalRegistry)
             {
                 return Task.CompletedTask;
             }

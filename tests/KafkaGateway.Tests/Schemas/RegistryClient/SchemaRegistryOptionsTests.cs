@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 
 namespace KafkaGateway.Tests.Schemas.RegistryClient;
 
-public sealed class SchemaRegistryClientOptionsTests
+public sealed class SchemaRegistryOptionsTests
 {
     public static TheoryData<string, Dictionary<string, string?>, string> InvalidSettings() => new()
     {
@@ -28,6 +28,11 @@ public sealed class SchemaRegistryClientOptionsTests
         { "cache size", new() { ["SchemaRegistry:MaxCachedSchemas"] = "0" }, "SchemaRegistry:MaxCachedSchemas must be between 1 and 1000000 (was 0)." },
         { "strategy number", new() { ["SchemaRegistry:KeySubjectNameStrategy"] = "7" }, "SchemaRegistry:KeySubjectNameStrategy must be one of TopicName, RecordName, TopicRecordName (was 7)." },
         { "missing CA file", new() { ["SchemaRegistry:Tls:CaLocation"] = "/nonexistent/ca.pem" }, "SchemaRegistry:Tls:CaLocation file '/nonexistent/ca.pem' does not exist" },
+        // The built-in registry's keys share the section, and since issue 16 the class and its one validator.
+        { "topic name", new() { ["SchemaRegistry:Topic"] = "schemas/v1" }, "SchemaRegistry:Topic = 'schemas/v1' is not a Kafka topic name" },
+        { "compatibility", new() { ["SchemaRegistry:DefaultCompatibility"] = "SIDEWAYS" }, "SchemaRegistry:DefaultCompatibility must be one of NONE, BACKWARD" },
+        { "schema length", new() { ["SchemaRegistry:MaxSchemaLength"] = "100" }, "SchemaRegistry:MaxSchemaLength must be between 1024 and 16777216 (was 100)." },
+        { "forward timeout", new() { ["SchemaRegistry:ForwardTimeoutSeconds"] = "0" }, "SchemaRegistry:ForwardTimeoutSeconds must be between 1 and 300 (was 0)." },
         { "key without certificate", new() { ["SchemaRegistry:Tls:KeyLocation"] = "/nonexistent/k.pem" }, "SchemaRegistry:Tls:KeyLocation is set without SchemaRegistry:Tls:CertificateLocation." },
     };
 
@@ -37,7 +42,7 @@ public sealed class SchemaRegistryClientOptionsTests
     {
         using var services = RegistryClientTestServices.Build(settings.GetValueOrDefault("SchemaRegistry:Url") ?? "https://registry:8081", settings);
 
-        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value);
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<SchemaRegistryOptions>>().Value);
 
         Assert.True(error.Failures.Any(f => f.Contains(expected, StringComparison.Ordinal)),
             $"{because}: expected '{expected}' in: {string.Join(" | ", error.Failures)}");
@@ -48,7 +53,7 @@ public sealed class SchemaRegistryClientOptionsTests
     {
         using var services = RegistryClientTestServices.Build("https://gw:hunter2@registry");
 
-        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value);
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<SchemaRegistryOptions>>().Value);
 
         Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
     }
@@ -62,7 +67,7 @@ public sealed class SchemaRegistryClientOptionsTests
             using var services = RegistryClientTestServices.Build("http://registry:8081",
                 new Dictionary<string, string?> { ["SchemaRegistry:Tls:CaLocation"] = ca });
 
-            var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value);
+            var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<SchemaRegistryOptions>>().Value);
 
             Assert.Contains("SchemaRegistry:Tls settings are present but SchemaRegistry:Url has an http:// entry", error.Message, StringComparison.Ordinal);
         }
@@ -84,7 +89,7 @@ public sealed class SchemaRegistryClientOptionsTests
             ["SchemaRegistry:Tls:TrustStorePassword"] = TlsTestData.StorePassword,
         });
 
-        var options = services.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value;
+        var options = services.GetRequiredService<IOptions<SchemaRegistryOptions>>().Value;
 
         Assert.Equal(TlsTestData.PathOf("keystore.jks"), options.Tls.KeyStoreLocation);
     }
@@ -100,7 +105,7 @@ public sealed class SchemaRegistryClientOptionsTests
             [$"SchemaRegistry:Tls:{store}Password"] = "wrong-secret-5150",
         });
 
-        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value);
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<SchemaRegistryOptions>>().Value);
 
         Assert.Contains(expected, error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("wrong-secret-5150", error.Message, StringComparison.Ordinal);
@@ -115,7 +120,7 @@ public sealed class SchemaRegistryClientOptionsTests
             ["SchemaRegistry:Tls:KeyLocation"] = TlsTestData.PathOf("mismatched.key"),
         });
 
-        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value);
+        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<SchemaRegistryOptions>>().Value);
 
         Assert.Contains("SchemaRegistry:Tls:KeyLocation: the private key does not match the client certificate", error.Message, StringComparison.Ordinal);
     }
@@ -130,7 +135,7 @@ public sealed class SchemaRegistryClientOptionsTests
             ["SchemaRegistry:ValueSubjectNameStrategy"] = "topicrecordname",
         });
 
-        var options = services.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value;
+        var options = services.GetRequiredService<IOptions<SchemaRegistryOptions>>().Value;
 
         Assert.Equal((5, 2, 60, 1000), (options.RequestTimeoutSeconds, options.MaxRetries, options.LatestCacheTtlSeconds, options.MaxCachedSchemas));
         Assert.Equal(SubjectNameStrategyKind.TopicRecordName, options.SubjectNameStrategyFor(isKey: false));
@@ -140,9 +145,24 @@ public sealed class SchemaRegistryClientOptionsTests
     }
 
     [Fact]
+    public void Options_CommaSeparatedFailoverList_IsValidForTheWholeSection()
+    {
+        using var services = RegistryClientTestServices.Build("https://a:8081, https://b:8081", new Dictionary<string, string?>
+        {
+            ["SchemaRegistry:ForwardTimeoutSeconds"] = "10",
+        });
+
+        var options = services.GetRequiredService<IOptions<SchemaRegistryOptions>>().Value;
+
+        Assert.True(options.UsesExternalRegistry);
+        Assert.Equal(2, options.BaseUrls.Count);
+        Assert.Equal(("_schemas", "BACKWARD", 262_144, 10), (options.Topic, options.DefaultCompatibility, options.MaxSchemaLength, options.ForwardTimeoutSeconds));
+    }
+
+    [Fact]
     public void ToString_RedactsEverySecret()
     {
-        var options = new SchemaRegistryClientOptions
+        var options = new SchemaRegistryOptions
         {
             Url = "https://registry",
             BasicAuthUserInfo = "u:userinfo-secret",
@@ -166,7 +186,7 @@ public sealed class SchemaRegistryClientOptionsTests
         using var services = RegistryClientTestServices.Build(url: "");
 
         Assert.Null(services.GetService<ISchemaRegistry>());
-        Assert.False(services.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value.UsesExternalRegistry);
+        Assert.False(services.GetRequiredService<IOptions<SchemaRegistryOptions>>().Value.UsesExternalRegistry);
     }
 
     [Fact]
@@ -176,7 +196,7 @@ public sealed class SchemaRegistryClientOptionsTests
 
         var registry = services.GetRequiredService<CachingSchemaRegistry>();
 
-        Assert.True(services.GetRequiredService<IOptions<SchemaRegistryClientOptions>>().Value.UsesExternalRegistry);
+        Assert.True(services.GetRequiredService<IOptions<SchemaRegistryOptions>>().Value.UsesExternalRegistry);
         Assert.Same(registry, services.GetRequiredService<CachingSchemaRegistry>());
     }
 }

@@ -3,11 +3,13 @@ using System.Text;
 namespace KafkaGateway.Schemas;
 
 /// <summary>
-/// Configuration section <c>SchemaRegistry</c> as the HTTP client to an external Confluent-compatible registry
-/// (Confluent Schema Registry, Karapace, Apicurio's ccompat API, Redpanda, Hopsworks) reads it. When
-/// <see cref="Url"/> is empty the gateway uses its built-in registry instead and these settings are ignored.
+/// Configuration section <c>SchemaRegistry</c>, the only class that reads it: <see cref="Url"/> chooses between the
+/// built-in registry (empty) and an external Confluent-compatible registry (Confluent Schema Registry, Karapace,
+/// Apicurio's ccompat API, Redpanda, Hopsworks). The connection settings apply to the external registry, the
+/// persistence settings (<see cref="Topic"/>, <see cref="DefaultCompatibility"/>, <see cref="MaxSchemaLength"/>) to
+/// the built-in one.
 /// </summary>
-public sealed record SchemaRegistryClientOptions
+public sealed record SchemaRegistryOptions
 {
     /// <summary>The configuration section name.</summary>
     public const string SectionName = "SchemaRegistry";
@@ -61,6 +63,24 @@ public sealed record SchemaRegistryClientOptions
     /// <summary><c>SchemaRegistry:KeySubjectNameStrategy</c> — subject of record keys (default TopicName).</summary>
     public SubjectNameStrategyKind KeySubjectNameStrategy { get; init; } = SubjectNameStrategyKind.TopicName;
 
+    /// <summary>
+    /// <c>SchemaRegistry:Topic</c> — the compacted Kafka topic holding the built-in registry's schemas, configuration
+    /// and deletions (Confluent's format); reserved for the registry either way (default <c>_schemas</c>).
+    /// </summary>
+    public string Topic { get; init; } = "_schemas";
+
+    /// <summary>
+    /// <c>SchemaRegistry:DefaultCompatibility</c> — built-in registry: compatibility level applied when neither the
+    /// subject nor the global configuration sets one (default BACKWARD).
+    /// </summary>
+    public string DefaultCompatibility { get; init; } = "BACKWARD";
+
+    /// <summary><c>SchemaRegistry:MaxSchemaLength</c> — built-in registry: longest schema text, in characters (1024-16777216, default 262144).</summary>
+    public int MaxSchemaLength { get; init; } = 256 * 1024;
+
+    /// <summary><c>SchemaRegistry:ForwardTimeoutSeconds</c> — external registry: seconds a forwarded <c>/registry</c> request may take before 504 (1-300, default 30).</summary>
+    public int ForwardTimeoutSeconds { get; init; } = 30;
+
     /// <summary>True when an external registry is configured (otherwise the built-in registry serves).</summary>
     public bool UsesExternalRegistry => !string.IsNullOrWhiteSpace(Url);
 
@@ -96,7 +116,11 @@ public sealed record SchemaRegistryClientOptions
             .Append(", LatestCacheTtlSeconds = ").Append(LatestCacheTtlSeconds)
             .Append(", MaxCachedSchemas = ").Append(MaxCachedSchemas)
             .Append(", ValueSubjectNameStrategy = ").Append(ValueSubjectNameStrategy)
-            .Append(", KeySubjectNameStrategy = ").Append(KeySubjectNameStrategy);
+            .Append(", KeySubjectNameStrategy = ").Append(KeySubjectNameStrategy)
+            .Append(", Topic = ").Append(Topic)
+            .Append(", DefaultCompatibility = ").Append(DefaultCompatibility)
+            .Append(", MaxSchemaLength = ").Append(MaxSchemaLength)
+            .Append(", ForwardTimeoutSeconds = ").Append(ForwardTimeoutSeconds);
         return true;
     }
 }
@@ -109,8 +133,8 @@ public sealed record SchemaRegistryClientOptions
 /// </summary>
 public sealed record SchemaRegistryTlsOptions
 {
-    /// <summary>The configuration section name.</summary>
-    public const string SectionName = SchemaRegistryClientOptions.SectionName + ":Tls";
+    // Not SectionName: these settings are a part of SchemaRegistryOptions, not a section of their own.
+    private const string Section = SchemaRegistryOptions.SectionName + ":Tls";
 
     /// <summary>
     /// <c>SchemaRegistry:Tls:CaLocation</c> — PEM file with the CA certificate(s) that sign the registry's certificate.
@@ -182,7 +206,7 @@ public sealed record SchemaRegistryTlsOptions
     /// <summary>These settings as the shared TLS loader reads them; errors name <c>SchemaRegistry:Tls:*</c> keys.</summary>
     internal KafkaGateway.Security.TlsMaterialSource ToMaterialSource() => new()
     {
-        Section = SectionName,
+        Section = Section,
         CaLocation = CaLocation,
         CertificateLocation = CertificateLocation,
         // Without KeyLocation the key is read from the certificate file, as X509Certificate2.CreateFromPemFile did.

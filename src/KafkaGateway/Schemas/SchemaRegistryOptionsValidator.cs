@@ -1,14 +1,18 @@
+using KafkaGateway.Schemas.Compatibility;
 using KafkaGateway.Security;
 using Microsoft.Extensions.Options;
 
 namespace KafkaGateway.Schemas;
 
-/// <summary>Start-up validation of <see cref="SchemaRegistryClientOptions"/>; every message names the key.</summary>
-internal sealed class SchemaRegistryClientOptionsValidator(TimeProvider time) : IValidateOptions<SchemaRegistryClientOptions>
+/// <summary>
+/// Start-up validation of <see cref="SchemaRegistryOptions"/>, the one set of rules for the <c>SchemaRegistry</c>
+/// section (the documented comma-separated failover list of <c>Url</c> included); every message names the key.
+/// </summary>
+internal sealed class SchemaRegistryOptionsValidator(TimeProvider time) : IValidateOptions<SchemaRegistryOptions>
 {
-    private const string Prefix = SchemaRegistryClientOptions.SectionName + ":";
+    private const string Prefix = SchemaRegistryOptions.SectionName + ":";
 
-    public ValidateOptionsResult Validate(string? name, SchemaRegistryClientOptions options)
+    public ValidateOptionsResult Validate(string? name, SchemaRegistryOptions options)
     {
         var failures = new List<string>();
         ValidateUrls(options, failures);
@@ -20,6 +24,18 @@ internal sealed class SchemaRegistryClientOptionsValidator(TimeProvider time) : 
         Range(failures, nameof(options.RetryBackoffMilliseconds), options.RetryBackoffMilliseconds, 1, 60_000);
         Range(failures, nameof(options.LatestCacheTtlSeconds), options.LatestCacheTtlSeconds, 0, 86_400);
         Range(failures, nameof(options.MaxCachedSchemas), options.MaxCachedSchemas, 1, 1_000_000);
+        Range(failures, nameof(options.MaxSchemaLength), options.MaxSchemaLength, 1024, 16 * 1024 * 1024);
+        Range(failures, nameof(options.ForwardTimeoutSeconds), options.ForwardTimeoutSeconds, 1, 300);
+
+        if (Admin.TopicNameRules.Violation(options.Topic) is { } violation)
+        {
+            failures.Add($"{Prefix}Topic = '{options.Topic}' is not a Kafka topic name: {violation}");
+        }
+
+        if (!CompatibilityLevelNames.TryParse(options.DefaultCompatibility, out _))
+        {
+            failures.Add($"{Prefix}DefaultCompatibility must be one of NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE (was '{options.DefaultCompatibility}').");
+        }
 
         foreach (var (key, value) in new[]
         {
@@ -36,7 +52,7 @@ internal sealed class SchemaRegistryClientOptionsValidator(TimeProvider time) : 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private static void ValidateUrls(SchemaRegistryClientOptions options, List<string> failures)
+    private static void ValidateUrls(SchemaRegistryOptions options, List<string> failures)
     {
         if (!options.UsesExternalRegistry)
         {
@@ -74,7 +90,7 @@ internal sealed class SchemaRegistryClientOptionsValidator(TimeProvider time) : 
         }
     }
 
-    private static void ValidateAuthentication(SchemaRegistryClientOptions options, List<string> failures)
+    private static void ValidateAuthentication(SchemaRegistryOptions options, List<string> failures)
     {
         var hasUserInfo = !string.IsNullOrEmpty(options.BasicAuthUserInfo);
         var hasUsername = !string.IsNullOrEmpty(options.BasicAuthUsername);
@@ -107,7 +123,7 @@ internal sealed class SchemaRegistryClientOptionsValidator(TimeProvider time) : 
         }
     }
 
-    private void ValidateTls(SchemaRegistryClientOptions options, List<string> failures)
+    private void ValidateTls(SchemaRegistryOptions options, List<string> failures)
     {
         var before = failures.Count;
         var tls = options.Tls;
