@@ -136,6 +136,7 @@ public sealed partial class ReadmeConfigurationTests
         bool flag => flag ? "true" : "false",
         Enum member => member.ToString(),
         IFormattable number => number.ToString(null, CultureInfo.InvariantCulture),
+        string text => text,
         IEnumerable => throw new InvalidOperationException("lists are not single values"),
         _ => value.ToString() ?? "none",
     };

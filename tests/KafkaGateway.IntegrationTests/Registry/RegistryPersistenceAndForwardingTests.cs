@@ -87,28 +87,30 @@ public sealed class RegistryPersistenceAndForwardingTests(KafkaClusterFixture cl
     }
 
     /// <summary>
-    /// The documented failover list: before one class owned <c>SchemaRegistry</c>, the built-in registry's rules
-    /// refused the comma-separated form the client's rules accepted, so this gateway did not start.
+    /// The documented failover list: before one class owned <c>SchemaRegistry</c>, the built-in registry's rules read
+    /// the whole list as one URL and refused it (its port "9, http:" is no port), so this gateway did not start. The
+    /// first entry refuses connections (port 9, discard); the produce finds the schema through the second.
     /// </summary>
     [Fact]
-    public async Task Start_CommaSeparatedRegistryUrls_StartsAndServesThroughTheRegistry()
+    public async Task Produce_CommaSeparatedRegistryUrls_StartsAndFailsOverToTheSecond()
     {
         await using var upstream = Gateway(cluster);
         var upstreamUrl = StartOnRealPort(upstream);
-        await using var forwarding = Gateway(cluster, extra: new Dictionary<string, string?>
-        {
-            // The second entry refuses connections (port 9, discard): the list only has to be accepted and used in order.
-            ["SchemaRegistry:Url"] = $"{new Uri(upstreamUrl, "registry")}, http://127.0.0.1:9/registry",
-        });
-        using var client = forwarding.CreateClient();
-        var subject = NewSubject();
-
-        var id = await RegisterAsync(client, subject, Sensor);
         using var upstreamClient = new HttpClient { BaseAddress = upstreamUrl };
-        var (status, atUpstream) = await SendAsync(upstreamClient, HttpMethod.Get, $"/registry/subjects/{subject}/versions/latest");
+        var topic = cluster.CreateTopic(partitions: 1);
+        var id = await RegisterAsync(upstreamClient, $"{topic}-value", Sensor);
+        await using var gateway = Gateway(cluster, extra: new Dictionary<string, string?>
+        {
+            ["SchemaRegistry:Url"] = $"http://127.0.0.1:9,{new Uri(upstreamUrl, "registry")}",
+        });
+        using var client = gateway.CreateClient();
 
-        Assert.Equal(HttpStatusCode.OK, status);
-        Assert.Equal(id, atUpstream.GetProperty("id").GetInt32());
+        using var response = await client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative),
+            Json("""{"value": {"id": "s-1", "timestamp": 1, "value": 1.5}}""", "application/json"));
+        var body = await response.Content.ReadAsStringAsync();
+
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        Assert.Equal(id, System.Text.Json.JsonDocument.Parse(body).RootElement.GetProperty("valueSchemaId").GetInt32());
     }
 
     [Fact]
