@@ -91,6 +91,10 @@ internal sealed class KafkaOptionsValidator(IHostEnvironment environment) : IVal
             {
                 failures.Add($"Kafka:Properties:{key} is managed by the gateway; use Kafka:BootstrapServers or Kafka:Tls instead.");
             }
+            else if (LibrdkafkaPropertyCheck.Problem(key, options.Properties[key]) is { } refused)
+            {
+                failures.Add($"Kafka:Properties:{key}: {refused}.");
+            }
         }
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

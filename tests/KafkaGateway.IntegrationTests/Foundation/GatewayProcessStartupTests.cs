@@ -61,6 +61,18 @@ public sealed partial class GatewayProcessStartupTests
     }
 
     [Fact]
+    public async Task Start_LibrdkafkaPropertyUnknown_PrintsOneLineInsteadOfCrashingWhenTheFirstClientIsBuilt()
+    {
+        // Before: exit 134 and a stack trace from Confluent.Kafka's AdminClientBuilder.Build.
+        var run = await GatewayRun.UntilExitAsync("--Kafka:Properties:no.such.property=1");
+
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(run.Lines, l => l.StartsWith("KafkaGateway did not start", StringComparison.Ordinal));
+        Assert.Contains("Kafka:Properties:no.such.property: No such configuration property", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(run.Lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Start_PortInUse_PrintsOneLineNamingThePortAndTheUrlsFix()
     {
         using var occupant = new TcpListener(IPAddress.Loopback, 0);

@@ -34,6 +34,30 @@ public sealed class KafkaOptionsValidatorTests
         Assert.Contains($"Kafka:BootstrapServers entry {expected}", result.FailureMessage, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("no.such.property", "1", "Kafka:Properties:no.such.property: No such configuration property")]
+    [InlineData("linger.ms", "soon", "Kafka:Properties:linger.ms: Invalid value")]
+    [InlineData("compression.codec", "brotli", "Kafka:Properties:compression.codec: Invalid value")]
+    public void Validate_PropertyLibrdkafkaRefuses_FailsWithItsReason(string name, string value, string expected)
+    {
+        var result = Validate(new KafkaOptions { BootstrapServers = "broker1:9093", Properties = { [name] = value } });
+
+        Assert.True(result.Failed);
+        Assert.Contains(expected, result.FailureMessage, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_PropertyLibrdkafkaAccepts_Succeeds()
+    {
+        var result = Validate(new KafkaOptions
+        {
+            BootstrapServers = "broker1:9093",
+            Properties = { ["socket.keepalive.enable"] = "true", ["broker.address.family"] = "v4", ["auto.offset.reset"] = "earliest" },
+        });
+
+        Assert.True(result.Succeeded, result.FailureMessage);
+    }
+
     private static Microsoft.Extensions.Options.ValidateOptionsResult Validate(KafkaOptions options) =>
         new KafkaOptionsValidator(new Production()).Validate(null, options);
 
