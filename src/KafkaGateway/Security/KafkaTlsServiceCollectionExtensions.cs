@@ -50,6 +50,28 @@ internal sealed class KafkaTlsOptionsValidator(TimeProvider time) : IValidateOpt
 {
     public ValidateOptionsResult Validate(string? name, KafkaTlsOptions options)
     {
+        if (!options.IsTlsEnabled)
+        {
+            // Without material and Enabled the loader reads nothing; these settings would be silently ignored (a
+            // password from a secret with a missing location means plaintext to Kafka without a word).
+            (string Key, string? Value)[] settings =
+            [
+                (nameof(options.KeyPassword), options.KeyPassword), (nameof(options.KeyStorePassword), options.KeyStorePassword),
+                (nameof(options.KeyStoreType), options.KeyStoreType), (nameof(options.TrustStorePassword), options.TrustStorePassword),
+            ];
+            var orphans = settings
+                .Where(setting => !string.IsNullOrEmpty(setting.Value))
+                .Select(setting => $"{KafkaTlsOptions.SectionName}:{setting.Key} is set, but TLS to Kafka is off: no certificate, key or store " +
+                    $"location is configured and {KafkaTlsOptions.SectionName}:Enabled is false. Set the material it belongs to, or remove it.")
+                .ToList();
+            if (options.ExpiryWarningDays < 0)
+            {
+                orphans.Add($"{KafkaTlsOptions.SectionName}:ExpiryWarningDays must not be negative (was {options.ExpiryWarningDays}).");
+            }
+
+            return orphans.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(orphans);
+        }
+
         try
         {
             using var material = KafkaTlsMaterialLoader.Load(options, time);

@@ -53,4 +53,19 @@ public sealed class KafkaTlsServiceCollectionExtensionsTests
         Assert.StartsWith("Kafka:Tls:KeyStorePassword: wrong password", failure, StringComparison.Ordinal);
         Assert.DoesNotContain("wrong-secret-5150", failure, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("Kafka:Tls:KeyStorePassword", "changeit")]
+    [InlineData("Kafka:Tls:KeyStoreType", "JKS")]
+    [InlineData("Kafka:Tls:TrustStorePassword", "changeit")]
+    public void AddKafkaTls_SettingWithoutTheMaterialItBelongsTo_FailsInsteadOfRunningPlaintext(string key, string value)
+    {
+        using var provider = Build(new() { [key] = value });
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<KafkaTlsOptions>>().Value);
+
+        var failure = Assert.Single(ex.Failures);
+        Assert.StartsWith($"{key} is set, but TLS to Kafka is off", failure, StringComparison.Ordinal);
+        Assert.DoesNotContain("changeit", failure, StringComparison.Ordinal);
+    }
 }
