@@ -283,7 +283,7 @@ public static class GatewayErrors
     /// <summary>Kafka did not answer an admin or metadata request in time.</summary>
     public static readonly GatewayError KafkaTimeout = new("kafka_timeout", 504, "Kafka did not answer in time", retryAfterSeconds: 5);
 
-    /// <summary>No delivery report within Producer:DeliveryTimeoutMs: the record may have been written.</summary>
+    /// <summary>No delivery report within Producer:DeliveryTimeoutMilliseconds: the record may have been written.</summary>
     public static readonly GatewayError DeliveryTimeout = new("delivery_timeout", 504, "The record may have been written");
 
     /// <summary>The delivery report says possibly persisted: the record may have been written.</summary>
