@@ -512,7 +512,7 @@ internal sealed class TopicConsumer
                     if (position < marks.Low || position > marks.High)
                     {
                         var resumedAt = position < marks.Low ? marks.Low.Value : marks.High.Value;
-                        notices.Add(new StreamNotice("offset_out_of_range", partition, position, resumedAt));
+                        notices.Add(new StreamNotice(Http.GatewayErrors.OffsetOutOfRange.Code, partition, position, resumedAt));
                         _positions[partition] = resumedAt;
                     }
                 }
