@@ -33,6 +33,9 @@ internal sealed class DeliveryBatch
         }
     }
 
+    /// <summary>The producer the records went to (null in unit tests).</summary>
+    public ProducerPool.PooledProducer? Producer => _producer;
+
     /// <summary>Completes when every record has a report or a failure.</summary>
     public Task Completion => _completion.Task;
 

@@ -296,9 +296,10 @@ public sealed partial class RecordProducer(
                     (_, KafkaException ke) => (ke.Error.Code, PersistenceStatus.NotPersisted, ke.Error.Reason),
                     (_, var other) => (ErrorCode.Unknown, PersistenceStatus.NotPersisted, other?.Message ?? "unknown failure"),
                 };
-                if (code == ErrorCode.Local_MsgTimedOut && pool.LastError(identity) is { } cause)
+                if (code == ErrorCode.Local_MsgTimedOut && (batch.Producer?.LastError ?? pool.LastError(identity)) is { } cause)
                 {
                     // "Message timed out" alone hides why; the client's last error (TLS, DNS, auth) usually says it.
+                    // The producer's own: a timeout has already taken it out of the pool (ProducerPool.TimeoutRetirements).
                     reason = $"{reason}; last Kafka client error: {cause.Reason}";
                 }
 
