@@ -12,13 +12,20 @@ internal sealed class DeliveryBatch
     private readonly DeliveryReport<byte[]?, byte[]?>?[] _reports;
     private readonly Exception?[] _failures;
     private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly ProducerPool.PooledProducer? _producer;
+    // Set per record whose report came after a record of the same producer timed out inside librdkafka.
+    private readonly bool[] _afterTimeout;
     private int _pending;
     private bool _sealed;
 
-    public DeliveryBatch(int count)
+    /// <param name="count">Records in the request.</param>
+    /// <param name="producer">The producer the records go to; its message timeouts are watched (see <see cref="AfterMessageTimeout"/>).</param>
+    public DeliveryBatch(int count, ProducerPool.PooledProducer? producer = null)
     {
+        _producer = producer;
         _reports = new DeliveryReport<byte[]?, byte[]?>?[count];
         _failures = new Exception?[count];
+        _afterTimeout = new bool[count];
         _pending = count;
         if (count == 0)
         {
@@ -26,14 +33,37 @@ internal sealed class DeliveryBatch
         }
     }
 
+    /// <summary>The producer the records went to (null in unit tests).</summary>
+    public ProducerPool.PooledProducer? Producer => _producer;
+
     /// <summary>Completes when every record has a report or a failure.</summary>
     public Task Completion => _completion.Task;
 
     /// <summary>The delivery callback of record <paramref name="index"/>.</summary>
-    public Action<DeliveryReport<byte[]?, byte[]?>> HandlerFor(int index) => report => Settle(index, report, null);
+    public Action<DeliveryReport<byte[]?, byte[]?>> HandlerFor(int index) => report =>
+    {
+        // Delivery reports of a producer arrive in librdkafka's order on its one poll thread, so a report that
+        // comes after a timed-out record's report belongs to a request librdkafka may have sent under the bumped
+        // epoch (ProducerPool.PooledProducer.MessageTimedOut). Read before this report can set it.
+        var afterTimeout = _producer?.MessageTimedOut ?? false;
+        if (report.Error.Code == ErrorCode.Local_MsgTimedOut)
+        {
+            _producer?.OnMessageTimedOut();
+        }
+
+        Settle(index, report, null, afterTimeout);
+    };
+
+    /// <summary>
+    /// Whether record <paramref name="index"/>'s report came after a record of the same producer timed out inside
+    /// librdkafka: the idempotent producer then bumps its epoch, and a batch it sends again under the new epoch is
+    /// written again if the broker had written it already, so "persisted" no longer means "once". Read after
+    /// <see cref="Snapshot"/>.
+    /// </summary>
+    public bool AfterMessageTimeout(int index) => _afterTimeout[index];
 
     /// <summary>Record <paramref name="index"/> was refused before it was queued.</summary>
-    public void Failed(int index, Exception exception) => Settle(index, null, exception);
+    public void Failed(int index, Exception exception) => Settle(index, null, exception, false);
 
     /// <summary>
     /// Record <paramref name="index"/> was refused before it was queued, and the records after it are not sent: a
@@ -87,7 +117,7 @@ internal sealed class DeliveryBatch
         }
     }
 
-    private void Settle(int index, DeliveryReport<byte[]?, byte[]?>? report, Exception? failure)
+    private void Settle(int index, DeliveryReport<byte[]?, byte[]?>? report, Exception? failure, bool afterTimeout)
     {
         lock (_lock)
         {
@@ -98,6 +128,7 @@ internal sealed class DeliveryBatch
 
             _reports[index] = report;
             _failures[index] = failure;
+            _afterTimeout[index] = afterTimeout;
             if (--_pending > 0)
             {
                 return;

@@ -31,6 +31,7 @@ public sealed partial class ProducerPool : IDisposable
     private readonly ITimer _idleSweep;
     private bool _disposed;
     private int _fatalRetirements;
+    private int _timeoutRetirements;
     private int _closedProducers;
 
     public ProducerPool(
@@ -54,6 +55,12 @@ public sealed partial class ProducerPool : IDisposable
 
     /// <summary>Producers retired because librdkafka reported a fatal error.</summary>
     public int FatalRetirements => Volatile.Read(ref _fatalRetirements);
+
+    /// <summary>
+    /// Producers retired because a record timed out inside librdkafka (<c>Producer:MessageTimeoutMilliseconds</c>), after which
+    /// the idempotent producer bumps its epoch (see <see cref="PooledProducer.MessageTimedOut"/>).
+    /// </summary>
+    public int TimeoutRetirements => Volatile.Read(ref _timeoutRetirements);
 
     /// <summary>Producers flushed and disposed so far (idle, rotated, broken or at shutdown).</summary>
     public int ClosedProducers => Volatile.Read(ref _closedProducers);
@@ -213,7 +220,7 @@ public sealed partial class ProducerPool : IDisposable
             // missing topic is refused up front, or created deliberately (ProduceTopics, Producer:AutoCreateTopics).
             AllowAutoCreateTopics = false,
         };
-        var pooled = new PooledProducer(identity);
+        var pooled = new PooledProducer(identity) { TimedOut = RetireAfterMessageTimeout };
         pooled.Producer = new ProducerBuilder<byte[]?, byte[]?>(config)
             .SetLogHandler(KafkaLogBridge.Create<IProducer<byte[]?, byte[]?>>(_loggerFactory, "producer-" + identity, _errors))
             .SetStatisticsHandler((_, json) =>
@@ -281,6 +288,22 @@ public sealed partial class ProducerPool : IDisposable
         if (_producers.TryRemove(new KeyValuePair<string, PooledProducer>(pooled.Identity, pooled)))
         {
             Interlocked.Increment(ref _fatalRetirements);
+            Retire(pooled);
+        }
+    }
+
+    /// <summary>
+    /// A record of <paramref name="pooled"/> timed out inside librdkafka: the producer leaves the pool, so the next
+    /// requests go to a fresh producer (a new producer id, no retries carried over), and its remaining records keep
+    /// their reports. Called once, on the producer's poll thread; retiring only marks it (closing runs elsewhere).
+    /// </summary>
+    private void RetireAfterMessageTimeout(PooledProducer pooled)
+    {
+        pooled.Broken = true;
+        if (_producers.TryRemove(new KeyValuePair<string, PooledProducer>(pooled.Identity, pooled)))
+        {
+            Interlocked.Increment(ref _timeoutRetirements);
+            LogRetiredAfterTimeout(_logger, pooled.Identity);
             Retire(pooled);
         }
     }
@@ -410,6 +433,28 @@ public sealed partial class ProducerPool : IDisposable
 
         public volatile bool Broken;
 
+        /// <summary>
+        /// A record of this producer timed out inside librdkafka (message.timeout.ms). The idempotent producer then
+        /// drains and bumps its epoch, renumbering the records it still has to send, and a batch among them that the
+        /// broker had written already (its answer lost) is written a second time: the broker cannot recognise it
+        /// under the new epoch, and librdkafka exempts message timeouts from the gapless guarantee. So a record
+        /// reported persisted after this point may be in Kafka twice and is answered possibly_persisted.
+        /// </summary>
+        public volatile bool MessageTimedOut;
+
+        /// <summary>What the pool does when the first record of this producer times out.</summary>
+        public Action<PooledProducer>? TimedOut { get; init; }
+
+        /// <summary>Called from a delivery report with a message timeout (on the poll thread, before later reports).</summary>
+        public void OnMessageTimedOut()
+        {
+            if (!MessageTimedOut)
+            {
+                MessageTimedOut = true;
+                TimedOut?.Invoke(this);
+            }
+        }
+
         public Error? LastError { get; set; }
 
         /// <summary>Brokers up in the last statistics; -1 before the first statistics arrive.</summary>
@@ -460,6 +505,10 @@ public sealed partial class ProducerPool : IDisposable
     [LoggerMessage(Level = LogLevel.Error, Message = "Kafka producer for identity {Identity} hit a fatal error {Code}: {Reason}; it will be replaced")]
     private static partial void LogFatal(ILogger logger, string identity, ErrorCode code, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka producer for identity {Identity} had a record time out (Producer:MessageTimeoutMilliseconds); " +
+        "it is replaced, and records it reports persisted from now on are answered possibly_persisted (its epoch bump can write a retried batch twice)")]
+    private static partial void LogRetiredAfterTimeout(ILogger logger, string identity);
+
     [LoggerMessage(Level = LogLevel.Error, Message = "Kafka producer for identity {Identity} closed with {Count} record(s) undelivered")]
     private static partial void LogUnflushed(ILogger logger, string identity, int count);
 }
@@ -481,6 +530,9 @@ public readonly struct ProducerLease : IDisposable
 
     /// <summary>True once librdkafka reported a fatal error for this producer.</summary>
     public bool Broken => _pooled.Broken;
+
+    /// <summary>The pooled producer (its health flags), for the request's delivery reports.</summary>
+    internal ProducerPool.PooledProducer Pooled => _pooled;
 
     /// <summary>Takes the producer out of the pool after it refused a record with a fatal error.</summary>
     public void MarkBroken() => _pool?.MarkBroken(_pooled);

@@ -130,7 +130,7 @@ public sealed partial class RecordProducer(
             // Every record is valid: only now may the request's own schemas be registered (and their ids stamped in).
             (valueEncoding, keyEncoding) = await admission.CommitSchemasAsync(request.User, valueEncoding, keyEncoding, messages, cancellationToken);
             var started = Stopwatch.GetTimestamp();
-            var deliveries = Send(lease.Producer, topic, records, messages);
+            var deliveries = Send(lease, topic, records, messages);
             if (deliveries.FirstRefused == 0 && IsFatal(deliveries.RefusalCause, lease))
             {
                 // The producer failed fatally before this request queued anything: nothing is written, so the whole
@@ -139,7 +139,7 @@ public sealed partial class RecordProducer(
                 lease.Dispose();
                 lease = default;
                 lease = pool.Lease(identity);
-                deliveries = Send(lease.Producer, topic, records, messages);
+                deliveries = Send(lease, topic, records, messages);
             }
 
             return new ProduceResult(await CollectAsync(topic, valueEncoding, deliveries, identity, messages, started), keyEncoding.SchemaId);
@@ -175,9 +175,10 @@ public sealed partial class RecordProducer(
     }
 
     private static DeliveryBatch Send(
-        IProducer<byte[]?, byte[]?> producer, string topic, IReadOnlyList<ProduceRecord> records, Message<byte[]?, byte[]?>[] messages)
+        ProducerLease lease, string topic, IReadOnlyList<ProduceRecord> records, Message<byte[]?, byte[]?>[] messages)
     {
-        var batch = new DeliveryBatch(messages.Length);
+        var producer = lease.Producer;
+        var batch = new DeliveryBatch(messages.Length, lease.Pooled);
         for (var i = 0; i < messages.Length; i++)
         {
             // Queued in request order; the idempotent producer keeps that order per partition. The request's
@@ -228,7 +229,7 @@ public sealed partial class RecordProducer(
         var persistedBytes = 0L;
         for (var i = 0; i < count; i++)
         {
-            if (reports[i] is { Status: PersistenceStatus.Persisted, Error.IsError: false } report)
+            if (reports[i] is { Status: PersistenceStatus.Persisted, Error.IsError: false } report && !batch.AfterMessageTimeout(i))
             {
                 // The create time the gateway stamped (topics with message.timestamp.type=LogAppendTime replace it in
                 // the log; delivery reports carry the broker's append time, which the mock broker fakes).
@@ -269,7 +270,18 @@ public sealed partial class RecordProducer(
             }
 
             GatewayError classification;
-            if (report is null && failures[i] is null)
+            if (report is { Status: PersistenceStatus.Persisted, Error.IsError: false })
+            {
+                // In Kafka, but reported after a record of the same producer timed out inside librdkafka: the epoch
+                // bump that follows can have written this record's batch a second time (DeliveryBatch.AfterMessageTimeout).
+                // Not "persisted" (a 2xx means once) and never "not_persisted" (a resend would add a copy).
+                classification = DeliveryOutcomes.Classify(ErrorCode.Local_MsgTimedOut, PersistenceStatus.PossiblyPersisted);
+                possiblyPersisted++;
+                outcomes.Add(new RecordOutcome(i, "possibly_persisted", null, null, "EpochBumped",
+                    $"Kafka acknowledged the record at partition {report.Partition.Value} offset {report.Offset.Value}, but after another record of the " +
+                    "same producer timed out; the idempotent producer's epoch bump that follows may have written it twice. Do not resend it."));
+            }
+            else if (report is null && failures[i] is null)
             {
                 classification = GatewayErrors.DeliveryTimeout;
                 possiblyPersisted++;
@@ -284,9 +296,10 @@ public sealed partial class RecordProducer(
                     (_, KafkaException ke) => (ke.Error.Code, PersistenceStatus.NotPersisted, ke.Error.Reason),
                     (_, var other) => (ErrorCode.Unknown, PersistenceStatus.NotPersisted, other?.Message ?? "unknown failure"),
                 };
-                if (code == ErrorCode.Local_MsgTimedOut && pool.LastError(identity) is { } cause)
+                if (code == ErrorCode.Local_MsgTimedOut && (batch.Producer?.LastError ?? pool.LastError(identity)) is { } cause)
                 {
                     // "Message timed out" alone hides why; the client's last error (TLS, DNS, auth) usually says it.
+                    // The producer's own: a timeout has already taken it out of the pool (ProducerPool.TimeoutRetirements).
                     reason = $"{reason}; last Kafka client error: {cause.Reason}";
                 }
 

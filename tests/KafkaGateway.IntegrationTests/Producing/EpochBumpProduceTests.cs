@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Confluent.Kafka;
+using KafkaGateway.IntegrationTests.Harness;
+using KafkaGateway.Producing;
+using Microsoft.Extensions.DependencyInjection;
+using Xunit.Abstractions;
+
+namespace KafkaGateway.IntegrationTests.Producing;
+
+/// <summary>
+/// librdkafka's idempotent producer bumps its epoch when a record times out (message.timeout.ms) and sends the records
+/// it still has to retry under the new epoch, where no broker recognises a batch it wrote already: that batch is
+/// written twice (rdkafka_broker.c: a timeout scan that timed records out starts the drain and bump; the gapless
+/// guarantee exempts message timeouts). So the gateway answers a record reported persisted after a timeout of its
+/// producer as possibly_persisted, and replaces the producer. On a cluster of its own (faults must not leak).
+/// What the mock cluster cannot show: the second copy under a new epoch. The resend here leaves before the bump (it
+/// waits in the down broker's request queue, which the drain waits for), and a Kafka broker would recognise that
+/// one; the mock writes it again anyway, because it checks sequences only for transactional producers
+/// (PartitionLog shows both copies under one epoch and sequence). The gateway's answer is the same either way.
+/// </summary>
+public sealed class EpochBumpProduceTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private const int MessageTimeoutMs = 8000;
+    private readonly KafkaClusterFixture _cluster = new();
+    private GatewayFactory _gateway = null!;
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _cluster.InitializeAsync();
+        _gateway = GatewayFactory.For(_cluster, new Dictionary<string, string?>
+        {
+            ["Producer:MessageTimeoutMilliseconds"] = MessageTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Producer:DeliveryTimeoutMilliseconds"] = "7900",
+            ["Producer:StatisticsIntervalMilliseconds"] = "100",
+            ["Kafka:Properties:reconnect.backoff.max.ms"] = "200",
+            ["Gateway:TopicFormats:Default"] = "json",
+        });
+        _client = _gateway.CreateClient();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _gateway.DisposeAsync();
+        await _cluster.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Produce_RecordAcknowledgedAfterAnotherRecordOfItsProducerTimedOut_IsAnsweredPossiblyPersistedAndTheProducerReplaced()
+    {
+        var topic = _cluster.CreateTopic(partitions: 3);
+        var pool = _gateway.Services.GetRequiredService<ProducerPool>();
+        var (partitionA, leaderA, partitionB, leaderB) = TwoPartitionsWithDistinctLeaders(topic);
+        Assert.Equal(HttpStatusCode.OK, (await Post(topic, "before-a", partitionA)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await Post(topic, "before-b", partitionB)).StatusCode);
+
+        // B waits for a broker that is down until it times out inside librdkafka: the epoch bump follows.
+        _cluster.Cluster.SetBrokerDown(leaderB);
+        var started = Stopwatch.StartNew();
+        var b = Post(topic, "b", partitionB);
+        // A comes later, so its own deadline (7.9 s) outlasts B's timeout (8 s, found by librdkafka's 1 s scan) and
+        // the epoch bump. The broker writes A but its answer is slow, and the broker goes down before sending it: A
+        // waits to be retried. (The wait shapes the scenario; every step after it is awaited as a condition.)
+        await Task.Delay(TimeSpan.FromSeconds(4) - started.Elapsed);
+        _cluster.Cluster.SetBrokerRtt(leaderA, 5000);
+        var a = Post(topic, "a", partitionA);
+        await WaitUntilAsync(() => pool.Statistics().Any(s => s.Brokers.Any(r => r.Name == leaderA.ToString(System.Globalization.CultureInfo.InvariantCulture) && r.InFlightRequests > 0)),
+            TimeSpan.FromSeconds(5));
+        _cluster.Cluster.SetBrokerDown(leaderA);
+        // B times out and the producer leaves the pool; then A's broker comes back and A is acknowledged.
+        await WaitUntilAsync(() => pool.TimeoutRetirements > 0, TimeSpan.FromSeconds(MessageTimeoutMs / 1000 + 5));
+        _cluster.Cluster.SetBrokerRtt(leaderA, 0);
+        _cluster.Cluster.SetBrokerUp(leaderA);
+        var answerA = await a;
+        var bodyA = await answerA.Content.ReadFromJsonAsync<JsonElement>();
+        var answerB = await b;
+        _cluster.Cluster.SetBrokerUp(leaderB);
+        var after = await Post(topic, "after", partitionA);
+        Assert.Equal(0, pool.FlushAll(TimeSpan.FromSeconds(30)));
+
+        var stored = RawConsumer.ConsumeAll(_cluster.ClientConfig(), topic, 4);
+        var copiesOfA = stored.Where(r => Value(r) == "a").ToList();
+        var writers = PartitionLog.Writers(_cluster.Cluster.Listeners.Select(l => (l.Host, l.Port)), topic, partitionA,
+            stored.Where(r => r.Partition.Value == partitionA).Max(r => r.Offset.Value) + 1);
+        output.WriteLine($"a: {(int)answerA.StatusCode} {bodyA}; b: {(int)answerB.StatusCode}; after: {(int)after.StatusCode}; " +
+            $"a in Kafka at {string.Join(", ", copiesOfA.Select(r => $"{r.Partition.Value}/{r.Offset.Value} {writers[r.Offset.Value]}"))}");
+
+        // A is in Kafka (twice on the mock, which writes its resend again: see the class summary).
+        Assert.NotEmpty(copiesOfA);
+        // The gateway does not call A persisted (a 2xx means once), nor not_persisted (a resend would add a copy).
+        Assert.Equal(HttpStatusCode.GatewayTimeout, answerA.StatusCode);
+        var outcome = bodyA.GetProperty("records")[0];
+        Assert.Equal("possibly_persisted", outcome.GetProperty("status").GetString());
+        Assert.Equal("EpochBumped", outcome.GetProperty("error").GetString());
+        // B never reached Kafka and was not called persisted; a fresh producer serves the next request.
+        Assert.NotEqual(HttpStatusCode.OK, answerB.StatusCode);
+        Assert.DoesNotContain(stored, r => Value(r) == "b");
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Equal(1, pool.TimeoutRetirements);
+        Assert.Single(stored, r => Value(r) == "after");
+    }
+
+    private (int PartitionA, int LeaderA, int PartitionB, int LeaderB) TwoPartitionsWithDistinctLeaders(string topic)
+    {
+        using var admin = new AdminClientBuilder(_cluster.ClientConfig()).Build();
+        var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions;
+        var first = partitions[0];
+        var second = partitions.First(p => p.Leader != first.Leader);
+        return (first.PartitionId, first.Leader, second.PartitionId, second.Leader);
+    }
+
+    private static string Value(ConsumeResult<byte[], byte[]> record) =>
+        JsonDocument.Parse(record.Message.Value).RootElement.GetProperty("n").GetString()!;
+
+    private Task<HttpResponseMessage> Post(string topic, string value, int partition) =>
+        _client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative),
+            ProduceTests.Json($$$"""{"records": [{"partition": {{{partition}}}, "value": {"n": "{{{value}}}"}}]}"""));
+
+    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "condition not reached in time");
+            await Task.Delay(20);
+        }
+    }
+}
