@@ -33,6 +33,9 @@ internal static class ApiTags
         "Topics.ListTopics", "Topics.DescribeTopic", "TopicStream.Records", "TopicStream.Stream", "Produce.Produce",
     ];
 
+    /// <summary>The registry's areas in task order: subjects and their versions first, associations last.</summary>
+    private static readonly string[] s_registryAreas = ["subjects", "schemas", "compatibility", "config", "associations"];
+
     /// <summary>The tag of an operation: by controller for the REST Proxy, else by the first path segment.</summary>
     public static string Of(ApiDescription api)
     {
@@ -70,6 +73,10 @@ internal static class ApiTags
             "PATCH" => 3,
             _ => 4,
         };
-        return $"{tag}|{(task < 0 ? 9 : task)}|{api.RelativePath}|{method}";
+        var path = api.RelativePath ?? "";
+        var area = path.StartsWith("registry/", StringComparison.Ordinal)
+            ? Array.IndexOf(s_registryAreas, path.Split('/')[1]) switch { < 0 => 9, var i => i }
+            : 0;
+        return $"{tag}|{(task < 0 ? 9 : task)}|{area}|{path}|{method}";
     }
 }

@@ -119,7 +119,9 @@ internal static class OperationExamples
             "ConsumerGroups.ListGroups" => Plan("List consumer groups", P(), null, 200,
                 """[{"groupId":"billing","state":"Empty","simple":false}]""", "listing consumer groups"),
             "ConsumerGroups.DescribeGroup" => Plan("Describe a consumer group with its lag", P(("group", "billing")), null, 200,
-                $$"""{"groupId":"billing","state":"Empty","members":[],"offsets":[{"topic":"{{t}}","partition":0,"committedOffset":0,"highWatermark":1,"lag":1}],"totalLag":1}"""),
+                live.IsEmbedded
+                    ? $$"""{"groupId":"billing","state":"Unknown","protocol":null,"coordinatorId":null,"offsets":[{"topic":"{{t}}","partition":0,"committedOffset":0,"highWatermark":1,"lag":1}],"totalLag":1,"notes":["The embedded cluster cannot describe groups: no state or members."]}"""
+                    : $$"""{"groupId":"billing","state":"Empty","protocol":"range","coordinatorId":1,"members":[],"offsets":[{"topic":"{{t}}","partition":0,"committedOffset":0,"highWatermark":1,"lag":1}],"totalLag":1}"""),
             "ConsumerGroups.DeleteGroup" => Plan("Delete a consumer group", P(("group", "billing")), null, 204, null, "deleting consumer groups"),
 
             "Cluster.GetCluster" => Plan("Describe the cluster", P(), null, 200,
