@@ -52,6 +52,12 @@ internal sealed partial class ApiDocumentFilter(LiveExamplesSource source, IHttp
                 }
 
                 operation.Summary = summary;
+                if (ApiTags.TaskOrder(id) is >= 0 and var order)
+                {
+                    operation.Extensions ??= new Dictionary<string, IOpenApiExtension>();
+                    operation.Extensions[ApiTags.TaskOrderExtension] = new JsonNodeExtension(order);
+                }
+
                 var limited = plan?.EmbeddedLimit is not null && live.IsEmbedded;
                 if (limited)
                 {

@@ -20,6 +20,9 @@ public static class ApiDocumentServiceCollectionExtensions
             options.OrderActionsBy(ApiTags.SortKey);
             options.DocumentAsyncFilter<ApiDocumentFilter>();
         });
+        // Swagger UI lists the Topics tasks in task order rather than path order.
+        services.Configure<Swashbuckle.AspNetCore.SwaggerUI.SwaggerUIOptions>(options =>
+            options.ConfigObject.Plugins = [.. options.ConfigObject.Plugins ?? [], ApiTags.SwaggerUiTaskOrderPlugin]);
         return builder;
     }
 }

@@ -36,6 +36,44 @@ internal static class ApiTags
     /// <summary>The registry's areas in task order: subjects and their versions first, associations last.</summary>
     private static readonly string[] s_registryAreas = ["subjects", "schemas", "compatibility", "config", "associations"];
 
+    /// <summary>Operation extension: the position of a Topics task (list, describe, browse, stream, produce).</summary>
+    public const string TaskOrderExtension = "x-task-order";
+
+    /// <summary>
+    /// A Swagger UI plugin: Swagger UI lists a tag's operations in path order, which puts POST /topics between list and
+    /// describe and DELETE beside describe; this sorts each group by <see cref="TaskOrderExtension"/> (stable, so
+    /// operations without one keep the document's order after the tasks).
+    /// </summary>
+    public const string SwaggerUiTaskOrderPlugin = """
+        (function () {
+          return {
+            statePlugins: {
+              spec: {
+                wrapSelectors: {
+                  taggedOperations: function (ori, system) {
+                    return function () {
+                      var tagged = ori.apply(null, arguments);
+                      if (typeof tagged === "function") { tagged = tagged(system); }
+                      return tagged.map(function (tag) {
+                        return tag.update("operations", function (ops) {
+                          return ops.sortBy(function (op) {
+                            var order = op.getIn(["operation", "x-task-order"]);
+                            return order === undefined ? 1000 : order;
+                          });
+                        });
+                      });
+                    };
+                  }
+                }
+              }
+            }
+          };
+        })
+        """;
+
+    /// <summary>The position of <paramref name="operationId"/> among the Topics tasks, or -1.</summary>
+    public static int TaskOrder(string operationId) => Array.IndexOf(s_topicTaskOrder, operationId);
+
     /// <summary>The tag of an operation: by controller for the REST Proxy, else by the first path segment.</summary>
     public static string Of(ApiDescription api)
     {

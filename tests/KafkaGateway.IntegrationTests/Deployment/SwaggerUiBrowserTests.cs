@@ -102,6 +102,9 @@ public sealed class SwaggerUiBrowserTests(KafkaClusterFixture cluster, ITestOutp
 
         // Act
         await page.GotoAsync($"{address}/swagger");
+        var topicsGroup = page.Locator(".opblock-tag-section").Filter(new LocatorFilterOptions { Has = page.Locator("#operations-tag-Topics") });
+        await topicsGroup.Locator(".opblock-summary-description").First.WaitForAsync();
+        var firstTasks = (await topicsGroup.Locator(".opblock-summary-description").AllInnerTextsAsync()).Take(5).ToArray();
         var browse = await TryItOutAsync(page, "get", BrowseOperationPath);
         await PickTopicAsync(browse, topic);
         var (browseStatus, browseBody) = await ExecuteAsync(browse);
@@ -116,6 +119,9 @@ public sealed class SwaggerUiBrowserTests(KafkaClusterFixture cluster, ITestOutp
         await SaveTopicsScreenshotAsync(page, browse, stream);
 
         // Assert
+        string[] tasks = ["List topics", "Describe a topic", "Browse a topic", "Stream a topic", "Produce records"];
+        Assert.True(firstTasks.Length == tasks.Length && tasks.Zip(firstTasks).All(p => p.Second.StartsWith(p.First, StringComparison.Ordinal)),
+            "the Topics group starts with " + string.Join(" | ", firstTasks));
         Assert.True(browseStatus == "200", $"browse answered {browseStatus}: {browseBody}");
         Assert.Contains("\"s-1\"", browseBody, StringComparison.Ordinal);
         Assert.Contains("\"s-2\"", browseBody, StringComparison.Ordinal);
