@@ -1,3 +1,4 @@
+using KafkaGateway.ApiDocument;
 using KafkaGateway.Hosting;
 using KafkaGateway.Http;
 using KafkaGateway.Kafka;
@@ -14,6 +15,7 @@ try
 
     builder.AddGatewayHosting();
     builder.AddGatewayHttp();
+    builder.AddApiDocument();
     builder.AddKafka();
     builder.Services.AddSchemaRegistryClient(builder.Configuration);
     builder.AddSchemaRegistry();

@@ -72,7 +72,7 @@ public sealed class TopicStreamController(
     /// continues with no gap and no duplicate on any gateway replica, even after a restart. Partitions added to the topic
     /// after the token was made are read from their earliest offset.
     ///
-    ///     curl -N https://gateway:8443/topics/orders/stream?from=earliest&amp;header=tenant:acme
+    ///     curl -N 'https://gateway:8443/topics/orders/stream?from=earliest&amp;header=tenant:acme'
     /// </remarks>
     /// <param name="topic">The topic.</param>
     /// <param name="from"><c>latest</c> (default: only new records), <c>earliest</c>, or an ISO-8601 time, e.g. <c>2026-01-31T12:00:00Z</c>.</param>

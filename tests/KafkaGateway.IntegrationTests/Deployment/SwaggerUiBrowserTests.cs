@@ -18,6 +18,8 @@ public sealed class SwaggerUiBrowserTests(KafkaClusterFixture cluster, ITestOutp
 {
     private const string RegisterOperationPath = "/registry/subjects/{subject}/versions";
     private const string ProduceOperationPath = "/topics/{topic}/records";
+    private const string BrowseOperationPath = "/topics/{topic}/records";
+    private const string StreamOperationPath = "/topics/{topic}/stream";
 
     /// <summary>JSON as a person types it (README): inner quotes as \", not the serializer's default \u0022.</summary>
     private static readonly JsonSerializerOptions s_typedJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
@@ -66,6 +68,109 @@ public sealed class SwaggerUiBrowserTests(KafkaClusterFixture cluster, ITestOutp
         {
             await SaveScreenshotsAsync(page);
         }
+    }
+
+    /// <summary>
+    /// Swagger UI as a topic browser: the topic is picked from the cluster's topics the document offers, then browse
+    /// and the stream (its example: from=earliest, until=end) show the topic's records on the page. With
+    /// KAFKAGATEWAY_SCREENSHOT=docs/images/swagger-topics.png (relative to the repository) it also saves the Topics
+    /// group as the README shows it.
+    /// </summary>
+    [Fact]
+    public async Task SwaggerUi_PickTopicFromOfferedTopicsThenBrowseAndStreamUntilEnd_ShowsTheRecords()
+    {
+        // Arrange
+        var chromium = HeadlessChromium.ExecutablePath();
+        var topic = cluster.CreateTopic(partitions: 3, prefix: "sensors");
+        await using var gateway = GatewayFactory.For(cluster);
+        gateway.UseKestrel(0);
+        gateway.StartServer();
+        var address = gateway.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        using (var client = new HttpClient { BaseAddress = new Uri(address) })
+        {
+            await GatewayClusterFixture.RegisterSchemaAsync(client, $"{topic}-value", GatewayClusterFixture.SensorSchema);
+            using var produced = await client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative), new StringContent(
+                """{"records": [{"key": "s-1", "value": {"id": "s-1", "timestamp": 1732270000000, "value": 21.5}}, {"key": "s-2", "value": {"id": "s-2", "timestamp": 1732270001000, "value": 19.25}}]}""",
+                System.Text.Encoding.UTF8, "application/json"));
+            Assert.True(produced.IsSuccessStatusCode, await produced.Content.ReadAsStringAsync());
+        }
+
+        using var playwright = await Playwright.CreateAsync();
+        await using var browser = await playwright.Chromium.LaunchAsync(HeadlessChromium.LaunchOptions(chromium));
+        var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1280, Height = 900 } });
+        page.SetDefaultTimeout(20_000);
+
+        // Act
+        await page.GotoAsync($"{address}/swagger");
+        var topicsGroup = page.Locator(".opblock-tag-section").Filter(new LocatorFilterOptions { Has = page.Locator("#operations-tag-Topics") });
+        await topicsGroup.Locator(".opblock-summary-description").First.WaitForAsync();
+        var firstTasks = (await topicsGroup.Locator(".opblock-summary-description").AllInnerTextsAsync()).Take(5).ToArray();
+        var browse = await TryItOutAsync(page, "get", BrowseOperationPath);
+        await PickTopicAsync(browse, topic);
+        var (browseStatus, browseBody) = await ExecuteAsync(browse);
+        var stream = await TryItOutAsync(page, "get", StreamOperationPath);
+        await PickTopicAsync(stream, topic);
+        var from = await stream.Locator("tr[data-param-name='from'] input").InputValueAsync();
+        var until = await stream.Locator("tr[data-param-name='until'] input").InputValueAsync();
+        await stream.Locator("button.execute").ClickAsync();
+        var streamResponse = stream.Locator(".live-responses-table .response").First;
+        var streamStatus = (await streamResponse.Locator(".response-col_status").InnerTextAsync()).Trim();
+        var streamBody = await streamResponse.Locator(".response-col_description").InnerTextAsync();
+        await SaveTopicsScreenshotAsync(page, browse, stream);
+
+        // Assert
+        string[] tasks = ["List topics", "Describe a topic", "Browse a topic", "Stream a topic", "Produce records"];
+        Assert.True(firstTasks.Length == tasks.Length && tasks.Zip(firstTasks).All(p => p.Second.StartsWith(p.First, StringComparison.Ordinal)),
+            "the Topics group starts with " + string.Join(" | ", firstTasks));
+        Assert.True(browseStatus == "200", $"browse answered {browseStatus}: {browseBody}");
+        Assert.Contains("\"s-1\"", browseBody, StringComparison.Ordinal);
+        Assert.Contains("\"s-2\"", browseBody, StringComparison.Ordinal);
+        Assert.Contains("\"end\": true", browseBody, StringComparison.Ordinal);
+        Assert.Equal(("earliest", "end"), (from, until));
+        Assert.Equal("200", streamStatus);
+        Assert.Contains("event: record", streamBody, StringComparison.Ordinal);
+        Assert.Contains("s-2", streamBody, StringComparison.Ordinal);
+        Assert.Contains("event: end", streamBody, StringComparison.Ordinal);
+    }
+
+    /// <summary>Chooses <paramref name="topic"/> in the topic parameter's drop-down of offered topics; the field then holds it.</summary>
+    private static async Task PickTopicAsync(ILocator operation, string topic)
+    {
+        var row = operation.Locator("tr[data-param-name='topic']");
+        await row.Locator("select").First.SelectOptionAsync(topic);
+        var chosen = await row.Locator("input").InputValueAsync();
+        Assert.Equal(topic, chosen);
+    }
+
+    /// <summary>
+    /// The Topics group with the browse and stream answers collapsed into view, into the file KAFKAGATEWAY_SCREENSHOT
+    /// names (relative to the repository root); nothing when it is unset.
+    /// </summary>
+    private async Task SaveTopicsScreenshotAsync(IPage page, ILocator browse, ILocator stream)
+    {
+        var target = Environment.GetEnvironmentVariable("KAFKAGATEWAY_SCREENSHOT");
+        if (string.IsNullOrEmpty(target))
+        {
+            return;
+        }
+
+        var file = Path.IsPathRooted(target) ? target : RepositoryFiles.PathOf(target);
+        Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+        // The stream's answer stays open below the browse page; collapse the stream so the group fits one picture.
+        await stream.Locator(".opblock-summary").First.ClickAsync();
+        // From the group's heading down to the browse answer shown on the page (the documented answers below it are left out).
+        var group = page.Locator(".opblock-tag-section").Filter(new LocatorFilterOptions { Has = page.Locator("#operations-tag-Topics") });
+        var top = await group.BoundingBoxAsync();
+        var answer = await browse.Locator(".live-responses-table .response").First.BoundingBoxAsync();
+        Assert.True(top is not null && answer is not null, "the Topics group or the browse answer is not on the page");
+        var scrollY = await page.EvaluateAsync<float>("() => window.scrollY");
+        await page.ScreenshotAsync(new PageScreenshotOptions
+        {
+            Path = file,
+            FullPage = true,
+            Clip = new Clip { X = top.X, Y = top.Y + scrollY, Width = top.Width, Height = answer.Y + answer.Height - top.Y },
+        });
+        output.WriteLine($"screenshot of the Topics group: {file}");
     }
 
     /// <summary>
