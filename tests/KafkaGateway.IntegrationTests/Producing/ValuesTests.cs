@@ -347,6 +347,23 @@ public sealed class ValuesTests(ValuesGatewayFixture cluster) : IClassFixture<Va
         Assert.False(body.TryGetProperty("hint", out _));
     }
 
+    [Theory]
+    [InlineData("Gateway:TopicFormats:KeyFields:bad name!", "id", "Gateway:TopicFormats:KeyFields:bad name!: 'bad name!' is not a valid topic name")]
+    [InlineData("Producer:NdjsonChunkRecords", "0", "Producer:NdjsonChunkRecords must be between 1 and 100000 (was 0)")]
+    [InlineData("Producer:MaxValueLineBytes", "10", "Producer:MaxValueLineBytes must be between 1024 and 67108864 (was 10)")]
+    public void Start_InvalidValuesSetting_FailsNamingTheKey(string key, string value, string message)
+    {
+        using var gateway = GatewayFactory.For(cluster, new Dictionary<string, string?> { [key] = value });
+
+        var error = Assert.ThrowsAny<Exception>(() => gateway.CreateClient());
+
+        Assert.Contains(message, Flatten(error), StringComparison.Ordinal);
+    }
+
+    private static string Flatten(Exception error) => error is AggregateException aggregate
+        ? string.Join(" | ", aggregate.InnerExceptions.Select(Flatten))
+        : error.Message + (error.InnerException is { } inner ? " | " + Flatten(inner) : "");
+
     private async Task<string> SensorTopicAsync(int partitions)
     {
         var topic = cluster.CreateTopic(partitions);
