@@ -234,6 +234,41 @@ public sealed class ValuesTests(ValuesGatewayFixture cluster) : IClassFixture<Va
     }
 
     [Fact]
+    public async Task ProduceValuesNdjson_KafkaRefusesALaterChunk_Answers500PartiallyPersistedWithTheFailedLines()
+    {
+        var topic = cluster.CreateTopic(partitions: 1);
+        using var client = cluster.CreateKestrelClient();
+        await GatewayClusterFixture.RegisterSchemaAsync(client, $"{topic}-value", GatewayClusterFixture.SensorSchema);
+        const int chunk = ValuesGatewayFixture.ChunkRecords;
+        // The first chunk is in Kafka before the broker starts refusing; then the second chunk meets the refusal.
+        var content = new StreamedNdjson(
+            first: Lines(0, chunk),
+            rest: Lines(chunk, 2 * chunk),
+            beforeRest: async () =>
+            {
+                var written = await WaitForAsync(() => Watermarks(topic) >= chunk, TimeSpan.FromSeconds(60));
+                cluster.Cluster.PushRequestErrors(0, ErrorCode.TopicAuthorizationFailed);
+                return written;
+            });
+
+        var response = await client.PostAsync(new Uri($"/topics/{topic}/values", UriKind.Relative), content);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.True(content.SawRecordsBeforeTheEnd);
+        Assert.True(response.StatusCode == HttpStatusCode.InternalServerError, body.ToString());
+        Assert.Equal("partially_persisted", body.GetProperty("code").GetString());
+        Assert.Equal(3 * chunk, body.GetProperty("received").GetInt64());
+        var persisted = body.GetProperty("persisted").GetInt64();
+        Assert.InRange(persisted, chunk, 2 * chunk - 1);
+        Assert.Equal(2 * chunk + 1, body.GetProperty("notSentFromLine").GetInt64());
+        var failure = body.GetProperty("failures")[0];
+        Assert.InRange(failure.GetProperty("line").GetInt64(), chunk + 1, 2 * chunk);
+        Assert.Equal("not_persisted", failure.GetProperty("status").GetString());
+        Assert.Equal("TopicAuthorizationFailed", failure.GetProperty("error").GetString());
+        Assert.Equal(persisted, Watermarks(topic));
+    }
+
+    [Fact]
     public async Task ProduceValuesNdjson_BadLinesInTheFirstChunk_Answers422WithTheirLineNumbersAndWritesNothing()
     {
         var topic = await SensorTopicAsync(partitions: 1);
