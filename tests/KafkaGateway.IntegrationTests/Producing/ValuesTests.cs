@@ -198,6 +198,21 @@ public sealed class ValuesTests(ValuesGatewayFixture cluster) : IClassFixture<Va
     }
 
     [Fact]
+    public async Task ProduceValuesJson_MoreValuesThanMaxRecordsPerRequest_Answers422NamingTheSetting()
+    {
+        var topic = await SensorTopicAsync(partitions: 1);
+        using var client = cluster.CreateClient();
+        var json = "[" + string.Join(',', Enumerable.Repeat("""{"id":"s-1","timestamp":1,"value":1.5}""", 1001)) + "]";
+
+        var response = await client.PostAsync(new Uri($"/topics/{topic}/values", UriKind.Relative), Json(json));
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Contains("Producer:MaxRecordsPerRequest", body.GetProperty("errors")[0].GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal(0, Watermarks(topic));
+    }
+
+    [Fact]
     public async Task ProduceValuesJson_ArrayLargerThanTheBodyLimit_Answers413()
     {
         var topic = await SensorTopicAsync(partitions: 1);
