@@ -24,6 +24,10 @@ public sealed partial class ValuesIngestion(
     IOptions<Microsoft.AspNetCore.Mvc.JsonOptions> json,
     ILogger<ValuesIngestion> logger)
 {
+    private static readonly string s_persisted = DeliveryOutcomes.StatusName(Confluent.Kafka.PersistenceStatus.Persisted);
+    private static readonly string s_notPersisted = DeliveryOutcomes.StatusName(Confluent.Kafka.PersistenceStatus.NotPersisted);
+    private static readonly string s_possiblyPersisted = DeliveryOutcomes.StatusName(Confluent.Kafka.PersistenceStatus.PossiblyPersisted);
+
     /// <summary>Most failures listed in an answer; the rest are counted.</summary>
     public const int MaxListedFailures = 100;
 
@@ -171,20 +175,20 @@ public sealed partial class ValuesIngestion(
         {
             foreach (var outcome in outcomes)
             {
-                if (outcome.Status == "persisted")
+                if (outcome.Status == s_persisted)
                 {
                     chunkPersisted++;
                     continue;
                 }
 
-                possiblyPersisted += outcome.Status == "possibly_persisted" ? 1 : 0;
+                possiblyPersisted += outcome.Status == s_possiblyPersisted ? 1 : 0;
                 List(new LineFailure(chunk.LineOf(outcome.Index), null, outcome.Status, null, outcome.Error, outcome.Reason ?? outcome.Status));
             }
         }
         else
         {
             // Refused before anything of the chunk was queued (Kafka or the registry unavailable, topic missing...).
-            List(new LineFailure(chunk.FirstLine, chunk.LastLine == chunk.FirstLine ? null : chunk.LastLine, "not_persisted", null, failure.Code, failure.Message));
+            List(new LineFailure(chunk.FirstLine, chunk.LastLine == chunk.FirstLine ? null : chunk.LastLine, s_notPersisted, null, failure.Code, failure.Message));
         }
 
         var persisted = persistedBefore + chunkPersisted;
