@@ -6,7 +6,7 @@ using KafkaGateway.Bench.Suites;
 
 namespace KafkaGateway.Bench;
 
-// dotnet run -c Release --project bench/KafkaGateway.Bench -- all|quick|produce|stream|serialization [--quick] [--out docs/benchmarks]
+// dotnet run -c Release --project bench/KafkaGateway.Bench -- all|quick|produce|stream|serialization|ndjson [--quick] [--out docs/benchmarks]
 /// <summary>The benchmark command: <c>all</c>, <c>quick</c>, <c>produce</c>, <c>stream</c> or <c>serialization</c>.</summary>
 internal static class BenchCommand
 {
@@ -24,12 +24,12 @@ internal static class BenchCommand
         string[] suites = command switch
         {
             "all" or "quick" => ["produce", "stream", "serialization"],
-            "produce" or "stream" or "serialization" or "profile" => [command],
+            "produce" or "stream" or "serialization" or "profile" or "ndjson" => [command],
             _ => [],
         };
         if (suites.Length == 0)
         {
-            Console.Error.WriteLine("usage: KafkaGateway.Bench all|quick|produce|stream|serialization|profile [--batch N]|load [--quick] [--out <folder>]");
+            Console.Error.WriteLine("usage: KafkaGateway.Bench all|quick|produce|stream|serialization|ndjson|profile [--batch N]|load [--quick] [--out <folder>]");
             return 2;
         }
 
@@ -61,9 +61,14 @@ internal static class BenchCommand
             return 0;
         }
 
-        if (suites.Contains("produce") || suites.Contains("stream"))
+        if (suites.Contains("produce") || suites.Contains("stream") || suites.Contains("ndjson"))
         {
             await using var cluster = await BenchCluster.StartAsync();
+            if (suites.Contains("ndjson"))
+            {
+                reports.Add(await new NdjsonIngestSuite(cluster, settings).RunAsync());
+            }
+
             if (suites.Contains("produce"))
             {
                 reports.Add(await new ProduceSuite(cluster, settings).RunAsync());

@@ -71,6 +71,12 @@ public static class GatewayErrors
     /// <summary>The Idempotency-Key header is too long.</summary>
     public static readonly GatewayError InvalidIdempotencyKey = new("invalid_idempotency_key", 400, "Invalid Idempotency-Key");
 
+    /// <summary>An Idempotency-Key on an NDJSON stream, which is produced before it could be compared with an earlier one.</summary>
+    public static readonly GatewayError IdempotencyNotSupported = new("idempotency_not_supported", 400, "Idempotency-Key is not supported for NDJSON");
+
+    /// <summary>Bare values: <c>?key=</c> with <c>?keyField=</c>, or either of them empty or too long.</summary>
+    public static readonly GatewayError InvalidKeySelection = new("invalid_key_selection", 400, "Invalid key selection");
+
     /// <summary>A resume token (Last-Event-ID, cursor) this gateway did not issue.</summary>
     public static readonly GatewayError InvalidResumeToken = new("invalid_resume_token", 400, "Invalid resume token");
 

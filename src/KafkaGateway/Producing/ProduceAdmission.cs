@@ -18,6 +18,8 @@ namespace KafkaGateway.Producing;
 /// <param name="EmbeddedFormat">REST Proxy v2: the embedded format of the Content-Type (avro, json, binary).</param>
 /// <param name="RoutePartition">REST Proxy v2: the partition the route names.</param>
 /// <param name="IdempotencyKey">The client's Idempotency-Key, when sent.</param>
+/// <param name="Lines">Bare values: the values of one chunk of NDJSON lines (then <paramref name="Body"/> is unused).</param>
+/// <param name="Key">Bare values: where their keys come from, if anywhere.</param>
 internal sealed record ProduceRequest(
     string Topic,
     ProduceDialect Dialect,
@@ -26,13 +28,19 @@ internal sealed record ProduceRequest(
     ProduceSchemaSelection? Selection = null,
     TopicFormat? EmbeddedFormat = null,
     int? RoutePartition = null,
-    string? IdempotencyKey = null);
+    string? IdempotencyKey = null,
+    IReadOnlyList<JsonElement>? Lines = null,
+    ValueKeySource? Key = null);
 
 /// <summary>The answer to a request whose records are all in Kafka, with the key schema id REST Proxy v2 reports.</summary>
 internal sealed record ProduceResult(ProduceResponse Response, int? KeySchemaId);
 
 /// <summary>A request that passed every check that needs no encoding: its records and how to encode them.</summary>
-internal sealed record AdmittedBatch(IReadOnlyList<ProduceRecord> Records, RecordEncoding ValueEncoding, RecordEncoding KeyEncoding, List<ProduceError> Errors);
+internal sealed record AdmittedBatch(IReadOnlyList<ProduceRecord> Records, RecordEncoding ValueEncoding, RecordEncoding KeyEncoding, List<ProduceError> Errors)
+{
+    /// <summary>The reader's hint about what the body looks like (<see cref="ProduceBatch.Hint"/>), said with every problem.</summary>
+    public string? Hint { get; init; }
+}
 
 /// <summary>
 /// Everything decided before a record is encoded, the same for every produce route: reserved topics, the one reader
@@ -60,24 +68,28 @@ public sealed class ProduceAdmission(
         }
 
         var errors = new List<ProduceError>();
-        var batch = ProduceRequestReader.Read(request.Body, request.Dialect, request.RoutePartition, ProduceLimits.From(options.Value), errors);
+        var limits = ProduceLimits.From(options.Value);
+        var batch = request.Dialect == ProduceDialect.Values
+            ? ProduceRequestReader.ReadValues(request.Body, request.Lines, request.Key, limits, errors)
+            : ProduceRequestReader.Read(request.Body, request.Dialect, request.RoutePartition, limits, errors);
+        var hint = batch.Hint?.Replace("{topic}", topic, StringComparison.Ordinal);
         if (batch.Records.Count == 0)
         {
-            throw RecordProducer.Invalid(errors);
+            throw RecordProducer.Invalid(errors, hint);
         }
 
         RecordEncoding value, key;
         try
         {
             await topics.EnsureExistsAsync(topic, batch.Records.Max(r => r.Partition), request.User, cancellationToken);
-            (value, key) = request.Dialect == ProduceDialect.Native
-                ? await NativeEncodingsAsync(request, batch, cancellationToken)
-                : await RestProxyEncodingsAsync(request, batch, cancellationToken);
+            (value, key) = request.Dialect == ProduceDialect.RestProxyV2
+                ? await RestProxyEncodingsAsync(request, batch, cancellationToken)
+                : await NativeEncodingsAsync(request, batch, cancellationToken);
         }
         catch (GatewayException) when (errors.Count > 0)
         {
             // The request is malformed as sent: that is the first thing to fix, whatever else would refuse it.
-            throw RecordProducer.Invalid(errors);
+            throw RecordProducer.Invalid(errors, hint);
         }
 
         if ((value.Pending is not null || key.Pending is not null) && !access.MayWriteSchemas(request.User, topic))
@@ -88,7 +100,7 @@ public sealed class ProduceAdmission(
                 $"which '{ProduceAuthorization.NameOf(request.User)}' lacks. Nothing was written.");
         }
 
-        return new AdmittedBatch(batch.Records, value, key, errors);
+        return new AdmittedBatch(batch.Records, value, key, errors) { Hint = hint };
     }
 
     /// <summary>

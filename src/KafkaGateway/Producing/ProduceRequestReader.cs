@@ -17,6 +17,12 @@ internal sealed record ProduceRecord(
 {
     /// <summary>Some string or member name in the record is not valid Unicode (reported); it must not be encoded.</summary>
     public bool HasInvalidText { get; init; }
+
+    /// <summary>Where the value is in the body (default <c>{Path}.value</c>; a bare value is at <see cref="Path"/> itself).</summary>
+    public string? ValuePath { get; init; }
+
+    /// <summary>Where the key comes from (default <c>{Path}.key</c>; for bare values the key field or <c>?key</c>).</summary>
+    public string? KeyPath { get; init; }
 }
 
 /// <summary>
@@ -24,7 +30,14 @@ internal sealed record ProduceRecord(
 /// Proxy v2 <c>value_schema</c>/<c>key_schema</c>) and v2 schema ids.
 /// </summary>
 internal sealed record ProduceBatch(
-    IReadOnlyList<ProduceRecord> Records, string? ValueSchema, string? KeySchema = null, int? ValueSchemaId = null, int? KeySchemaId = null);
+    IReadOnlyList<ProduceRecord> Records, string? ValueSchema, string? KeySchema = null, int? ValueSchemaId = null, int? KeySchemaId = null)
+{
+    /// <summary>
+    /// Said with every problem of the request when the body looks like something else than what the route takes
+    /// (a bare value sent to the envelope route).
+    /// </summary>
+    public string? Hint { get; init; }
+}
 
 /// <summary>The two request shapes that carry records; both are read here, with the same limits.</summary>
 internal enum ProduceDialect
@@ -34,7 +47,16 @@ internal enum ProduceDialect
 
     /// <summary>Confluent REST Proxy v2: <c>{"records":[{"key","value","partition"}], "value_schema", ...}</c>.</summary>
     RestProxyV2,
+
+    /// <summary><c>POST /topics/{topic}/values</c>: the values themselves, one, an array, or NDJSON lines.</summary>
+    Values,
 }
+
+/// <summary>Where the keys of bare values come from: one key for all, or a top-level member of each value.</summary>
+/// <param name="Fixed">The key of every record (<c>?key=</c>), as a JSON string.</param>
+/// <param name="Field">The member of each value that is its key (<c>?keyField=</c> or <c>Gateway:TopicFormats:KeyFields</c>).</param>
+/// <param name="Origin">Where the setting comes from, for messages (<c>?keyField=id</c>, <c>Gateway:TopicFormats:KeyFields:sensors</c>).</param>
+internal sealed record ValueKeySource(JsonElement? Fixed, string? Field, string Origin);
 
 /// <summary>The limits every route that accepts records applies (<c>Producer:*</c>).</summary>
 internal sealed record ProduceLimits(int MaxRecords, int MaxKeyBytes, int MaxHeaders, int MaxHeaderBytes)
@@ -61,6 +83,11 @@ internal static class ProduceRequestReader
     private static readonly HashSet<string> s_v2Members = new(StringComparer.Ordinal) { "records", "value_schema", "value_schema_id", "key_schema", "key_schema_id" };
     private static readonly HashSet<string> s_v2RecordMembers = new(StringComparer.Ordinal) { "value", "key", "partition" };
 
+    /// <summary>What to do with a bare value sent to the envelope route.</summary>
+    public const string BareValueHint =
+        "The body looks like a bare value, not a record envelope: wrap it as {\"value\": <the value>} (a batch as {\"records\": [{\"value\": ...}]}), " +
+        "or POST the value itself to /topics/{topic}/values (one JSON value, a JSON array of values, or application/x-ndjson lines).";
+
     /// <summary>Reads a native request (kept for callers that know only that shape).</summary>
     public static ProduceBatch Read(JsonElement root, int maxRecords, List<ProduceError> errors) =>
         Read(root, ProduceDialect.Native, null, new ProduceLimits(maxRecords, int.MaxValue, int.MaxValue, int.MaxValue), errors);
@@ -68,6 +95,11 @@ internal static class ProduceRequestReader
     /// <summary>Reads a request of <paramref name="dialect"/>; <paramref name="routePartition"/> is the partition the route names (v2).</summary>
     public static ProduceBatch Read(JsonElement root, ProduceDialect dialect, int? routePartition, ProduceLimits limits, List<ProduceError> errors)
     {
+        if (dialect == ProduceDialect.Values)
+        {
+            return ReadValues(root, null, null, limits, errors);
+        }
+
         if (root.ValueKind != JsonValueKind.Object)
         {
             var expected = dialect == ProduceDialect.Native ? "an object with \"value\" or \"records\"" : "an object with a \"records\" array";
@@ -76,6 +108,77 @@ internal static class ProduceRequestReader
         }
 
         return dialect == ProduceDialect.Native ? ReadNative(root, limits, errors) : ReadV2(root, routePartition, limits, errors);
+    }
+
+    /// <summary>
+    /// Reads bare values: <paramref name="lines"/> (NDJSON, each value at <c>$</c> of its line) or <paramref name="body"/>,
+    /// an array of values (a batch, at <c>$[i]</c>) or one value (at <c>$</c>). A top-level array is always a batch: an
+    /// array-typed value is sent as <c>[[...]]</c>. Keys come from <paramref name="key"/>.
+    /// </summary>
+    public static ProduceBatch ReadValues(JsonElement body, IReadOnlyList<JsonElement>? lines, ValueKeySource? key, ProduceLimits limits, List<ProduceError> errors)
+    {
+        var result = new List<ProduceRecord>();
+        if (lines is not null)
+        {
+            for (var i = 0; i < lines.Count; i++)
+            {
+                result.Add(ReadValue(lines[i], i, "$", key, limits, errors));
+            }
+        }
+        else if (body.ValueKind == JsonValueKind.Array)
+        {
+            if (!TryCount(body, "$", limits, errors, out var count))
+            {
+                return new ProduceBatch([], null);
+            }
+
+            result.Capacity = count;
+            var index = 0;
+            foreach (var value in body.EnumerateArray())
+            {
+                result.Add(ReadValue(value, index, $"$[{index}]", key, limits, errors));
+                index++;
+            }
+        }
+        else
+        {
+            result.Add(ReadValue(body, 0, "$", key, limits, errors));
+        }
+
+        return new ProduceBatch(result, null);
+    }
+
+    private static ProduceRecord ReadValue(JsonElement value, int index, string path, ValueKeySource? source, ProduceLimits limits, List<ProduceError> errors)
+    {
+        var invalid = UnicodeCheck.Walk(value, index, path, errors);
+        JsonElement? key = source?.Fixed;
+        var keyPath = "?key";
+        if (source?.Field is { } field)
+        {
+            keyPath = $"{path}.{field}";
+            if (value.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add(new ProduceError(index, path, $"expected an object with member \"{field}\" (the key comes from {source.Origin}), got {Describe(value)}"));
+            }
+            else if (!value.TryGetProperty(field, out var member))
+            {
+                errors.Add(new ProduceError(index, keyPath, $"required member missing: the key comes from {source.Origin}"));
+            }
+            else if (member.ValueKind == JsonValueKind.Null)
+            {
+                errors.Add(new ProduceError(index, keyPath, $"is null: the key comes from {source.Origin}, and a record without a key would go to any partition"));
+            }
+            else if (JsonMarshal.GetRawUtf8Value(member).Length is var length && length > limits.MaxKeyBytes)
+            {
+                errors.Add(new ProduceError(index, keyPath, $"the key has {length} bytes of JSON; at most {limits.MaxKeyBytes} (Producer:MaxKeyBytes)"));
+            }
+            else
+            {
+                key = member;
+            }
+        }
+
+        return new ProduceRecord(index, path, value, key, null, [], null) { HasInvalidText = invalid, ValuePath = path, KeyPath = keyPath };
     }
 
     private static ProduceBatch ReadNative(JsonElement root, ProduceLimits limits, List<ProduceError> errors)
@@ -89,7 +192,13 @@ internal static class ProduceRequestReader
         if (!root.TryGetProperty("records", out var records))
         {
             var invalid = UnicodeCheck.Walk(root, 0, "$", errors);
-            return new ProduceBatch([ReadRecord(root, 0, "$", limits, errors, allowEnvelope: true) with { HasInvalidText = invalid }], valueSchema);
+            // Members that are no envelope's: most likely the value itself, whose own fields (a reading's "value",
+            // "timestamp") then collide with the envelope's. Every problem is still listed; the hint says what to do.
+            var bare = root.EnumerateObject().Any(m => !s_recordMembers.Contains(SafeName(m)) && SafeName(m) != "valueSchema");
+            return new ProduceBatch([ReadRecord(root, 0, "$", limits, errors, allowEnvelope: true) with { HasInvalidText = invalid }], valueSchema)
+            {
+                Hint = bare ? BareValueHint : null,
+            };
         }
 
         if (!TryCount(records, "$.records", limits, errors, out var count))

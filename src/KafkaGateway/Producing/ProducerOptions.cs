@@ -62,6 +62,20 @@ public sealed class ProducerOptions
     /// </summary>
     public bool AutoCreateTopics { get; set; }
 
+    /// <summary>
+    /// <c>POST /topics/{topic}/values</c> with NDJSON: lines are validated and produced in chunks of at most this many
+    /// records (and at most <see cref="BatchSizeBytes"/> of text), each chunk's deliveries awaited before the one after
+    /// the next is read, so a stream of any length needs memory for two chunks (1-100,000).
+    /// </summary>
+    public int NdjsonChunkRecords { get; set; } = 1000;
+
+    /// <summary>
+    /// Longest NDJSON line (one value) in bytes (1 KiB - 64 MiB). NDJSON bodies are not bounded in size
+    /// (<c>Security:Limits:MaxRequestBodyBytes</c> does not apply to them) but every line is. Default 1 MiB, the size
+    /// of record a default Kafka broker accepts (<c>message.max.bytes</c>).
+    /// </summary>
+    public int MaxValueLineBytes { get; set; } = 1024 * 1024;
+
     /// <summary>Longest record key, in bytes of its JSON text as sent (1 B - 1 MiB).</summary>
     public int MaxKeyBytes { get; set; } = 64 * 1024;
 
@@ -113,6 +127,8 @@ internal sealed class ProducerOptionsValidator : IValidateOptions<ProducerOption
         Range(nameof(o.MaxIdempotencyKilobytes), o.MaxIdempotencyKilobytes, 1, 16_777_216);
         Range(nameof(o.IdempotencyInFlightWaitMilliseconds), o.IdempotencyInFlightWaitMilliseconds, 0, 900_000);
         Range(nameof(o.MaxKeyBytes), o.MaxKeyBytes, 1, 1024 * 1024);
+        Range(nameof(o.NdjsonChunkRecords), o.NdjsonChunkRecords, 1, 100_000);
+        Range(nameof(o.MaxValueLineBytes), o.MaxValueLineBytes, 1024, 64 * 1024 * 1024);
         Range(nameof(o.MaxHeadersPerRecord), o.MaxHeadersPerRecord, 0, 10_000);
         Range(nameof(o.MaxHeaderBytesPerRecord), o.MaxHeaderBytesPerRecord, 0, 16 * 1024 * 1024);
         if (o.DeliveryTimeoutMilliseconds >= o.MessageTimeoutMilliseconds)

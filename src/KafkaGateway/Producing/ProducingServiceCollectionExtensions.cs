@@ -35,6 +35,7 @@ public static class ProducingServiceCollectionExtensions
         services.TryAddSingleton<ProduceTopics>();
         services.TryAddSingleton<ProduceAdmission>();
         services.TryAddSingleton<RecordProducer>();
+        services.TryAddSingleton<ValuesIngestion>();
         services.AddHostedService<ProducerShutdown>();
         return builder;
     }

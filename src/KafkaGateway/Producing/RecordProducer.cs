@@ -81,8 +81,8 @@ public sealed partial class RecordProducer(
 
                 var value = record.Value.ValueKind == System.Text.Json.JsonValueKind.Undefined
                     ? null
-                    : RecordEncoder.Encode(valueEncoding, record.Value, record.Path + ".value", record.Index, errors);
-                var key = record.Key is null ? null : RecordEncoder.EncodeKey(keyEncoding, record.Key, record.Path + ".key", record.Index, errors);
+                    : RecordEncoder.Encode(valueEncoding, record.Value, record.ValuePath ?? record.Path + ".value", record.Index, errors);
+                var key = record.Key is null ? null : RecordEncoder.EncodeKey(keyEncoding, record.Key, record.KeyPath ?? record.Path + ".key", record.Index, errors);
                 // No Headers object for a record without headers (the common case when tracing is off).
                 Headers? headers = null;
                 var clientTraceContext = false;
@@ -120,7 +120,7 @@ public sealed partial class RecordProducer(
         if (errors.Count > 0)
         {
             activity?.SetStatus(ActivityStatusCode.Error, "invalid records");
-            throw Invalid(errors);
+            throw Invalid(errors, admitted.Hint);
         }
 
         var lease = pool.Lease(identity);
@@ -342,12 +342,20 @@ public sealed partial class RecordProducer(
         _ => 1,
     };
 
-    internal static GatewayException Invalid(List<ProduceError> errors) =>
-        new(GatewayErrors.InvalidRecords,
-            $"{errors.Count} problem(s) found; nothing was produced. See errors.")
+    internal static GatewayException Invalid(List<ProduceError> errors, string? hint = null)
+    {
+        var invalid = new GatewayException(GatewayErrors.InvalidRecords,
+            $"{errors.Count} problem(s) found; nothing was produced. See errors." + (hint is null ? "" : " " + hint))
         {
             Extensions = { ["errors"] = errors },
         };
+        if (hint is not null)
+        {
+            invalid.Extensions["hint"] = hint;
+        }
+
+        return invalid;
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Produce to {Topic} failed ({Code}): {Persisted} of {Total} record(s) persisted")]
     private static partial void LogProduceFailed(ILogger logger, string topic, string code, int persisted, int total);

@@ -34,6 +34,13 @@ public sealed class TopicFormatOptions
     /// <summary>Per-topic formats, e.g. <c>Gateway:TopicFormats:Topics:audit-log=json</c>.</summary>
     public Dictionary<string, TopicFormat> Topics { get; set; } = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// Per-topic key fields of bare values (<c>POST /topics/{topic}/values</c>): the top-level member of each value
+    /// that is its record key, e.g. <c>Gateway:TopicFormats:KeyFields:sensors=id</c>, so readings are partitioned by
+    /// sensor without the client naming the key. <c>?key=</c> or <c>?keyField=</c> on a request replace it.
+    /// </summary>
+    public Dictionary<string, string> KeyFields { get; set; } = new(StringComparer.Ordinal);
+
     /// <summary>The configured format of <paramref name="topic"/>.</summary>
     public TopicFormat For(string topic) => Topics.TryGetValue(topic, out var format) ? format : Default;
 }
@@ -42,6 +49,9 @@ public sealed class TopicFormatOptions
 internal sealed class TopicFormatOptionsValidator : IValidateOptions<TopicFormatOptions>
 {
     private const string Prefix = TopicFormatOptions.SectionName + ":";
+
+    /// <summary>Longest key field name.</summary>
+    public const int MaxKeyFieldLength = 255;
 
     private static string Allowed => string.Join(", ", Enum.GetNames<TopicFormat>().Select(n => n.ToLowerInvariant()));
 
@@ -64,6 +74,19 @@ internal sealed class TopicFormatOptionsValidator : IValidateOptions<TopicFormat
             if (!Enum.IsDefined(format))
             {
                 failures.Add($"{Prefix}Topics:{topic} = '{format}' is not valid. Allowed: {Allowed}.");
+            }
+        }
+
+        foreach (var (topic, field) in options.KeyFields)
+        {
+            if (Admin.TopicNameRules.Violation(topic) is { } violation)
+            {
+                failures.Add($"{Prefix}KeyFields:{topic}: '{topic}' is not a valid topic name: {violation}");
+            }
+
+            if (string.IsNullOrWhiteSpace(field) || field.Length > MaxKeyFieldLength)
+            {
+                failures.Add($"{Prefix}KeyFields:{topic} must name the top-level member of each value that is its key (1-{MaxKeyFieldLength} characters), was '{field}'.");
             }
         }
 

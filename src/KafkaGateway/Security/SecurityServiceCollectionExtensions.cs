@@ -206,11 +206,24 @@ public static class SecurityServiceCollectionExtensions
 /// <summary>
 /// <c>Security:Limits:MaxRequestBodyBytes</c> per request: a declared Content-Length above it is answered 413 before
 /// anything is read; a chunked body is cut by the server's <see cref="IHttpMaxRequestBodySizeFeature"/> (413 too).
+/// An endpoint that streams its body and bounds what it holds itself says so with <c>[DisableRequestSizeLimit]</c>
+/// (NDJSON values, whose lines are bounded one by one).
 /// </summary>
 internal static class RequestBodyLimit
 {
     public static async Task InvokeAsync(HttpContext context, RequestDelegate next)
     {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata>() is { MaxRequestBodySize: null })
+        {
+            if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } unbounded)
+            {
+                unbounded.MaxRequestBodySize = null;
+            }
+
+            await next(context);
+            return;
+        }
+
         var max = context.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.Limits.MaxRequestBodyBytes;
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
         {
