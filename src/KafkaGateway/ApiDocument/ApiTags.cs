@@ -31,6 +31,7 @@ internal static class ApiTags
     private static readonly string[] s_topicTaskOrder =
     [
         "Topics.ListTopics", "Topics.DescribeTopic", "TopicStream.Records", "TopicStream.Stream", "Produce.Produce",
+        "Values.ProduceValues",
     ];
 
     /// <summary>The registry's areas in task order: subjects and their versions first, associations last.</summary>
