@@ -1,3 +1,4 @@
+using KafkaGateway.Admin;
 using KafkaGateway.Hosting;
 using KafkaGateway.Http;
 using KafkaGateway.Kafka;
@@ -5,8 +6,9 @@ using KafkaGateway.Observability;
 using KafkaGateway.Producing;
 using KafkaGateway.Schemas;
 using KafkaGateway.Schemas.Registry;
-using KafkaGateway.Streaming;
 using KafkaGateway.Security;
+using KafkaGateway.Streaming;
+using Serilog;
 
 try
 {
@@ -15,7 +17,7 @@ try
     builder.AddGatewayHosting();
     builder.AddGatewayHttp();
     builder.AddKafka();
-    builder.Services.AddSchemaRegistryClient(builder.Configuration);
+    builder.AddSchemaRegistryClient();
     builder.AddSchemaRegistry();
     builder.AddProducing();
     builder.AddAdmin();
@@ -25,7 +27,24 @@ try
 
     var app = builder.Build();
 
-    app.UseGatewayHosting();
+    // The request pipeline, outermost first. Request logging wraps error handling so it logs the status the
+    // client got (a GatewayException becomes its 4xx in the handler, not a 500 in the log).
+    app.UseSerilogRequestLogging();
+    app.UseExceptionHandler();
+    app.UseStatusCodePages();
+    app.UseGatewayHsts();
+    app.UseCors();
+    app.UseAuthentication();
+    app.UseRequestBodyLimit();
+    app.UseRateLimiter();
+    // Audit sits before authorization so refusals (401/403) are audited too.
+    app.UseAudit();
+    app.UseAuthorization();
+    app.UseEndpointAccessCheck();
+
+    app.MapHealthEndpoints();
+    app.MapSwaggerUi();
+    app.MapControllers();
     app.MapRegistryForwarding();
     app.MapObservability();
 

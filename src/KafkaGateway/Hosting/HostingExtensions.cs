@@ -93,11 +93,9 @@ public static partial class HostingExtensions
         }
     }
 
-    /// <summary>Request logging and the health endpoints.</summary>
-    public static WebApplication UseGatewayHosting(this WebApplication app)
+    /// <summary>Maps <c>/health/live</c> and <c>/health/ready</c> (anonymous; details for the <c>cluster</c> permission).</summary>
+    public static WebApplication MapHealthEndpoints(this WebApplication app)
     {
-        app.UseSerilogRequestLogging();
-        app.UseGatewayHttp();
         HealthEndpoints.Map(app);
         return app;
     }

@@ -76,25 +76,32 @@ public static class SecurityServiceCollectionExtensions
         return builder;
     }
 
-    /// <summary>
-    /// The security middleware, between error handling and the endpoints: HSTS (outside Development), CORS,
-    /// authentication, the body-size limit, rate limiting, audit, authorization; then the check that every endpoint
-    /// declares its access (when the pipeline is built).
-    /// </summary>
-    public static WebApplication UseGatewaySecurity(this WebApplication app)
+    /// <summary>HSTS outside Development, when <c>Security:HstsMaxAgeDays</c> is above 0.</summary>
+    public static WebApplication UseGatewayHsts(this WebApplication app)
     {
         if (!app.Environment.IsDevelopment())
         {
+            // Read per request, not here: options are validated when the host starts, after the pipeline is built.
             app.UseWhen(context => app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.HstsMaxAgeDays > 0, branch => branch.UseHsts());
         }
 
-        app.UseCors();
-        app.UseAuthentication();
+        return app;
+    }
+
+    /// <summary><c>Security:Limits:MaxRequestBodyBytes</c>: 413 for a larger declared body, and the server's cut for a chunked one.</summary>
+    public static WebApplication UseRequestBodyLimit(this WebApplication app)
+    {
         app.Use(RequestBodyLimit.InvokeAsync);
-        app.UseRateLimiter();
+        return app;
+    }
+
+    /// <summary>
+    /// The audit event of every audited action. Before authorization, so a 401/403 is audited too; after
+    /// authentication and rate limiting, so it names the principal and a 429 is not audited as a write.
+    /// </summary>
+    public static WebApplication UseAudit(this WebApplication app)
+    {
         app.UseMiddleware<AuditMiddleware>();
-        app.UseAuthorization();
-        app.UseEndpointAccessCheck();
         return app;
     }
 
