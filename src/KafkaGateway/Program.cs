@@ -34,7 +34,7 @@ try
     app.UseStatusCodePages();
     app.UseGatewayHsts();
     app.UseCors();
-    app.UseAuthentication();
+    app.UseGatewayAuthentication();
     app.UseRequestBodyLimit();
     app.UseRateLimiter();
     // Audit sits before authorization so refusals (401/403) are audited too.

@@ -47,6 +47,8 @@ public static partial class HostingExtensions
             }
         });
 
+        CachingLoggerFactory.Decorate(builder.Services);
+
         builder.Services.AddOptions<HostOptions>()
             .Configure<IOptions<GatewayOptions>>((host, gateway) => host.ShutdownTimeout = TimeSpan.FromSeconds(gateway.Value.ShutdownTimeoutSeconds));
 
