@@ -1,3 +1,4 @@
+using KafkaGateway.Admin;
 using KafkaGateway.ApiDocument;
 using KafkaGateway.Hosting;
 using KafkaGateway.Http;
@@ -6,8 +7,9 @@ using KafkaGateway.Observability;
 using KafkaGateway.Producing;
 using KafkaGateway.Schemas;
 using KafkaGateway.Schemas.Registry;
-using KafkaGateway.Streaming;
 using KafkaGateway.Security;
+using KafkaGateway.Streaming;
+using Serilog;
 
 try
 {
@@ -17,7 +19,7 @@ try
     builder.AddGatewayHttp();
     builder.AddApiDocument();
     builder.AddKafka();
-    builder.Services.AddSchemaRegistryClient(builder.Configuration);
+    builder.AddSchemaRegistryClient();
     builder.AddSchemaRegistry();
     builder.AddProducing();
     builder.AddAdmin();
@@ -27,7 +29,24 @@ try
 
     var app = builder.Build();
 
-    app.UseGatewayHosting();
+    // The request pipeline, outermost first. Request logging wraps error handling so it logs the status the
+    // client got (a GatewayException becomes its 4xx in the handler, not a 500 in the log).
+    app.UseSerilogRequestLogging();
+    app.UseExceptionHandler();
+    app.UseStatusCodePages();
+    app.UseGatewayHsts();
+    app.UseCors();
+    app.UseGatewayAuthentication();
+    app.UseRequestBodyLimit();
+    app.UseRateLimiter();
+    // Audit sits before authorization so refusals (401/403) are audited too.
+    app.UseAudit();
+    app.UseAuthorization();
+    app.UseEndpointAccessCheck();
+
+    app.MapHealthEndpoints();
+    app.MapSwaggerUi();
+    app.MapControllers();
     app.MapRegistryForwarding();
     app.MapObservability();
 

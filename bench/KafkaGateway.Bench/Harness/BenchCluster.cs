@@ -105,10 +105,13 @@ internal sealed class BenchCluster : IAsyncDisposable
     }
 
     /// <summary>A direct Confluent.Kafka producer with the gateway's producer settings.</summary>
-    public IProducer<byte[]?, byte[]?> CreateDirectProducer() =>
+    public IProducer<byte[]?, byte[]?> CreateDirectProducer() => CreateDirectProducer(BootstrapServers);
+
+    /// <summary>A direct Confluent.Kafka producer to <paramref name="bootstrapServers"/> with the gateway's producer settings.</summary>
+    public static IProducer<byte[]?, byte[]?> CreateDirectProducer(string bootstrapServers) =>
         new ProducerBuilder<byte[]?, byte[]?>(new ProducerConfig
         {
-            BootstrapServers = BootstrapServers,
+            BootstrapServers = bootstrapServers,
             BrokerAddressFamily = BrokerAddressFamily.V4,
             ClientId = "bench-direct-producer",
             Acks = Acks.All,

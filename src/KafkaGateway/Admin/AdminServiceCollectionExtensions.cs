@@ -3,9 +3,7 @@ using KafkaGateway.Kafka;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 
-// The namespace of WebApplicationBuilder (as YARP puts AddReverseProxy in the DI namespace): Program.cs calls
-// builder.AddAdmin() without a using, so the feature costs Program.cs exactly one line.
-namespace Microsoft.AspNetCore.Builder;
+namespace KafkaGateway.Admin;
 
 /// <summary>Topic, consumer group and broker administration.</summary>
 public static class AdminServiceCollectionExtensions

@@ -47,6 +47,8 @@ public static partial class HostingExtensions
             }
         });
 
+        CachingLoggerFactory.Decorate(builder.Services);
+
         builder.Services.AddOptions<HostOptions>()
             .Configure<IOptions<GatewayOptions>>((host, gateway) => host.ShutdownTimeout = TimeSpan.FromSeconds(gateway.Value.ShutdownTimeoutSeconds));
 
@@ -93,11 +95,9 @@ public static partial class HostingExtensions
         }
     }
 
-    /// <summary>Request logging and the health endpoints.</summary>
-    public static WebApplication UseGatewayHosting(this WebApplication app)
+    /// <summary>Maps <c>/health/live</c> and <c>/health/ready</c> (anonymous; details for the <c>cluster</c> permission).</summary>
+    public static WebApplication MapHealthEndpoints(this WebApplication app)
     {
-        app.UseSerilogRequestLogging();
-        app.UseGatewayHttp();
         HealthEndpoints.Map(app);
         return app;
     }

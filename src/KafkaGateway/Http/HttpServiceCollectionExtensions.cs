@@ -59,15 +59,13 @@ public static class HttpServiceCollectionExtensions
         return builder;
     }
 
-    /// <summary>Error handling, Swagger and controllers in the pipeline.</summary>
-    public static WebApplication UseGatewayHttp(this WebApplication app)
+    /// <summary>
+    /// Maps Swagger UI and the OpenAPI document. Swagger is an endpoint like any other, so its access is declared
+    /// (anonymous; overridable by the endpoint name "swagger") instead of being middleware the authorization step
+    /// cannot tell apart from a 404.
+    /// </summary>
+    public static WebApplication MapSwaggerUi(this WebApplication app)
     {
-        app.UseExceptionHandler();
-        app.UseStatusCodePages();
-        // Inside error handling and request logging, before Swagger and every endpoint.
-        app.UseGatewaySecurity();
-        // Swagger is an endpoint like any other, so its access is declared (anonymous; overridable by the endpoint
-        // name "swagger") instead of being middleware the authorization step cannot tell apart from a 404.
         var swagger = ((IEndpointRouteBuilder)app).CreateApplicationBuilder()
             .UseSwagger()
             .UseSwaggerUI(options =>
@@ -77,7 +75,6 @@ public static class HttpServiceCollectionExtensions
             })
             .Build();
         app.Map("/swagger/{**path}", swagger).WithName("swagger").RequireGatewayAccess(AccessKind.Anonymous).ExcludeFromDescription();
-        app.MapControllers();
         return app;
     }
 }

@@ -28,12 +28,15 @@ public static class ObservabilityServiceCollectionExtensions
             .WithMetrics(metrics => metrics
                 .AddAspNetCoreInstrumentation()
                 .AddMeter(GatewayTelemetry.MeterNames)
+                // The runtime's own meter (GC, allocation, thread pool, CPU): read at scrape time, nothing per request.
+                .AddMeter("System.Runtime")
                 .AddPrometheusExporter())
             .WithTracing(tracing => tracing
                 .AddSource(GatewayTelemetry.ActivitySourceName)
                 .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context =>
                     !context.Request.Path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase)
                     && !context.Request.Path.StartsWithSegments(MetricsPath, StringComparison.OrdinalIgnoreCase))
+                .SetSampler(provider => CreateSampler(provider.GetRequiredService<IOptions<ObservabilityOptions>>().Value.Tracing))
                 .AddProcessor(provider => CreateExportProcessor(provider.GetRequiredService<IOptions<ObservabilityOptions>>().Value.Tracing)));
         return builder;
     }
@@ -62,6 +65,16 @@ public static class ObservabilityServiceCollectionExtensions
         return new BatchActivityExportProcessor(exporter);
     }
 
-    /// <summary>Spans are still created and sampled (so <c>traceparent</c> reaches Kafka); they just go nowhere.</summary>
+    /// <summary>
+    /// Without an exporter a recorded span goes nowhere, so root spans are not recorded: the activities still exist
+    /// (trace ids for ProblemDetails and logs, a caller's <c>traceparent</c> continued to Kafka) but carry no tags, which
+    /// the instrumentation then does not build per request. A request whose caller sampled its trace is still recorded.
+    /// </summary>
+    private static ParentBasedSampler CreateSampler(TracingSettings settings) =>
+        settings.Exporter.Equals("otlp", StringComparison.OrdinalIgnoreCase)
+            ? new ParentBasedSampler(new AlwaysOnSampler())
+            : new ParentBasedSampler(new AlwaysOffSampler());
+
+    /// <summary>No exporter: recorded spans (those a caller sampled) go nowhere.</summary>
     private sealed class NoExport : BaseProcessor<Activity>;
 }

@@ -9,6 +9,13 @@ namespace KafkaGateway.Schemas;
 /// <summary>The HTTP client to an external Confluent-compatible schema registry.</summary>
 public static class SchemaRegistryClientServiceCollectionExtensions
 {
+    /// <summary>Adds the external registry's client from the builder's configuration (see the overload).</summary>
+    public static WebApplicationBuilder AddSchemaRegistryClient(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSchemaRegistryClient(builder.Configuration);
+        return builder;
+    }
+
     /// <summary>
     /// Adds <see cref="SchemaRegistryOptions"/> (validated at start-up), the registry's named
     /// <see cref="HttpClient"/> and <see cref="HttpSchemaRegistryClient"/>, used as <see cref="ISchemaRegistry"/>

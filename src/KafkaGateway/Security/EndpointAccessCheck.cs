@@ -11,7 +11,7 @@ internal static class EndpointAccessCheck
     /// Adds the check to the pipeline. It runs once, when the pipeline is built (after every endpoint is mapped and
     /// before the server accepts a connection), and costs requests nothing.
     /// </summary>
-    public static void UseEndpointAccessCheck(this IApplicationBuilder app) => app.Use(next =>
+    public static IApplicationBuilder UseEndpointAccessCheck(this IApplicationBuilder app) => app.Use(next =>
     {
         Verify(app.ApplicationServices);
         return next;

@@ -15,12 +15,15 @@ public sealed class EndpointAccess(IOptions<SecurityOptions> options)
 {
     private readonly Dictionary<string, (AccessKind Kind, GatewayPermission? Permission)> _overrides = Parse(options.Value.Authorization.Endpoints);
 
-    /// <summary>The requirement an endpoint declares, or null when it declares none.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<Endpoint, Declared> s_declared = [];
+
+    /// <summary>The requirement an endpoint declares, or null when it declares none (looked up once per endpoint).</summary>
     public static IGatewayAccessRequirement? DeclaredBy(Endpoint? endpoint) =>
-        endpoint?.Metadata.GetOrderedMetadata<IAuthorizationRequirementData>()
-            .SelectMany(data => data.GetRequirements())
-            .OfType<IGatewayAccessRequirement>()
-            .FirstOrDefault(r => r is not UndeclaredEndpointRequirement);
+        endpoint is null ? null : s_declared.GetValue(endpoint, static e => new Declared(
+            e.Metadata.GetOrderedMetadata<IAuthorizationRequirementData>()
+                .SelectMany(data => data.GetRequirements())
+                .OfType<IGatewayAccessRequirement>()
+                .FirstOrDefault(r => r is not UndeclaredEndpointRequirement))).Requirement;
 
     /// <summary>The endpoint's name (<c>Topics.CreateTopic</c>, <c>health.ready</c>, ...), which overrides bind to.</summary>
     public static string? NameOf(Endpoint? endpoint) => endpoint?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName;
@@ -58,6 +61,8 @@ public sealed class EndpointAccess(IOptions<SecurityOptions> options)
             : null;
     }
 
+    private sealed record Declared(IGatewayAccessRequirement? Requirement);
+
     private static Dictionary<string, (AccessKind, GatewayPermission?)> Parse(IDictionary<string, string> configured)
     {
         var parsed = new Dictionary<string, (AccessKind, GatewayPermission?)>(StringComparer.Ordinal);
@@ -85,10 +90,13 @@ internal sealed class GatewayAccessHandler(EndpointAccess endpoints, AccessPolic
 {
     /// <summary>
     /// Why the credentials the request carries were refused, or null. The authentication middleware only records
-    /// successes; asking the default scheme again is cheap (handlers cache their result per request).
+    /// successes; asking the default scheme again is cheap (handlers cache their result per request). A request that
+    /// carries no credentials cannot have had them refused, and is not authenticated at all.
     /// </summary>
-    public static async Task<Exception?> AuthenticationFailureAsync(HttpContext context) =>
-        (await context.AuthenticateAsync()).Failure;
+    public static Task<Exception?> AuthenticationFailureAsync(HttpContext context) =>
+        RequestCredentials.Carried(context) ? FailureAsync(context) : Task.FromResult<Exception?>(null);
+
+    private static async Task<Exception?> FailureAsync(HttpContext context) => (await context.AuthenticateAsync()).Failure;
 
     protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, IGatewayAccessRequirement requirement)
     {

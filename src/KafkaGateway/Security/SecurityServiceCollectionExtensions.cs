@@ -76,25 +76,47 @@ public static class SecurityServiceCollectionExtensions
         return builder;
     }
 
-    /// <summary>
-    /// The security middleware, between error handling and the endpoints: HSTS (outside Development), CORS,
-    /// authentication, the body-size limit, rate limiting, audit, authorization; then the check that every endpoint
-    /// declares its access (when the pipeline is built).
-    /// </summary>
-    public static WebApplication UseGatewaySecurity(this WebApplication app)
+    /// <summary>HSTS outside Development, when <c>Security:HstsMaxAgeDays</c> is above 0.</summary>
+    public static WebApplication UseGatewayHsts(this WebApplication app)
     {
         if (!app.Environment.IsDevelopment())
         {
+            // Read per request, not here: options are validated when the host starts, after the pipeline is built.
             app.UseWhen(context => app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.HstsMaxAgeDays > 0, branch => branch.UseHsts());
         }
 
-        app.UseCors();
-        app.UseAuthentication();
-        app.Use(RequestBodyLimit.InvokeAsync);
-        app.UseRateLimiter();
+        return app;
+    }
+
+    /// <summary>
+    /// Authentication of requests that carry credentials (an <c>Authorization</c> or API-key header, a client
+    /// certificate). A request without any would only run the schemes to learn "no result" (a handler instance per
+    /// scheme per request): it stays anonymous at no cost, and authorization decides what anonymous may do.
+    /// </summary>
+    public static WebApplication UseGatewayAuthentication(this WebApplication app)
+    {
+        app.UseWhen(RequestCredentials.Carried, branch => branch.UseAuthentication());
+        // UseAuthentication marks the builder it is called on; the branch's mark does not reach the app, which would
+        // then add an unconditional UseAuthentication in front of everything (WebApplication adds it when the
+        // authentication services are registered and the app "did not call" it). This is the key it checks.
+        ((IApplicationBuilder)app).Properties["__AuthenticationMiddlewareSet"] = true;
+        return app;
+    }
+
+    /// <summary><c>Security:Limits:MaxRequestBodyBytes</c>: 413 for a larger declared body, and the server's cut for a chunked one.</summary>
+    public static WebApplication UseRequestBodyLimit(this WebApplication app)
+    {
+        app.UseMiddleware<RequestBodyLimit>();
+        return app;
+    }
+
+    /// <summary>
+    /// The audit event of every audited action. Before authorization, so a 401/403 is audited too; after
+    /// authentication and rate limiting, so it names the principal and a 429 is not audited as a write.
+    /// </summary>
+    public static WebApplication UseAudit(this WebApplication app)
+    {
         app.UseMiddleware<AuditMiddleware>();
-        app.UseAuthorization();
-        app.UseEndpointAccessCheck();
         return app;
     }
 
@@ -209,9 +231,11 @@ public static class SecurityServiceCollectionExtensions
 /// An endpoint that streams its body and bounds what it holds itself says so with <c>[DisableRequestSizeLimit]</c>
 /// (NDJSON values, whose lines are bounded one by one).
 /// </summary>
-internal static class RequestBodyLimit
+internal sealed class RequestBodyLimit(RequestDelegate next, IOptions<SecurityOptions> options)
 {
-    public static async Task InvokeAsync(HttpContext context, RequestDelegate next)
+    private readonly long _max = options.Value.Limits.MaxRequestBodyBytes;
+
+    public Task InvokeAsync(HttpContext context)
     {
         if (context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.Http.Metadata.IRequestSizeLimitMetadata>() is { MaxRequestBodySize: null })
         {
@@ -220,24 +244,32 @@ internal static class RequestBodyLimit
                 unbounded.MaxRequestBodySize = null;
             }
 
-            await next(context);
-            return;
+            return next(context);
         }
 
-        var max = context.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.Limits.MaxRequestBodyBytes;
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature)
+        var max = _max;
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } feature && feature.MaxRequestBodySize != max)
         {
             feature.MaxRequestBodySize = max;
         }
 
-        if (context.Request.ContentLength > max)
-        {
-            await Http.GatewayProblemWriter.WriteAsync(context, Http.GatewayErrors.PayloadTooLarge.ToException(
-                $"The body has {context.Request.ContentLength} bytes; the gateway accepts at most {max} (Security:Limits:MaxRequestBodyBytes)."));
-            return;
-        }
+        return context.Request.ContentLength > max ? RefuseAsync(context, max) : next(context);
+    }
 
-        await next(context);
+    private static Task RefuseAsync(HttpContext context, long max) =>
+        Http.GatewayProblemWriter.WriteAsync(context, Http.GatewayErrors.PayloadTooLarge.ToException(
+            $"The body has {context.Request.ContentLength} bytes; the gateway accepts at most {max} (Security:Limits:MaxRequestBodyBytes).")).AsTask();
+}
+
+/// <summary>Whether a request carries anything an authentication scheme could read.</summary>
+internal static class RequestCredentials
+{
+    public static bool Carried(HttpContext context)
+    {
+        var headers = context.Request.Headers;
+        return headers.Authorization.Count > 0
+            || headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName)
+            || context.Connection.ClientCertificate is not null;
     }
 }
 
@@ -254,17 +286,19 @@ internal static class RequestRateLimits
 
         var rate = limits.RequestsPerSecondPerClient;
         var burst = limits.RequestBurstPerClient ?? rate * 2;
-        limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+        var bucket = new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = burst,
+            TokensPerPeriod = rate,
+            ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+            QueueLimit = 0,
+            AutoReplenishment = true,
+        };
+        Func<object, TokenBucketRateLimiterOptions> options = _ => bucket;
+        limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, object>(context =>
             context.Request.Path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase)
-                ? RateLimitPartition.GetNoLimiter("health")
-                : RateLimitPartition.GetTokenBucketLimiter(ClientKey(context), _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = burst,
-                    TokensPerPeriod = rate,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                    AutoReplenishment = true,
-                }));
+                ? RateLimitPartition.GetNoLimiter<object>(HealthPartition)
+                : RateLimitPartition.GetTokenBucketLimiter(ClientKey(context), options));
         limiter.OnRejected = async (rejected, cancellationToken) =>
         {
             var context = rejected.HttpContext;
@@ -277,8 +311,15 @@ internal static class RequestRateLimits
         };
     }
 
-    private static string ClientKey(HttpContext context) =>
+    private static readonly object HealthPartition = new();
+    private static readonly object UnknownAddress = new();
+
+    /// <summary>
+    /// The principal's name (a string) or, when anonymous, the remote address (an <see cref="System.Net.IPAddress"/>,
+    /// compared by value): two key types that can never collide, and no string built per request.
+    /// </summary>
+    private static object ClientKey(HttpContext context) =>
         context.User.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name }
-            ? "principal:" + name
-            : "ip:" + (context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+            ? name
+            : context.Connection.RemoteIpAddress ?? UnknownAddress;
 }

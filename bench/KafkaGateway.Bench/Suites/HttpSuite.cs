@@ -1,0 +1,266 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using Confluent.Kafka;
+using KafkaGateway.Bench.External;
+using KafkaGateway.Bench.Harness;
+using KafkaGateway.Bench.LoadGeneration;
+using KafkaGateway.Bench.Reporting;
+using KafkaGateway.Kafka;
+
+namespace KafkaGateway.Bench.Suites;
+
+/// <summary>
+/// Per-request cost of the gateway, measured from outside: the gateway runs as its own process (Release,
+/// Development settings, embedded cluster), wrk and h2load load it from their own processes, and the gateway's CPU
+/// comes from /proc. The direct Confluent.Kafka arm runs in this process on its own embedded cluster, as the
+/// reference for the Kafka work itself (brokers included on both sides).
+/// </summary>
+internal sealed class HttpSuite(BenchSettings settings)
+{
+    private const string Topic = "bench-sensors";
+    private const string ApiKey = "bench-key-0123456789";
+    private static readonly int[] s_batchSizes = [10, 100, 1000];
+    private static readonly int[] s_directBatchSizes = [1, 10, 100, 1000];
+
+    private static int ConcurrencyFor(int batchSize) => batchSize <= 10 ? 32 : 16;
+
+    private double Seconds => settings.Quick ? 3 : 10;
+
+    private double WarmupSeconds => settings.Quick ? 1.5 : 3;
+
+    public async Task<SuiteReport?> RunAsync()
+    {
+        if (!LoadTools.Ensure())
+        {
+            return null;
+        }
+
+        var report = new SuiteReport("produce");
+        var scripts = Path.Combine(settings.OutputDirectory, "load");
+        Directory.CreateDirectory(scripts);
+
+        var direct = await DirectArmAsync();
+        report.Line("### Direct Confluent.Kafka producer (in-process reference, brokers included)");
+        report.Line();
+        report.Line("| Records per awaited batch | Concurrency | Records/s | CPU µs/record |");
+        report.Line("| ---: | ---: | ---: | ---: |");
+        foreach (var (batch, result) in direct)
+        {
+            report.Line($"| {batch:N0} | {(batch == 1 ? 256 : ConcurrencyFor(batch))} | {result.RecordsPerSecond:N0} | {result.CpuMicrosecondsPerRecord:F1} |");
+        }
+
+        report.Line();
+        var anonymous = await GatewayArmAsync(report, "anonymous", new Dictionary<string, string>(), headers: new Dictionary<string, string>(), scripts, direct, full: true);
+        var secured = await GatewayArmAsync(report, "api-key", new Dictionary<string, string>
+        {
+            ["Security:AllowAnonymous"] = "false",
+            ["Security:Authentication:ApiKeys:0:Name"] = "bench",
+            ["Security:Authentication:ApiKeys:0:Sha256"] = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ApiKey))),
+            ["Security:Authorization:Rules:0:Principal"] = "apikey:bench",
+            ["Security:Authorization:Rules:0:Topics:0"] = "*",
+            ["Security:Authorization:Rules:0:Permissions:0"] = "produce",
+            ["Security:Authorization:Rules:0:Permissions:1"] = "schemas:write",
+            ["Security:Authorization:Rules:0:Permissions:2"] = "cluster",
+            // Rate limiting on (high enough never to refuse): its per-request cost is part of the secured arm.
+            ["Security:Limits:RequestsPerSecondPerClient"] = "1000000",
+        }, headers: new Dictionary<string, string> { ["X-API-Key"] = ApiKey }, scripts, direct, full: false);
+        report.Line("CPU is the gateway process's user + system time from /proc/<pid>/stat over the measured run (the embedded " +
+            "brokers run inside it; wrk and h2load do not), divided by the requests wrk or h2load completed. Allocations are the " +
+            "runtime's `dotnet.gc.heap.total_allocated` (the gateway's /metrics) over the same run. Each figure is the median of " +
+            $"{settings.Rounds} runs (min-max in brackets).");
+        report.Line();
+        _ = anonymous;
+        _ = secured;
+        return report;
+    }
+
+    private async Task<Dictionary<int, ClosedLoopResult>> DirectArmAsync()
+    {
+        Console.WriteLine("produce: direct arm (in-process Confluent.Kafka on its own embedded cluster)");
+        using var cluster = MockCluster.Start(3);
+        cluster.CreateTopic(Topic, 4, 3);
+        using var producer = BenchCluster.CreateDirectProducer(cluster.BootstrapServers);
+        var records = new SensorRecords(1);
+        var value = records.Encode("s-1", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+        Func<Task<int>> Direct(int batchSize) => async () =>
+        {
+            var deliveries = new Task<DeliveryResult<byte[]?, byte[]?>>[batchSize];
+            var now = new Timestamp(DateTimeOffset.UtcNow);
+            for (var i = 0; i < batchSize; i++)
+            {
+                deliveries[i] = producer.ProduceAsync(Topic, new Message<byte[]?, byte[]?> { Value = value, Timestamp = now });
+            }
+
+            var results = await Task.WhenAll(deliveries);
+            return results.All(r => r.Status == PersistenceStatus.Persisted) ? batchSize : 0;
+        };
+
+        var results = new Dictionary<int, ClosedLoopResult>();
+        foreach (var batch in s_directBatchSizes)
+        {
+            var concurrency = batch == 1 ? 256 : ConcurrencyFor(batch);
+            var runs = new List<ClosedLoopResult>();
+            for (var round = 0; round < settings.Rounds; round++)
+            {
+                runs.Add(await LoadRunner.ClosedLoopAsync(concurrency, TimeSpan.FromSeconds(WarmupSeconds / 2), TimeSpan.FromSeconds(Seconds / 2), Direct(batch)));
+            }
+
+            results[batch] = runs.OrderBy(r => r.CpuMicrosecondsPerRecord).ElementAt(runs.Count / 2);
+            Console.WriteLine(FormattableString.Invariant($"direct batch={batch}: {results[batch].RecordsPerSecond:N0} records/s, {results[batch].CpuMicrosecondsPerRecord:F1} µs CPU/record"));
+        }
+
+        return results;
+    }
+
+    private async Task<bool> GatewayArmAsync(SuiteReport report, string name, Dictionary<string, string> gatewaySettings,
+        IReadOnlyDictionary<string, string> headers, string scripts, Dictionary<int, ClosedLoopResult> direct, bool full)
+    {
+        gatewaySettings["Producer:LingerMs"] = BenchCluster.LingerMs.ToString(CultureInfo.InvariantCulture);
+        gatewaySettings["Producer:BatchSizeBytes"] = BenchCluster.BatchSizeBytes.ToString(CultureInfo.InvariantCulture);
+        Console.WriteLine($"produce: gateway process, {name}");
+        await using var gateway = await GatewayProcess.StartAsync(name, settings.OutputDirectory, gatewaySettings);
+        using var http = new HttpClient();
+        foreach (var (header, value) in headers)
+        {
+            http.DefaultRequestHeaders.Add(header, value);
+        }
+
+        await RegisterSchemaAsync(http, gateway);
+        var path = $"/topics/{Topic}/records";
+        var single = Script(scripts, $"{name}-single", "POST", SensorRecords.RequestBody(1, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), single: true), headers);
+        var health = Script(scripts, $"{name}-health", "GET", null, headers);
+
+        report.Line($"### Gateway process, {(name == "anonymous" ? "anonymous (Development settings)" : "API-key authentication, authorization rules and rate limiting on")}");
+        report.Line();
+        report.Line("| Request | Protocol | Concurrency | Requests/s | p50 ms | p99 ms | Gateway CPU µs/request | CPU µs/record | Alloc B/request | Failed |");
+        report.Line("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        var label = name == "anonymous" ? "" : ", API key";
+
+        var healthRun = await MeasureAsync(gateway, http, () => LoadTools.Wrk(gateway.Http1 + "/health/live", 64, Seconds, health));
+        Row(report, "GET /health/live", "HTTP/1.1", 64, healthRun, 1);
+        report.Check(healthRun.CpuPerRequest <= 12, $"health probe CPU (HTTP/1.1, c=64{label}): {healthRun.CpuPerRequest:F1} µs/request (target <= 12 µs)");
+
+        var c256 = await MeasureAsync(gateway, http, () => LoadTools.Wrk(gateway.Http1 + path, 256, Seconds, single));
+        Row(report, "POST one record", "HTTP/1.1", 256, c256, 1);
+        var directSingle = direct[1].CpuMicrosecondsPerRecord;
+        report.Check(c256.CpuPerRequest <= 40 && c256.Tool.Failures == 0,
+            $"single-record produce CPU (HTTP/1.1, c=256{label}): {c256.CpuPerRequest:F1} µs/request = {c256.CpuPerRequest / directSingle:F2} x direct {directSingle:F1} µs/record (target <= 40 µs){Failed(c256)}");
+        report.Check(c256.AllocatedPerRequest is <= 4096,
+            $"single-record produce allocations (HTTP/1.1, c=256{label}): {Bytes(c256.AllocatedPerRequest)} B/request (target <= 4,096 B)");
+
+        var c512 = await MeasureAsync(gateway, http, () => LoadTools.Wrk(gateway.Http1 + path, 512, Seconds, single));
+        Row(report, "POST one record", "HTTP/1.1", 512, c512, 1);
+        report.Check(c512.Tool.RequestsPerSecond >= 25_000 && c512.Tool.P99Ms <= 100 && c512.Tool.Failures == 0,
+            $"single-record produce throughput (HTTP/1.1, c=512{label}): {c512.Tool.RequestsPerSecond:N0} requests/s (target >= 25,000), p99 {c512.Tool.P99Ms:F1} ms (target <= 100 ms), {c512.CpuPerRequest:F1} µs CPU/request{Failed(c512)}");
+
+        if (full)
+        {
+            var tls = await MeasureAsync(gateway, http, () => LoadTools.Wrk(gateway.Https + path, 256, Seconds, single));
+            Row(report, "POST one record", "HTTPS (TLS 1.3), HTTP/1.1", 256, tls, 1);
+            report.Check(tls.Tool.Requests > 0 && tls.Tool.Failures == 0,
+                $"single-record produce over HTTPS (TLS 1.3 keep-alive, c=256{label}): {tls.Tool.RequestsPerSecond:N0} requests/s, {tls.CpuPerRequest:F1} µs CPU/request (reported; PASS = answered without failures){Failed(tls)}");
+
+            var body = Path.Combine(scripts, $"{name}-single.json");
+            var h2Headers = new Dictionary<string, string>(headers) { ["content-type"] = "application/json" };
+            var h2 = await MeasureAsync(gateway, http, () => LoadTools.H2Load(gateway.Http2 + path, 32, 8, Seconds, body, h2Headers));
+            Row(report, "POST one record", "HTTP/2 (h2c, 32 x 8 streams)", 256, h2, 1);
+            report.Check(h2.Tool.Requests > 0 && h2.Tool.Failures == 0,
+                $"single-record produce over HTTP/2 (h2c, 32 connections x 8 streams{label}): {h2.Tool.RequestsPerSecond:N0} requests/s, {h2.CpuPerRequest:F1} µs CPU/request (reported; PASS = answered without failures){Failed(h2)}");
+
+            foreach (var batch in s_batchSizes)
+            {
+                var script = Script(scripts, $"{name}-batch{batch}", "POST", SensorRecords.RequestBody(batch, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()), headers);
+                var concurrency = ConcurrencyFor(batch);
+                var run = await MeasureAsync(gateway, http, () => LoadTools.Wrk(gateway.Http1 + path, concurrency, Seconds, script));
+                Row(report, $"POST {batch:N0} records", "HTTP/1.1", concurrency, run, batch);
+                var perRecord = run.CpuPerRequest / batch;
+                var directPerRecord = direct[batch].CpuMicrosecondsPerRecord;
+                var limit = batch == 10 ? 1.5 : 1.2;
+                report.Check(perRecord / directPerRecord <= limit && run.Tool.Failures == 0,
+                    $"produce {batch:N0} records/request CPU (HTTP/1.1, c={concurrency}{label}): {perRecord:F2} µs/record = {perRecord / directPerRecord:F2} x direct {directPerRecord:F2} µs/record (target <= {limit:F1} x){Failed(run)}");
+                if (batch == 1000)
+                {
+                    var rate = run.Tool.RequestsPerSecond * batch;
+                    var directRate = direct[batch].RecordsPerSecond;
+                    report.Check(rate / directRate >= 0.70,
+                        $"produce 1,000 records/request throughput (HTTP/1.1, c={concurrency}{label}): gateway {rate:N0} records/s = {rate / directRate:F3} x direct {directRate:N0}/s (target >= 0.70)");
+                }
+            }
+        }
+
+        report.Line();
+        return true;
+    }
+
+    /// <summary>Warm-up run, then <see cref="BenchSettings.Rounds"/> measured runs; the median by CPU per request.</summary>
+    private async Task<Measured> MeasureAsync(GatewayProcess gateway, HttpClient http, Func<ToolResult> load)
+    {
+        _ = load(); // warm-up: JIT, connections, producer metadata (its length is the tool's; the quick mode's runs are short)
+        var runs = new List<Measured>();
+        for (var round = 0; round < settings.Rounds; round++)
+        {
+            var allocatedBefore = await gateway.AllocatedBytesAsync(http);
+            var cpuBefore = gateway.Cpu();
+            var result = load();
+            var cpu = gateway.Cpu() - cpuBefore;
+            var allocatedAfter = await gateway.AllocatedBytesAsync(http);
+            var allocated = allocatedBefore is { } before && allocatedAfter is { } after ? (after - before) / (double)Math.Max(1, result.Requests) : (double?)null;
+            runs.Add(new Measured(result, cpu.TotalMicroseconds / Math.Max(1, result.Requests), allocated, runs.Count == 0 ? [] : runs[0].All));
+        }
+
+        var sorted = runs.OrderBy(r => r.CpuPerRequest).ToList();
+        var median = sorted[sorted.Count / 2];
+        return median with { All = runs };
+    }
+
+    private static void Row(SuiteReport report, string request, string protocol, int concurrency, Measured run, int records)
+    {
+        var cpu = run.All.Select(r => r.CpuPerRequest).ToArray();
+        report.Line($"| {request} | {protocol} | {concurrency} | {run.Tool.RequestsPerSecond:N0} | {Ms(run.Tool.P50Ms)} | {Ms(run.Tool.P99Ms)} | {run.CpuPerRequest:F1} ({cpu.Min():F1}-{cpu.Max():F1}) | {run.CpuPerRequest / records:F2} | {Bytes(run.AllocatedPerRequest)} | {run.Tool.Failures} |");
+        Console.WriteLine(FormattableString.Invariant($"{request} {protocol} c={concurrency}: {run.Tool.RequestsPerSecond:N0}/s, p99 {Ms(run.Tool.P99Ms)} ms, {run.CpuPerRequest:F1} µs CPU/request, {Bytes(run.AllocatedPerRequest)} B/request, load {Load()}"));
+    }
+
+    private static string Ms(double value) => double.IsNaN(value) ? "–" : value.ToString("F2", CultureInfo.InvariantCulture);
+
+    private static string Bytes(double? value) => value is { } v ? v.ToString("N0", CultureInfo.InvariantCulture) : "n/a";
+
+    private static string Failed(Measured run) => run.Tool.Failures == 0 ? "" : FormattableString.Invariant($", {run.Tool.Failures:N0} failed requests");
+
+    private static string Load() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
+
+    /// <summary>A wrk Lua script (and the body as a file, for h2load) for one request.</summary>
+    private static string Script(string folder, string name, string method, byte[]? body, IReadOnlyDictionary<string, string> headers)
+    {
+        var lua = new StringBuilder();
+        lua.AppendLine(CultureInfo.InvariantCulture, $"wrk.method = \"{method}\"");
+        if (body is not null)
+        {
+            File.WriteAllBytes(Path.Combine(folder, name + ".json"), body);
+            lua.AppendLine(CultureInfo.InvariantCulture, $"wrk.body = [==[{Encoding.UTF8.GetString(body)}]==]");
+            lua.AppendLine("wrk.headers[\"Content-Type\"] = \"application/json\"");
+        }
+
+        foreach (var (header, value) in headers)
+        {
+            lua.AppendLine(CultureInfo.InvariantCulture, $"wrk.headers[\"{header}\"] = \"{value}\"");
+        }
+
+        var path = Path.Combine(folder, name + ".lua");
+        File.WriteAllText(path, lua.ToString());
+        return path;
+    }
+
+    private static async Task RegisterSchemaAsync(HttpClient http, GatewayProcess gateway)
+    {
+        var body = System.Text.Json.JsonSerializer.Serialize(new { schema = SensorRecords.Schema });
+        using var content = new StringContent(body, Encoding.UTF8, "application/vnd.schemaregistry.v1+json");
+        using var response = await http.PostAsync(new Uri($"{gateway.Http1}/registry/subjects/{Topic}-value/versions"), content);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"Registering the schema answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    private sealed record Measured(ToolResult Tool, double CpuPerRequest, double? AllocatedPerRequest, IReadOnlyList<Measured> All);
+}
