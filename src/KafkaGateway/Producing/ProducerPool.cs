@@ -359,13 +359,6 @@ public sealed partial class ProducerPool : IDisposable
         }
     }
 
-    /// <summary>Brokers in state UP in a librdkafka statistics document (bootstrap-only entries excluded).</summary>
-    internal static int CountBrokersUp(string statisticsJson)
-    {
-        _ = ParseStatistics(DefaultIdentity, statisticsJson, out var up);
-        return up;
-    }
-
     /// <summary>The last statistics of every producer alive (for the metrics gauges).</summary>
     public IEnumerable<ProducerStatistics> Statistics() =>
         _producers.Values.Select(p => p.Statistics).OfType<ProducerStatistics>();

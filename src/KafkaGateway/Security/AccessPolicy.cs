@@ -49,9 +49,8 @@ public sealed class AccessPolicy(IOptions<SecurityOptions> options)
     }
 
     /// <summary>
-    /// For actions that learn their topic from the body (prefer
-    /// <see cref="GatewayAuthorizationServiceExtensions.EnsureAllowedAsync"/>): throws 403 ProblemDetails unless <paramref name="user"/> holds the permission. Call it
-    /// before touching Kafka.
+    /// For actions that learn their topic from the body: throws 403 ProblemDetails unless <paramref name="user"/>
+    /// holds the permission. Call it before touching Kafka.
     /// </summary>
     public void EnsureAllowed(ClaimsPrincipal user, GatewayPermission permission, string? topic)
     {

@@ -1,8 +1,7 @@
 namespace KafkaGateway.Security;
 
 /// <summary>
-/// One structured audit event (EventId 4200) per admin or registry write, or per <see cref="AuditedAttribute"/>
-/// action: principal, action, target and outcome, refusals included. Sits before authorization so a 401/403 is
+/// One structured audit event (EventId 4200) per admin or registry write: principal, action, target and outcome, refusals included. Sits before authorization so a 401/403 is
 /// audited too; what is audited follows from the endpoint's declared access (<see cref="EndpointAccess"/>).
 /// </summary>
 internal sealed class AuditMiddleware(RequestDelegate next, EndpointAccess access, ILogger<AuditMiddleware> logger)

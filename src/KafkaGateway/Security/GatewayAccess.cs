@@ -237,24 +237,3 @@ public static class GatewayAccessEndpointExtensions
         return builder;
     }
 }
-
-/// <summary>Imperative checks with the same rules as the endpoints' declarations.</summary>
-public static class GatewayAuthorizationServiceExtensions
-{
-    /// <summary>
-    /// Throws 403 ProblemDetails (<c>forbidden</c>) unless <paramref name="user"/> holds <paramref name="permission"/>
-    /// on <paramref name="topic"/> (null: not topic-scoped). Call it before anything is written.
-    /// </summary>
-    public static async Task EnsureAllowedAsync(this IAuthorizationService authorization, ClaimsPrincipal user, GatewayPermission permission, string? topic)
-    {
-        ArgumentNullException.ThrowIfNull(authorization);
-        ArgumentNullException.ThrowIfNull(user);
-        var result = await authorization.AuthorizeAsync(user, new TopicResource(topic), GatewayAccessRequirement.For(permission));
-        if (!result.Succeeded)
-        {
-            var on = topic is null ? "" : $" on '{topic}'";
-            throw new Http.GatewayException(Http.GatewayErrors.Forbidden,
-                $"'{AccessPolicy.PrincipalName(user)}' lacks the permission '{GatewayPermissions.Name(permission)}'{on}.");
-        }
-    }
-}

@@ -45,17 +45,12 @@ public sealed class EndpointAccess(IOptions<SecurityOptions> options)
         return access;
     }
 
-    /// <summary>The audit action of the request (null: not audited): <see cref="AuditedAttribute"/>, or any call needing admin or schemas:write.</summary>
+    /// <summary>The audit action of the request (null: not audited): every call needing admin or schemas:write, named by method and route.</summary>
     public string? AuditActionOf(HttpContext context, out ResolvedAccess access)
     {
         ArgumentNullException.ThrowIfNull(context);
         var endpoint = context.GetEndpoint();
         access = DeclaredBy(endpoint) is { } requirement ? Resolve(requirement, context) : default;
-        if (endpoint?.Metadata.GetMetadata<AuditedAttribute>()?.Action is { } action)
-        {
-            return action;
-        }
-
         return access.Permission is GatewayPermission.Admin or GatewayPermission.SchemasWrite
             ? $"{context.Request.Method} {(endpoint as RouteEndpoint)?.RoutePattern.RawText ?? context.Request.Path.Value}"
             : null;

@@ -42,15 +42,3 @@ public static class GatewayPermissions
     /// <summary>The configuration name of <paramref name="permission"/>.</summary>
     public static string Name(GatewayPermission permission) => s_byName.First(p => p.Value == permission).Key;
 }
-
-/// <summary>
-/// Writes an audit event (principal, <see cref="Action"/>, target, outcome) for every call of the action. Calls that
-/// need <c>admin</c> or <c>schemas:write</c> are audited without it, named by method and route.
-/// </summary>
-/// <param name="action">A stable action name such as <c>topic.create</c>.</param>
-[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
-public sealed class AuditedAttribute(string action) : Attribute
-{
-    /// <summary>The stable action name.</summary>
-    public string Action { get; } = action;
-}
