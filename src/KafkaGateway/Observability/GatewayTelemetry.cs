@@ -67,8 +67,8 @@ public static class GatewayTelemetry
     }
 
     /// <summary>
-    /// Stream instruments for the streaming feature (Meter <see cref="StreamingMeter"/>); label <c>topic</c> through
-    /// <see cref="TopicLabels"/>.
+    /// Stream instruments, emitted by <c>Streaming.StreamingMetrics</c> (Meter <see cref="StreamingMeter"/>); label
+    /// <c>topic</c> through <see cref="TopicLabels"/>.
     /// </summary>
     public static class Streaming
     {
@@ -77,9 +77,6 @@ public static class GatewayTelemetry
 
         /// <summary>Counter, events sent to clients, by <c>topic</c>.</summary>
         public const string EventsSent = "kafkagateway.stream.events";
-
-        /// <summary>Histogram ({record}), how far a subscriber is behind the live tail when an event is sent, by <c>topic</c>.</summary>
-        public const string SubscriberLag = "kafkagateway.stream.subscriber.lag";
 
         /// <summary>Counter, subscribers dropped because their buffer overflowed, by <c>topic</c>.</summary>
         public const string Overflows = "kafkagateway.stream.overflows";

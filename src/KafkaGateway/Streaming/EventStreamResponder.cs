@@ -17,7 +17,7 @@ namespace KafkaGateway.Streaming;
 /// </summary>
 public sealed class EventStreamResponder(
     StreamHub hub, RecordDecoder decoder, IOptions<StreamingOptions> options, IHostApplicationLifetime lifetime,
-    ILogger<EventStreamResponder> logger)
+    StreamingMetrics metrics, ILogger<EventStreamResponder> logger)
 {
     private static readonly byte[] s_retry = "retry: 3000\n\n"u8.ToArray();
     private static readonly byte[] s_heartbeat = ": heartbeat\n\n"u8.ToArray();
@@ -39,6 +39,7 @@ public sealed class EventStreamResponder(
         using var stopping = CancellationTokenSource.CreateLinkedTokenSource(aborted, lifetime.ApplicationStopping);
         var token = stopping.Token;
         var reason = "client disconnected";
+        string? label = null;
         try
         {
             // Fix the start before the headers: a client that sees the response may rely on "latest" meaning "from now".
@@ -58,11 +59,13 @@ public sealed class EventStreamResponder(
             response.Headers["X-Accel-Buffering"] = "no";
             var body = response.BodyWriter;
             body.Write(s_retry);
+            label = metrics.Opened(subscription.Topic);
             await body.FlushAsync(token);
 
-            reason = await PumpAsync(body, subscription, token);
+            reason = await PumpAsync(body, subscription, label, token);
             if (reason == "overflow")
             {
+                metrics.Overflowed(label);
                 // Free the buffer and the stream's slot now; the client may take its time to read the last event.
                 hub.Unsubscribe(subscription);
                 WriteEvent(body, "overflow", subscription.ResumeTokenText(), JsonSerializer.SerializeToUtf8Bytes(
@@ -105,12 +108,17 @@ public sealed class EventStreamResponder(
         }
         finally
         {
+            if (label is not null)
+            {
+                metrics.Closed(label);
+            }
+
             hub.Unsubscribe(subscription);
             StreamingLog.StreamEnded(logger, subscription.Topic, subscription.Client, reason);
         }
     }
 
-    private async Task<string> PumpAsync(PipeWriter body, StreamSubscription subscription, CancellationToken token)
+    private async Task<string> PumpAsync(PipeWriter body, StreamSubscription subscription, string label, CancellationToken token)
     {
         var reader = subscription.Reader;
         var heartbeat = TimeSpan.FromSeconds(options.Value.HeartbeatSeconds);
@@ -145,11 +153,14 @@ public sealed class EventStreamResponder(
             {
                 if (!await WriteItemAsync(body, subscription, item, token))
                 {
+                    metrics.EventsSent(label, written + 1);
                     return UntilEnd;
                 }
 
                 written++;
             }
+
+            metrics.EventsSent(label, written);
 
             if (subscription.Overflowed)
             {

@@ -25,6 +25,8 @@ public static class StreamingServiceCollectionExtensions
         services.TryAddSingleton<TopicPartitionLookup>();
         services.TryAddSingleton<RecordBrowser>();
         services.TryAddSingleton<EventStreamResponder>();
+        services.TryAddSingleton<StreamingMetrics>();
+        services.TryAddSingleton<Observability.TopicLabels>();
         // After AddProblemDetails' own writer: used only for the requests that one declines.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProblemDetailsWriter, EventStreamProblemDetailsWriter>());
         services.TryAddSingleton<StreamHub>();
