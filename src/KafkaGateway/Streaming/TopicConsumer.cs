@@ -1,3 +1,5 @@
+// Over 500 lines on purpose: the consume loop, start-position resolution and fan-out all run on the consumer's own
+// thread over thread-confined state; keeping them in one file keeps visible which code runs on that thread.
 using Confluent.Kafka;
 
 namespace KafkaGateway.Streaming;

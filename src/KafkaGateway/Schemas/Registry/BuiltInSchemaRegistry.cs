@@ -1,3 +1,5 @@
+// Over 500 lines on purpose: every operation of the registry API reads or writes the one RegistryState under one
+// lock and one write path (produce, then apply); split across files, that invariant would no longer be visible in one place.
 using System.Globalization;
 using Confluent.Kafka;
 using KafkaGateway.Schemas.Compatibility;
