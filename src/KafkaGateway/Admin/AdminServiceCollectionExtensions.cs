@@ -8,7 +8,7 @@ namespace KafkaGateway.Admin;
 /// <summary>Topic, consumer group and broker administration.</summary>
 public static class AdminServiceCollectionExtensions
 {
-    /// <summary>Adds the admin operations (embedded-aware), the consumer group inspector and <see cref="AdminOptions"/>.</summary>
+    /// <summary>Adds the admin operations (embedded-aware), the consumer group inspector, the cluster describer and <see cref="AdminOptions"/>.</summary>
     public static WebApplicationBuilder AddAdmin(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -23,6 +23,7 @@ public static class AdminServiceCollectionExtensions
                 : cluster;
         });
         services.TryAddSingleton<ConsumerGroupInspector>();
+        services.TryAddSingleton<ClusterDescriber>();
         return builder;
     }
 }

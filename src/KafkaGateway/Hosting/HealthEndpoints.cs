@@ -1,4 +1,5 @@
 using System.Text.Json;
+using KafkaGateway.Http;
 using KafkaGateway.Security;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
@@ -14,8 +15,6 @@ namespace KafkaGateway.Hosting;
 /// </summary>
 internal static class HealthEndpoints
 {
-    public const string ReadyTag = "ready";
-
     public static void Map(WebApplication app)
     {
         // Liveness runs no check, so its answer never changes: written from fixed bytes, with the health-check
@@ -23,7 +22,7 @@ internal static class HealthEndpoints
         app.Map("/health/live", (RequestDelegate)WriteLive).WithName("health.live").RequireGatewayAccess(AccessKind.Anonymous);
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
-            Predicate = check => check.Tags.Contains(ReadyTag),
+            Predicate = check => check.Tags.Contains(HealthTags.Ready),
             ResponseWriter = WriteJson,
         }).WithName("health.ready").RequireGatewayAccess(AccessKind.Anonymous);
     }

@@ -29,3 +29,13 @@ public class GatewayException(GatewayError error, string detail, Exception? inne
     /// <summary>Extra members written into the ProblemDetails body.</summary>
     public IDictionary<string, object?> Extensions { get; } = new Dictionary<string, object?>(StringComparer.Ordinal);
 }
+
+/// <summary>
+/// An exception of a feature that knows its catalogue answer. The one exception handler asks it rather than knowing
+/// every feature's exception types, so the shared HTTP plumbing depends on no feature.
+/// </summary>
+public interface IGatewayFailure
+{
+    /// <summary>The catalogue answer (<see cref="GatewayErrors"/>) for this failure.</summary>
+    GatewayException ToGatewayException();
+}

@@ -1,5 +1,4 @@
 using FluentValidation;
-using KafkaGateway.Schemas;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace KafkaGateway.Http;
@@ -42,23 +41,7 @@ internal sealed partial class ProblemDetailsExceptionHandler(ILogger<ProblemDeta
     {
         GatewayException gateway => gateway,
         ValidationException validation => ValidationProblems.ToException(validation.Errors),
-        SchemaRegistryUnavailableException unavailable => new GatewayException(GatewayErrors.SchemaRegistryUnavailable, unavailable.Message)
-        {
-            RetryAfterSeconds = unavailable.RetryAfterSeconds,
-        },
-        SchemaRegistryException registry => new GatewayException(
-            registry.ErrorCode switch
-            {
-                SchemaRegistryException.SubjectNotFound or SchemaRegistryException.VersionNotFound or SchemaRegistryException.SchemaNotFound
-                    => GatewayErrors.SchemaNotFound,
-                SchemaRegistryException.IncompatibleSchema => GatewayErrors.IncompatibleSchema,
-                >= 42200 and < 42300 => GatewayErrors.InvalidSchema,
-                _ => GatewayErrors.SchemaRegistryError,
-            },
-            registry.Message)
-        {
-            Extensions = { ["registryErrorCode"] = registry.ErrorCode },
-        },
+        IGatewayFailure failure => failure.ToGatewayException(),
         BadHttpRequestException bad => GatewayErrors.ForStatus(bad.StatusCode).ToException(bad.Message),
         _ => null,
     };

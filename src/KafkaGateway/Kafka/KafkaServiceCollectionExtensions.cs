@@ -1,5 +1,5 @@
 using Confluent.Kafka;
-using KafkaGateway.Hosting;
+using KafkaGateway.Http;
 using KafkaGateway.Security;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -27,10 +27,9 @@ public static class KafkaServiceCollectionExtensions
                 .SetErrorHandler(sp.GetRequiredService<KafkaClientErrors>().Handler<IAdminClient>("admin"))
                 .Build());
         services.TryAddSingleton<TopicMetadataCache>();
-        services.TryAddSingleton<Admin.ClusterDescriber>();
         services.AddHealthChecks()
-            .AddCheck<KafkaReadinessCheck>("kafka", tags: [HealthEndpoints.ReadyTag])
-            .AddCheck<KafkaClientCertificateCheck>("kafka-client-certificate", tags: [HealthEndpoints.ReadyTag]);
+            .AddCheck<KafkaReadinessCheck>("kafka", tags: [HealthTags.Ready])
+            .AddCheck<KafkaClientCertificateCheck>("kafka-client-certificate", tags: [HealthTags.Ready]);
         return builder;
     }
 

@@ -18,7 +18,7 @@ public static class GatewayTelemetry
     public const string StreamingMeter = "KafkaGateway.Streaming";
 
     /// <summary>Meter of the schema registry client cache (<c>kafkagateway.schema_cache.hits</c>/<c>.misses</c>).</summary>
-    public const string SchemasMeter = Schemas.CachingSchemaRegistry.MeterName;
+    public const string SchemasMeter = "KafkaGateway.Schemas";
 
     /// <summary>Every gateway meter the exporters listen to.</summary>
     public static readonly string[] MeterNames = [ProducingMeter, StreamingMeter, SchemasMeter];

@@ -39,7 +39,7 @@ public sealed record SchemaCacheSettings
 public sealed partial class CachingSchemaRegistry : ISchemaRegistry, IDisposable
 {
     /// <summary>Name of the <see cref="Meter"/> publishing cache counters.</summary>
-    public const string MeterName = "KafkaGateway.Schemas";
+    public const string MeterName = Observability.GatewayTelemetry.SchemasMeter;
 
     private const string Avro = "AVRO";
 

@@ -1,3 +1,5 @@
+using KafkaGateway.Http;
+
 namespace KafkaGateway.Schemas;
 
 /// <summary>
@@ -73,7 +75,7 @@ public sealed record SchemaReference(
 
 /// <summary>A registry answered with a Confluent error (e.g. 40401 subject not found).</summary>
 public class SchemaRegistryException(int statusCode, int errorCode, string message, Exception? inner = null)
-    : Exception(message, inner)
+    : Exception(message, inner), IGatewayFailure
 {
     /// <summary>HTTP status of the registry answer.</summary>
     public int StatusCode { get; } = statusCode;
@@ -88,12 +90,30 @@ public class SchemaRegistryException(int statusCode, int errorCode, string messa
     public const int InvalidVersion = 42202;
     public const int InvalidCompatibilityLevel = 42203;
     public const int IncompatibleSchema = 409;
+
+    /// <summary>The answer to a registry error on any route: not found, incompatible, invalid, or the registry's failure.</summary>
+    public GatewayException ToGatewayException() => new(
+        ErrorCode switch
+        {
+            SubjectNotFound or VersionNotFound or SchemaNotFound => GatewayErrors.SchemaNotFound,
+            IncompatibleSchema => GatewayErrors.IncompatibleSchema,
+            >= 42200 and < 42300 => GatewayErrors.InvalidSchema,
+            _ => GatewayErrors.SchemaRegistryError,
+        },
+        Message)
+    {
+        Extensions = { ["registryErrorCode"] = ErrorCode },
+    };
 }
 
 /// <summary>The registry could not be reached (or timed out) and no cached answer exists.</summary>
 public sealed class SchemaRegistryUnavailableException(string message, Exception? inner = null)
-    : Exception(message, inner)
+    : Exception(message, inner), IGatewayFailure
 {
     /// <summary>Seconds the caller should wait before retrying.</summary>
     public int RetryAfterSeconds { get; init; } = 5;
+
+    /// <inheritdoc />
+    public GatewayException ToGatewayException() =>
+        new(GatewayErrors.SchemaRegistryUnavailable, Message) { RetryAfterSeconds = RetryAfterSeconds };
 }

@@ -1,4 +1,4 @@
-using KafkaGateway.Hosting;
+using KafkaGateway.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Formatters;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -37,7 +37,7 @@ public static class SchemaRegistryServiceCollectionExtensions
 
         services.TryAddSingleton<TopicSchemaDescriber>();
         services.AddHostedService<BuiltInRegistryStarter>();
-        services.AddHealthChecks().AddCheck<RegistryReadinessCheck>("schema-registry", tags: [HealthEndpoints.ReadyTag]);
+        services.AddHealthChecks().AddCheck<RegistryReadinessCheck>("schema-registry", tags: [HealthTags.Ready]);
 
         RegistryForwarding.AddRegistryForwarding(services);
 
