@@ -34,10 +34,6 @@ public static class KafkaTlsServiceCollectionExtensions
             return material;
         });
         services.TryAddSingleton<KafkaTlsMaterialProvider>();
-
-        services.AddOptions<KafkaIdentityOptions>().BindConfiguration(KafkaIdentityOptions.SectionName).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<KafkaIdentityOptions>, KafkaIdentityOptionsValidator>());
-        services.TryAddSingleton<KafkaIdentities>();
         return services;
     }
 }

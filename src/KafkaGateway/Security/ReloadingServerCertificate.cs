@@ -1,7 +1,5 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Microsoft.AspNetCore.Server.Kestrel.Https;
-using Microsoft.Extensions.Options;
 
 namespace KafkaGateway.Security;
 
@@ -145,22 +143,4 @@ internal sealed partial class ReloadingServerCertificate : IDisposable
 
     [LoggerMessage(EventId = 4211, Level = LogLevel.Error, Message = "Gateway HTTPS certificate files changed but could not be loaded; keeping the previous certificate: {Problem}")]
     private static partial void LogReloadFailed(ILogger logger, string problem);
-}
-
-/// <summary>
-/// The gateway's contributions to Kestrel's HTTPS defaults: the reloading server certificate, and a client
-/// certificate request when client certificates are configured.
-/// </summary>
-internal sealed class GatewayHttpsSetup(ReloadingServerCertificate serverCertificate, IConfiguration configuration)
-    : IConfigureOptions<HttpsConnectionAdapterOptions>
-{
-    public void Configure(HttpsConnectionAdapterOptions options)
-    {
-        if (serverCertificate.Current is not null)
-        {
-            options.ServerCertificateSelector = (_, _) => serverCertificate.Current;
-        }
-
-        ClientCertificateAuthentication.ConfigureHttps(options, configuration);
-    }
 }
