@@ -174,6 +174,21 @@ public sealed class MtlsHarnessTests(MtlsKafkaClusterFixture cluster) : IClassFi
 
 internal static class Harness
 {
+    /// <summary>Polls <paramref name="condition"/> until it holds; throws naming <paramref name="what"/> after <paramref name="timeout"/>.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"Timed out after {timeout.TotalSeconds:0} s waiting for {what}.");
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     /// <summary>Reads <paramref name="expected"/> records from the beginning of every partition (no consumer group).</summary>
     public static List<ConsumeResult<string, string>> ConsumeAll(ClientConfig client, string topic, int expected, TimeSpan? timeout = null) =>
         ConsumeAll<string, string>(client, topic, expected, timeout);

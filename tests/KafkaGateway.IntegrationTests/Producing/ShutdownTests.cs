@@ -41,7 +41,9 @@ public sealed class ShutdownTests(KafkaClusterFixture cluster) : IClassFixture<K
             }
         })).ToArray();
 
-        await Task.Delay(1500);
+        // Stop under load: once requests are being answered, not after a guessed time.
+        await Harness.Harness.WaitUntilAsync(() => statuses.Count(s => s == HttpStatusCode.OK) >= 50, TimeSpan.FromSeconds(60),
+            "50 produce requests to be answered 200");
         var lifetime = gateway.Services.GetRequiredService<Microsoft.Extensions.Hosting.IHostApplicationLifetime>();
         lifetime.StopApplication();
         await gateway.DisposeAsync();

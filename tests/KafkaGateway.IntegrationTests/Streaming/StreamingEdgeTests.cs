@@ -68,7 +68,9 @@ public sealed class StreamingEdgeTests(KafkaClusterFixture cluster) : IClassFixt
         using var client = gateway.CreateClient();
         await using var stream = await OpenStream.OpenAsync(client, $"/topics/{topic}/stream?from=earliest");
 
-        await Task.Delay(1000);
+        // Not reading until the consumer has filled the 5-event buffer and has to wait for the client.
+        await StreamingTestSupport.WaitUntilAsync(() => gateway.Hub().Subscriptions is [var subscription] && subscription.Reader.Count >= 5,
+            TimeSpan.FromSeconds(30), "the subscriber's buffer to fill");
         var events = await stream.ReadUntilAsync(300);
 
         Assert.Equal(Enumerable.Range(0, 300).Select(i => (long)i), events.Select(e => e.Position().Offset));

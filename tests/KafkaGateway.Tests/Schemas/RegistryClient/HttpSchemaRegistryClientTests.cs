@@ -344,6 +344,7 @@ public sealed class HttpSchemaRegistryClientTests : IAsyncLifetime
 
         await cancellation.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
+        // Proving that no retry follows: there is no event to await, only time in which a retry would show.
         await Task.Delay(300);
 
         Assert.Single(_registry.Requests);
