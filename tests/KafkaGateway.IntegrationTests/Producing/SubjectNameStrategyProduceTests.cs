@@ -6,7 +6,7 @@ using KafkaGateway.IntegrationTests.Harness;
 namespace KafkaGateway.IntegrationTests.Producing;
 
 /// <summary>Value subjects under the RecordName strategy (several record types in one topic).</summary>
-public sealed class SubjectNameStrategyTests(KafkaClusterFixture cluster) : IClassFixture<KafkaClusterFixture>
+public sealed class SubjectNameStrategyProduceTests(KafkaClusterFixture cluster) : IClassFixture<KafkaClusterFixture>
 {
     [Fact]
     public async Task Produce_RecordNameStrategy_UsesTheRecordsFullNameAsSubject()

@@ -7,7 +7,7 @@ using KafkaGateway.IntegrationTests.Harness;
 namespace KafkaGateway.IntegrationTests.Security;
 
 /// <summary>Client certificates, Kestrel limits and HSTS over a real HTTPS socket (TestServer has no TLS).</summary>
-public sealed class HttpsListenerTests(KafkaClusterFixture cluster) : IClassFixture<KafkaClusterFixture>, IDisposable
+public sealed class HttpsListenerSecurityTests(KafkaClusterFixture cluster) : IClassFixture<KafkaClusterFixture>, IDisposable
 {
     private static readonly Lazy<X509Certificate2> s_revoked = new(() => TestCertificates.Shared.IssueClient("CN=revoked-client"));
     private readonly string _folder = Directory.CreateTempSubdirectory("kafkagateway-mtls-").FullName;
