@@ -1,3 +1,5 @@
+// Over 500 lines on purpose: the one reader and the one set of limits every produce route uses (native, REST Proxy
+// v2, /values); the dialects share the per-record checks here, so no route can accept a record another would refuse.
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;

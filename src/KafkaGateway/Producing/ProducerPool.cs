@@ -1,3 +1,5 @@
+// Over 500 lines on purpose: leasing, retiring and closing producers share one state machine per producer
+// (PooledProducer's lease count and retired flag); the statistics parsing that feeds it stays beside it.
 using System.Collections.Concurrent;
 using Confluent.Kafka;
 using KafkaGateway.Kafka;

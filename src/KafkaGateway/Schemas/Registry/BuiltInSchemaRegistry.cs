@@ -1,5 +1,6 @@
-// Over 500 lines on purpose: every operation of the registry API reads or writes the one RegistryState under one
-// lock and one write path (produce, then apply); split across files, that invariant would no longer be visible in one place.
+// Over 500 lines on purpose: every operation of the registry API reads or writes the one RegistryState under its
+// lock, and every write takes the one path (read the topic to its end, write in the fenced transaction, answer once
+// applied in log order); split across files, that path and its locks would no longer be visible in one place.
 using System.Globalization;
 using Confluent.Kafka;
 using KafkaGateway.Schemas.Compatibility;
