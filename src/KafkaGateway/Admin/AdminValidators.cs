@@ -1,4 +1,5 @@
 using FluentValidation;
+using KafkaGateway.Kafka;
 
 namespace KafkaGateway.Admin;
 

@@ -1,3 +1,4 @@
+using KafkaGateway.Security;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace KafkaGateway.ApiDocument;
@@ -24,5 +25,24 @@ public static class ApiDocumentServiceCollectionExtensions
         services.Configure<Swashbuckle.AspNetCore.SwaggerUI.SwaggerUIOptions>(options =>
             options.ConfigObject.Plugins = [.. options.ConfigObject.Plugins ?? [], ApiTags.SwaggerUiTaskOrderPlugin]);
         return builder;
+    }
+
+    /// <summary>
+    /// Maps Swagger UI and the OpenAPI document. Swagger is an endpoint like any other, so its access is declared
+    /// (anonymous; overridable by the endpoint name "swagger") instead of being middleware the authorization step
+    /// cannot tell apart from a 404.
+    /// </summary>
+    public static WebApplication MapSwaggerUi(this WebApplication app)
+    {
+        var swagger = ((IEndpointRouteBuilder)app).CreateApplicationBuilder()
+            .UseSwagger()
+            .UseSwaggerUI(options =>
+            {
+                options.SwaggerEndpoint("/swagger/v1/swagger.json", "KafkaGateway v1");
+                options.DocumentTitle = "KafkaGateway";
+            })
+            .Build();
+        app.Map("/swagger/{**path}", swagger).WithName("swagger").RequireGatewayAccess(AccessKind.Anonymous).ExcludeFromDescription();
+        return app;
     }
 }

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using KafkaGateway.Security;
+using KafkaGateway.Tls;
 
 namespace KafkaGateway.Hosting;
 

@@ -1,14 +1,13 @@
 using System.Reflection;
 using System.Text.Json;
 using FluentValidation;
-using KafkaGateway.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.OpenApi;
 
 namespace KafkaGateway.Http;
 
-/// <summary>Controllers, ProblemDetails, validation and Swagger.</summary>
+/// <summary>Controllers, ProblemDetails, validation and the Swagger generator (the document is shaped and served by ApiDocument).</summary>
 public static class HttpServiceCollectionExtensions
 {
     /// <summary>Adds the HTTP surface shared by every feature.</summary>
@@ -57,24 +56,5 @@ public static class HttpServiceCollectionExtensions
             }
         });
         return builder;
-    }
-
-    /// <summary>
-    /// Maps Swagger UI and the OpenAPI document. Swagger is an endpoint like any other, so its access is declared
-    /// (anonymous; overridable by the endpoint name "swagger") instead of being middleware the authorization step
-    /// cannot tell apart from a 404.
-    /// </summary>
-    public static WebApplication MapSwaggerUi(this WebApplication app)
-    {
-        var swagger = ((IEndpointRouteBuilder)app).CreateApplicationBuilder()
-            .UseSwagger()
-            .UseSwaggerUI(options =>
-            {
-                options.SwaggerEndpoint("/swagger/v1/swagger.json", "KafkaGateway v1");
-                options.DocumentTitle = "KafkaGateway";
-            })
-            .Build();
-        app.Map("/swagger/{**path}", swagger).WithName("swagger").RequireGatewayAccess(AccessKind.Anonymous).ExcludeFromDescription();
-        return app;
     }
 }

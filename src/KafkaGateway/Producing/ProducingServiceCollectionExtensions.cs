@@ -25,9 +25,9 @@ public static class ProducingServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<AvroCodecCache>();
         // Kafka:Identities: which certificate a principal produces with (only the producer pool uses it).
-        services.AddOptions<Security.KafkaIdentityOptions>().BindConfiguration(Security.KafkaIdentityOptions.SectionName).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Security.KafkaIdentityOptions>, Security.KafkaIdentityOptionsValidator>());
-        services.TryAddSingleton<Security.KafkaIdentities>();
+        services.AddOptions<Producing.KafkaIdentityOptions>().BindConfiguration(Producing.KafkaIdentityOptions.SectionName).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<Producing.KafkaIdentityOptions>, Producing.KafkaIdentityOptionsValidator>());
+        services.TryAddSingleton<Producing.KafkaIdentities>();
         services.TryAddSingleton<ProducerPool>();
         services.TryAddSingleton<TopicSchemaResolver>();
         services.TryAddSingleton<IdempotencyCache>();

@@ -21,7 +21,7 @@ public sealed partial class RecordProducer(
     IHostApplicationLifetime lifetime,
     ProducingMetrics metrics,
     IOptions<ObservabilityOptions> observability,
-    Security.KafkaIdentities identities,
+    Producing.KafkaIdentities identities,
     ILogger<RecordProducer> logger)
 {
     /// <summary>Kafka header carrying the client's Idempotency-Key.</summary>

@@ -1,6 +1,7 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using KafkaGateway.Security;
+using KafkaGateway.Tls;
 
 namespace KafkaGateway.Schemas;
 

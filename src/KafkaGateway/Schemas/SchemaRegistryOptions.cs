@@ -127,7 +127,7 @@ public sealed record SchemaRegistryOptions
 
 /// <summary>
 /// Configuration section <c>SchemaRegistry:Tls</c>: the same kinds of settings as the Kafka TLS options, read by the
-/// same loader (<see cref="KafkaGateway.Security.TlsMaterialLoader"/>), so one set of files can serve both. The
+/// same loader (<see cref="KafkaGateway.Tls.TlsMaterialLoader"/>), so one set of files can serve both. The
 /// client certificate comes from PEM (<see cref="CertificateLocation"/> plus <see cref="KeyLocation"/>) or from a
 /// PKCS#12 or JKS key store (<see cref="KeyStoreLocation"/>), never both.
 /// </summary>
@@ -204,7 +204,7 @@ public sealed record SchemaRegistryTlsOptions
         || !string.IsNullOrWhiteSpace(TrustStoreLocation);
 
     /// <summary>These settings as the shared TLS loader reads them; errors name <c>SchemaRegistry:Tls:*</c> keys.</summary>
-    internal KafkaGateway.Security.TlsMaterialSource ToMaterialSource() => new()
+    internal KafkaGateway.Tls.TlsMaterialSource ToMaterialSource() => new()
     {
         Section = Section,
         CaLocation = CaLocation,

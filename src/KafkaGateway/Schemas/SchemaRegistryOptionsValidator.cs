@@ -1,5 +1,6 @@
 using KafkaGateway.Schemas.Compatibility;
 using KafkaGateway.Security;
+using KafkaGateway.Tls;
 using Microsoft.Extensions.Options;
 
 namespace KafkaGateway.Schemas;
@@ -27,7 +28,7 @@ internal sealed class SchemaRegistryOptionsValidator(TimeProvider time) : IValid
         Range(failures, nameof(options.MaxSchemaLength), options.MaxSchemaLength, 1024, 16 * 1024 * 1024);
         Range(failures, nameof(options.ForwardTimeoutSeconds), options.ForwardTimeoutSeconds, 1, 300);
 
-        if (Admin.TopicNameRules.Violation(options.Topic) is { } violation)
+        if (Kafka.TopicNameRules.Violation(options.Topic) is { } violation)
         {
             failures.Add($"{Prefix}Topic = '{options.Topic}' is not a Kafka topic name: {violation}");
         }

@@ -66,7 +66,7 @@ internal sealed class TopicFormatOptionsValidator : IValidateOptions<TopicFormat
 
         foreach (var (topic, format) in options.Topics)
         {
-            if (Admin.TopicNameRules.Violation(topic) is { } violation)
+            if (Kafka.TopicNameRules.Violation(topic) is { } violation)
             {
                 failures.Add($"{Prefix}Topics:{topic}: {violation}");
             }
@@ -79,7 +79,7 @@ internal sealed class TopicFormatOptionsValidator : IValidateOptions<TopicFormat
 
         foreach (var (topic, field) in options.KeyFields)
         {
-            if (Admin.TopicNameRules.Violation(topic) is { } violation)
+            if (Kafka.TopicNameRules.Violation(topic) is { } violation)
             {
                 failures.Add($"{Prefix}KeyFields:{topic}: '{topic}' is not a valid topic name: {violation}");
             }

@@ -1,3 +1,4 @@
+using KafkaGateway.Tls;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.Options;
 

@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using KafkaGateway.IntegrationTests.Harness;
 using KafkaGateway.IntegrationTests.Security;
-using KafkaGateway.Tests.Schemas.RegistryClient;
+using KafkaGateway.Tests.Schemas;
 
 namespace KafkaGateway.IntegrationTests.Registry;
 

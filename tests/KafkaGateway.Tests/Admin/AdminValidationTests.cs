@@ -1,4 +1,5 @@
 using KafkaGateway.Admin;
+using KafkaGateway.Kafka;
 
 namespace KafkaGateway.Tests.Admin;
 
