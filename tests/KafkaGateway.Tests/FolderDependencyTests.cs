@@ -128,7 +128,7 @@ public sealed partial class FolderDependencyTests
     /// <summary>Relative path (with '/') to source text of every .cs file under src/KafkaGateway.</summary>
     private static Dictionary<string, string> SourceFiles()
     {
-        var root = Path.Combine(RepositoryRoot(), "src", "KafkaGateway");
+        var root = Path.Combine(RepositoryPaths.Root(), "src", "KafkaGateway");
         var separator = Path.DirectorySeparatorChar;
         return Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{separator}obj{separator}", StringComparison.Ordinal)
@@ -311,19 +311,6 @@ public sealed partial class FolderDependencyTests
         code = VerbatimString().Replace(code, "\"\"");
         code = RegularString().Replace(code, "\"\"");
         return LineComment().Replace(code, "");
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "KafkaGateway.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"KafkaGateway.sln not found above {AppContext.BaseDirectory}.");
     }
 
     [GeneratedRegex(@"/\*.*?\*/", RegexOptions.Singleline)]

@@ -174,19 +174,8 @@ internal static class StreamingTestSupport
         return settings;
     }
 
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"Timed out waiting for {what}.");
-            }
-
-            await Task.Delay(20);
-        }
-    }
+    public static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what) =>
+        Harness.Harness.WaitUntilAsync(condition, timeout, what);
 
     /// <summary>The gateway with <paramref name="registry"/> as its schema registry.</summary>
     public static WebApplicationFactory<Program> WithRegistry(this GatewayFactory gateway, ISchemaRegistry registry) =>

@@ -79,7 +79,7 @@ public sealed partial class GatewayErrorsTests
     [Fact]
     public void Sources_NoCodeLiteralOutsideTheCatalogue()
     {
-        var root = RepositoryRoot();
+        var root = RepositoryPaths.Root();
         var files = Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories)
             .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
                 && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
@@ -165,7 +165,7 @@ public sealed partial class GatewayErrorsTests
     /// <summary>"code status retry-after restproxy" of every row of README's Errors table ("-" for no Retry-After).</summary>
     private static List<string> ReadmeErrorRows()
     {
-        var lines = File.ReadAllLines(Path.Combine(RepositoryRoot(), "README.md"));
+        var lines = File.ReadAllLines(Path.Combine(RepositoryPaths.Root(), "README.md"));
         var start = Array.IndexOf(lines, "## Errors");
         Assert.True(start >= 0, "README.md has no '## Errors' section");
         var header = Array.FindIndex(lines, start, l => l.StartsWith("| `code` |", StringComparison.Ordinal));
@@ -181,19 +181,6 @@ public sealed partial class GatewayErrorsTests
         }
 
         return rows;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "KafkaGateway.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"KafkaGateway.sln not found above {AppContext.BaseDirectory}.");
     }
 
     [GeneratedRegex("\"([a-z]+(?:_[a-z]+)*)\"")]
