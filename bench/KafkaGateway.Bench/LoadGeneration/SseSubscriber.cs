@@ -42,6 +42,9 @@ internal sealed class SseSubscriber(HttpClient http, string pathAndQuery, Action
     /// <summary>True when the gateway ended the stream with <c>event: overflow</c> (the subscriber fell too far behind).</summary>
     public bool Overflowed { get; private set; }
 
+    /// <summary>True when the gateway completed the response while the subscriber still read.</summary>
+    public bool Ended { get; private set; }
+
     /// <summary>The first failure of the read loop, if any (a disconnect after <see cref="DisposeAsync"/> is not one).</summary>
     public Exception? Failure { get; private set; }
 
@@ -61,6 +64,8 @@ internal sealed class SseSubscriber(HttpClient http, string pathAndQuery, Action
                     Overflowed = true;
                 }
             }
+
+            Ended = !_stop.IsCancellationRequested;
         }
         catch (Exception ex) when (_stop.IsCancellationRequested && ex is OperationCanceledException or IOException or HttpRequestException or ObjectDisposedException)
         {

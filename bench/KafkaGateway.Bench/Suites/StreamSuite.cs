@@ -29,9 +29,22 @@ internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
     {
         var report = new SuiteReport("stream");
         using var producer = cluster.CreateDirectProducer();
-        await CatchUpAsync(report, producer);
-        await IdlePrivateStreamsAsync(report, producer);
-        await FanOutAsync(report, producer);
+        // BENCH_STREAM_PARTS=catchup,idle,fanout (default all) runs a part of the suite, e.g. to re-measure one line.
+        var parts = (Environment.GetEnvironmentVariable("BENCH_STREAM_PARTS") ?? "catchup,idle,fanout").Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Contains("catchup"))
+        {
+            await CatchUpAsync(report, producer);
+        }
+
+        if (parts.Contains("idle"))
+        {
+            await IdlePrivateStreamsAsync(report, producer);
+        }
+
+        if (parts.Contains("fanout"))
+        {
+            await FanOutAsync(report, producer);
+        }
         return report;
     }
 
@@ -116,14 +129,20 @@ internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
         }
 
         producer.Flush(TimeSpan.FromSeconds(60));
+        // The floor runs first: memory freed by the gateway's streams stays in glibc's arenas and would be reused by
+        // consumers opened after them, hiding their cost.
+        var floor = await BareConsumerFloorAsync(topic);
         var hub = cluster.Services.GetRequiredService<StreamHub>();
         using var http = LoadClient.Create(new LoadClientOptions(cluster.Http1Address, HttpVersion.Version11));
-        SettledHeap();
+        var heapBefore = SettledHeap();
+        var committedBefore = GC.GetGCMemoryInfo().TotalCommittedBytes;
         var rssBefore = MachineDescription.ResidentBytes();
         var threadsBefore = ThreadCount();
         var responses = new List<HttpResponseMessage>();
         long rssOpen;
         int threadsOpen;
+        long heapOpen;
+        long committedOpen;
         try
         {
             for (var i = 0; i < IdleStreams; i++)
@@ -136,6 +155,8 @@ internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
             // The consumers fill their queues, buffers and the sockets, then stop: wait for RSS to settle.
             rssOpen = await SettledResidentBytesAsync(TimeSpan.FromSeconds(30));
             threadsOpen = ThreadCount();
+            heapOpen = SettledHeap();
+            committedOpen = GC.GetGCMemoryInfo().TotalCommittedBytes;
         }
         finally
         {
@@ -171,6 +192,99 @@ internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
         Console.WriteLine(FormattableString.Invariant($"idle private streams: {perStream / MiB:F2} MiB RSS per stream, {returnedShare:P0} returned after close ({retained / MiB:N0} MiB above before)"));
         report.Check(perStream <= 4 * MiB && consumersLeft == 0,
             $"{IdleStreams} idle from=earliest streams on a ~30 MB topic: {perStream / MiB:F2} MiB RSS per stream (target <= 4 MiB); after close {consumersLeft} consumers left, {returnedShare:P0} of the growth returned ({retained / MiB:N0} MiB above the start)");
+        report.Line();
+        report.Line(FormattableString.Invariant($"Of the growth per stream, the managed heap (after a full GC) is {(heapOpen - heapBefore) / (double)IdleStreams / MiB:F2} MiB and the GC's committed memory {(committedOpen - committedBefore) / (double)IdleStreams / MiB:F2} MiB; the rest is native (librdkafka, the in-process mock brokers, glibc arenas, thread stacks)."));
+        report.Line();
+        foreach (var line in floor)
+        {
+            report.Line(line);
+        }
+    }
+
+    /// <summary>
+    /// The floor under the gateway's per-stream figure: <see cref="IdleStreams"/> bare Confluent.Kafka consumers (no
+    /// gateway, no HTTP) assigned at earliest on the same topic and never consumed, so they fill their prefetch queue
+    /// and stop, as an idle private stream's consumer does. The mock brokers live in this process too, so their
+    /// per-connection memory counts, as it does in the gateway line.
+    /// </summary>
+    private async Task<List<string>> BareConsumerFloorAsync(string topic)
+    {
+        var report = new List<string>();
+        report.Add("Floor: the same number of bare Confluent.Kafka consumers (no gateway, no HTTP), assigned at earliest on the same topic and never consumed:");
+        report.Add("");
+        report.Add("| Consumer settings | RSS per consumer MiB | Threads per consumer |");
+        report.Add("| --- | ---: | ---: |");
+        (string Name, Action<ConsumerConfig> Set)[] variants =
+        [
+            ("gateway limits (fetch.max.bytes 1 MiB, max.partition.fetch.bytes 256 KiB, queued.max.messages.kbytes 1024, queued.min.messages 1000)", c =>
+            {
+                c.FetchMaxBytes = 1024 * 1024;
+                c.MaxPartitionFetchBytes = 256 * 1024;
+                c.QueuedMaxMessagesKbytes = 1024;
+                c.QueuedMinMessages = 1000;
+            }),
+            ("small (fetch.max.bytes = message.max.bytes 256 KiB, max.partition.fetch.bytes 64 KiB, queued.max.messages.kbytes 256, queued.min.messages 100)", c =>
+            {
+                c.MessageMaxBytes = 256 * 1024;
+                c.FetchMaxBytes = 256 * 1024;
+                c.ReceiveMessageMaxBytes = 256 * 1024 + 512;
+                c.MaxPartitionFetchBytes = 64 * 1024;
+                c.QueuedMaxMessagesKbytes = 256;
+                c.QueuedMinMessages = 100;
+            }),
+            ("no prefetch at all (assigned at the end offset: connections and threads only)", _ => { }),
+        ];
+        foreach (var (name, set) in variants)
+        {
+            var atEnd = name.StartsWith("no prefetch", StringComparison.Ordinal);
+            SettledHeap();
+            var before = await SettledResidentBytesAsync(TimeSpan.FromSeconds(10));
+            var threadsBefore = ThreadCount();
+            var consumers = new List<IConsumer<byte[], byte[]>>();
+            long open;
+            int threadsOpen;
+            try
+            {
+                for (var i = 0; i < IdleStreams; i++)
+                {
+                    var config = new ConsumerConfig
+                    {
+                        BootstrapServers = cluster.BootstrapServers,
+                        BrokerAddressFamily = BrokerAddressFamily.V4,
+                        GroupId = "bench-floor-" + Guid.NewGuid().ToString("N"),
+                        EnableAutoCommit = false,
+                        EnableAutoOffsetStore = false,
+                        AutoOffsetReset = AutoOffsetReset.Error,
+                        EnablePartitionEof = false,
+                        FetchWaitMaxMs = 100,
+                        IsolationLevel = IsolationLevel.ReadCommitted,
+                    };
+                    set(config);
+                    var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
+                    consumers.Add(consumer);
+                    consumer.Assign(Enumerable.Range(0, 3).Select(p => new TopicPartitionOffset(topic, p, atEnd ? Offset.End : Offset.Beginning)));
+                    consumer.Consume(TimeSpan.Zero);
+                }
+
+                open = await SettledResidentBytesAsync(TimeSpan.FromSeconds(30));
+                threadsOpen = ThreadCount();
+            }
+            finally
+            {
+                foreach (var consumer in consumers)
+                {
+                    consumer.Close();
+                    consumer.Dispose();
+                }
+            }
+
+            var per = (open - before) / (double)IdleStreams;
+            report.Add($"| {name} | {per / MiB:F2} | {(threadsOpen - threadsBefore) / (double)IdleStreams:F1} |");
+            Console.WriteLine(FormattableString.Invariant($"bare consumer floor ({name[..Math.Min(20, name.Length)]}): {per / MiB:F2} MiB RSS, {(threadsOpen - threadsBefore) / (double)IdleStreams:F1} threads per consumer"));
+        }
+
+        report.Add("");
+        return report;
     }
 
     private static void ProduceRetrying(IProducer<byte[]?, byte[]?> producer, string topic, byte[] value)
@@ -227,10 +341,14 @@ internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
         // The scale line: over HTTP/1.1, 10,000 subscribers would need 20,000 sockets in this process (both ends), above
         // the open-file limit of the machines this runs on (a container's hard limit of 20,000 cannot be raised); over
         // HTTP/2 (h2c) they share ~100 connections (Kestrel's 100 streams per connection), as browsers' EventSources do.
-        IReadOnlyList<int> counts = [.. settings.Subscribers, ScaleSubscribers];
+        IReadOnlyList<int> counts = Environment.GetEnvironmentVariable("BENCH_FANOUT_SUBSCRIBERS") is { Length: > 0 } only
+            ? [.. only.Split(',').Select(c => int.Parse(c, System.Globalization.CultureInfo.InvariantCulture))]
+            : [.. settings.Subscribers, ScaleSubscribers];
         foreach (var subscribers in counts)
         {
-            var http2 = subscribers == ScaleSubscribers && OpenFileLimit() < 2L * ScaleSubscribers + 2000;
+            // BENCH_FANOUT_HTTP2=1 runs every line over HTTP/2, to tell the protocol's cost from the subscriber count's.
+            var http2 = Environment.GetEnvironmentVariable("BENCH_FANOUT_HTTP2") == "1"
+                || (subscribers == ScaleSubscribers && OpenFileLimit() < 2L * ScaleSubscribers + 2000);
             var result = await FanOutOnceAsync(producer, subscribers, http2);
             var share = result.DeliveredPerSecond / (subscribers * (double)ProduceRate);
             var rss = subscribers < 100 ? "–" : (result.RssPerSubscriber / 1024).ToString("N1", System.Globalization.CultureInfo.InvariantCulture);
@@ -326,9 +444,10 @@ internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
                             latencies[index].Add(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - record.ValueTimestampMs);
                             measured[index]++;
                         }
-                        else
+                        else if (record.Id is ['w', '-', .. var n] && int.TryParse(n, System.Globalization.CultureInfo.InvariantCulture, out var number))
                         {
-                            Volatile.Write(ref warm[index], 1);
+                            // Warm-up records arrive in order: the last one seen is the highest.
+                            Volatile.Write(ref warm[index], number + 1);
                         }
                     });
                     subscribers.Add(subscriber);
@@ -338,20 +457,37 @@ internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
             }
 
             // The shared live tail starts at the end of the topic when its consumer is assigned; warm-up records until
-            // every subscriber has one make sure no measured record predates that.
+            // every subscriber has one make sure no measured record predates that. They come every 2 s, not faster:
+            // with 10,000 subscribers the first one takes seconds to reach all, and every extra warm-up record is
+            // 10,000 events queued ahead of the measured ones (at 200 ms, 29 of them were 290,000 events, more than
+            // the 15 s drain could deliver on a loaded machine: none of the measured records arrived). Then one last
+            // warm-up record, and the measurement starts once every subscriber has it: the queues are empty.
             var warmDeadline = Stopwatch.StartNew();
             var w = 0;
+            var warmLimit = TimeSpan.FromSeconds(60 + subscriberCount / 100);
             while (warm.Any(x => x == 0))
             {
-                if (warmDeadline.Elapsed > TimeSpan.FromSeconds(60))
+                if (warmDeadline.Elapsed > warmLimit)
                 {
-                    throw new InvalidOperationException($"Only {warm.Count(x => x == 1)} of {subscriberCount} subscribers received a warm-up record within 60 s.");
+                    throw new InvalidOperationException($"Only {warm.Count(x => x > 0)} of {subscriberCount} subscribers received a warm-up record within {warmLimit.TotalSeconds:N0} s.");
                 }
 
                 producer.Produce(topic, new Message<byte[]?, byte[]?> { Value = records.Encode($"w-{w++}", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) });
-                await Task.Delay(200);
+                var next = Stopwatch.StartNew();
+                while (warm.Any(x => x == 0) && next.Elapsed < TimeSpan.FromSeconds(2))
+                {
+                    await Task.Delay(50);
+                }
             }
 
+            var last = w++;
+            producer.Produce(topic, new Message<byte[]?, byte[]?> { Value = records.Encode($"w-{last}", DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) });
+            while (warm.Any(x => x <= last) && warmDeadline.Elapsed < warmLimit)
+            {
+                await Task.Delay(50);
+            }
+
+            Console.WriteLine(FormattableString.Invariant($"fan-out {subscriberCount}: warm after {warmDeadline.Elapsed.TotalSeconds:F1} s, {w} warm-up records, {warm.Count(x => x > last)} subscribers had the last, {hub.ActiveSubscribers} in the hub"));
             var heapAfter = SettledHeap();
             var rssAfter = MachineDescription.ResidentBytes();
 
@@ -376,13 +512,25 @@ internal sealed class StreamSuite(BenchCluster cluster, BenchSettings settings)
             }
 
             producer.Flush(TimeSpan.FromSeconds(30));
+            // Drained when every subscriber has every record, or when nothing more arrived for 5 s (at most 15 s, or
+            // 120 s for the scale line, whose backlog at saturation is longer).
             var drain = Stopwatch.StartNew();
-            while (measured.Any(m => m < total) && drain.Elapsed < TimeSpan.FromSeconds(15))
+            var drainLimit = TimeSpan.FromSeconds(subscriberCount >= ScaleSubscribers ? 120 : 15);
+            var lastSum = measured.Sum();
+            var lastProgress = Stopwatch.StartNew();
+            while (measured.Any(m => m < total) && drain.Elapsed < drainLimit && lastProgress.Elapsed < TimeSpan.FromSeconds(5))
             {
                 await Task.Delay(100);
+                var sum = measured.Sum();
+                if (sum != lastSum)
+                {
+                    lastSum = sum;
+                    lastProgress.Restart();
+                }
             }
 
             var elapsed = clock.Elapsed.TotalSeconds;
+            Console.WriteLine(FormattableString.Invariant($"fan-out {subscriberCount}: after drain {hub.ActiveSubscribers} subscribers in the hub, {subscribers.Count(s => s.Ended)} streams ended by the gateway, {measured.Count(m => m > 0)} got a measured record, drain {drain.Elapsed.TotalSeconds:F1} s"));
             await stopDirect.CancelAsync();
             await direct;
             // Stopped before the counts are read, so no subscriber still writes to them.

@@ -13,10 +13,11 @@ public sealed class StreamConsumerLimitsTests
         StreamConsumerLimits.Apply(config);
         using var consumer = new ConsumerBuilder<byte[], byte[]>(config).Build();
 
-        Assert.Equal(1024 * 1024, config.FetchMaxBytes);
-        Assert.Equal(256 * 1024, config.MaxPartitionFetchBytes);
-        Assert.Equal(1024, config.QueuedMaxMessagesKbytes);
-        Assert.Equal(1000, config.QueuedMinMessages);
+        Assert.Equal(256 * 1024, config.FetchMaxBytes);
+        Assert.Equal(256 * 1024, config.MessageMaxBytes);
+        Assert.Equal(64 * 1024, config.MaxPartitionFetchBytes);
+        Assert.Equal(256, config.QueuedMaxMessagesKbytes);
+        Assert.Equal(100, config.QueuedMinMessages);
     }
 
     [Fact]
