@@ -4,6 +4,9 @@ using FluentValidation;
 using KafkaGateway.Security;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
+using Microsoft.AspNetCore.Mvc.ModelBinding.Validation;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 
 namespace KafkaGateway.Http;
@@ -38,6 +41,10 @@ public static class HttpServiceCollectionExtensions
                         entry.Key, string.IsNullOrEmpty(error.ErrorMessage) ? "The value is invalid." : error.ErrorMessage)));
                 return new GatewayProblemResult(ValidationProblems.ToException(errors));
             });
+
+        // Values without validators skip MVC's validation visitor (see GatewayObjectModelValidator).
+        services.Replace(ServiceDescriptor.Singleton<IObjectModelValidator>(provider => new GatewayObjectModelValidator(
+            provider.GetRequiredService<IModelMetadataProvider>(), provider.GetRequiredService<IOptions<MvcOptions>>().Value)));
 
         services.AddEndpointsApiExplorer();
         services.AddSwaggerGen(options =>
