@@ -3,6 +3,9 @@ using System.Text.Json;
 using FluentValidation;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
+using Microsoft.AspNetCore.Mvc.ModelBinding.Validation;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 
 namespace KafkaGateway.Http;
@@ -37,6 +40,10 @@ public static class HttpServiceCollectionExtensions
                         entry.Key, string.IsNullOrEmpty(error.ErrorMessage) ? "The value is invalid." : error.ErrorMessage)));
                 return new GatewayProblemResult(ValidationProblems.ToException(errors));
             });
+
+        // Values without validators skip MVC's validation visitor (see GatewayObjectModelValidator).
+        services.Replace(ServiceDescriptor.Singleton<IObjectModelValidator>(provider => new GatewayObjectModelValidator(
+            provider.GetRequiredService<IModelMetadataProvider>(), provider.GetRequiredService<IOptions<MvcOptions>>().Value)));
 
         services.AddEndpointsApiExplorer();
         services.AddSwaggerGen(options =>

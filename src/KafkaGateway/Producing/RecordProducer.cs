@@ -53,10 +53,18 @@ public sealed partial class RecordProducer(
         var (topic, records, valueEncoding, keyEncoding, errors) = (request.Topic, admitted.Records, admitted.ValueEncoding, admitted.KeyEncoding, admitted.Errors);
         var identity = identities.For(request.User);
         var idempotencyKey = request.IdempotencyKey;
-        using var activity = GatewayTelemetry.ActivitySource.StartActivity($"produce {topic}", ActivityKind.Producer);
-        activity?.SetTag("messaging.system", "kafka");
-        activity?.SetTag("messaging.destination.name", topic);
-        activity?.SetTag("messaging.batch.message_count", records.Count);
+        using var activity = GatewayTelemetry.ActivitySource.HasListeners()
+            ? GatewayTelemetry.ActivitySource.StartActivity(SpanName(topic), ActivityKind.Producer)
+            : null;
+        // A span nobody records (no exporter, caller's trace not sampled) still carries the trace context to Kafka,
+        // but its tags and the serialize child would only be allocated and dropped.
+        var recorded = activity is { IsAllDataRequested: true };
+        if (recorded)
+        {
+            activity!.SetTag("messaging.system", "kafka");
+            activity.SetTag("messaging.destination.name", topic);
+            activity.SetTag("messaging.batch.message_count", records.Count);
+        }
         // Each record carries the produce span's W3C context, so a consumer can continue the trace: when the gateway
         // exports traces, or when the client sent its own trace context. Otherwise the trace id names nothing anyone
         // recorded, and a header per record costs two native calls and ~70 bytes on the wire (1,000-record profile).
@@ -69,7 +77,7 @@ public sealed partial class RecordProducer(
         var now = DateTimeOffset.UtcNow;
         var messages = new Message<byte[]?, byte[]?>[records.Count];
         var idempotencyBytes = idempotencyKey is null ? null : Encoding.UTF8.GetBytes(idempotencyKey);
-        using (GatewayTelemetry.ActivitySource.StartActivity("serialize"))
+        using (recorded ? GatewayTelemetry.ActivitySource.StartActivity("serialize") : null)
         {
             foreach (var record in records)
             {
@@ -160,6 +168,29 @@ public sealed partial class RecordProducer(
         lease.Broken || refusal is KafkaException { Error: { IsFatal: true } or { Code: ErrorCode.Local_Fatal } };
 
     private bool ExportsTraces => observability.Value.Tracing.Exporter.Equals("otlp", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// <c>produce {topic}</c> (the messaging span name convention), built once per topic instead of per request; the
+    /// cache is bounded so a client cycling through topic names cannot grow it without limit.
+    /// </summary>
+    private static string SpanName(string topic)
+    {
+        if (s_spanNames.TryGetValue(topic, out var name))
+        {
+            return name;
+        }
+
+        name = "produce " + topic;
+        if (s_spanNames.Count < MaxCachedSpanNames)
+        {
+            s_spanNames.TryAdd(topic, name);
+        }
+
+        return name;
+    }
+
+    private const int MaxCachedSpanNames = 1024;
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> s_spanNames = new(StringComparer.Ordinal);
 
     private static bool HasRemoteParent(Activity activity)
     {
