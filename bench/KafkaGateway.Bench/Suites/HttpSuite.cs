@@ -116,7 +116,7 @@ internal sealed class HttpSuite(BenchSettings settings)
     private async Task<bool> GatewayArmAsync(SuiteReport report, string name, Dictionary<string, string> gatewaySettings,
         IReadOnlyDictionary<string, string> headers, string scripts, Dictionary<int, ClosedLoopResult> direct, bool full)
     {
-        gatewaySettings["Producer:LingerMs"] = BenchCluster.LingerMs.ToString(CultureInfo.InvariantCulture);
+        gatewaySettings["Producer:LingerMilliseconds"] = BenchCluster.LingerMs.ToString(CultureInfo.InvariantCulture);
         gatewaySettings["Producer:BatchSizeBytes"] = BenchCluster.BatchSizeBytes.ToString(CultureInfo.InvariantCulture);
         Console.WriteLine($"produce: gateway process, {name}");
         await using var gateway = await GatewayProcess.StartAsync(name, settings.OutputDirectory, gatewaySettings);
