@@ -62,7 +62,7 @@ public sealed class BrokenProducerTests(ITestOutputHelper output) : IAsyncLifeti
         _cluster.Cluster.PushRequestErrors(0, errors);
         var broken = await Post(topic, """{"records": [{"value": {"n": "broken-0"}}, {"value": {"n": "broken-1"}}]}""");
         var brokenBody = await broken.Content.ReadFromJsonAsync<JsonElement>();
-        await WaitUntilAsync(() => pool.FatalRetirements > fatalBefore, TimeSpan.FromSeconds(30));
+        await Harness.Harness.WaitUntilAsync(() => pool.FatalRetirements > fatalBefore, TimeSpan.FromSeconds(30), "the fatal producer to be retired");
         var after = await Post(topic, """{"value": {"n": "after"}}""");
 
         // The fatal request is not a success, and says per record that it may or may not be in Kafka.
@@ -96,7 +96,7 @@ public sealed class BrokenProducerTests(ITestOutputHelper output) : IAsyncLifeti
             return (Name: $"in-flight-{i}", response.StatusCode, Body: await response.Content.ReadFromJsonAsync<JsonElement>());
         }));
         _cluster.Cluster.SetBrokerRtt(-1, 0);
-        await WaitUntilAsync(() => pool.FatalRetirements > fatalBefore, TimeSpan.FromSeconds(30));
+        await Harness.Harness.WaitUntilAsync(() => pool.FatalRetirements > fatalBefore, TimeSpan.FromSeconds(30), "the fatal producer to be retired");
         var after = await Post(topic, """{"value": {"n": "after"}}""");
         var expected = 2 + answers.Count(a => a.StatusCode == HttpStatusCode.OK);
         var stored = RawConsumer.ConsumeAll(_cluster.ClientConfig(), topic, expected);
@@ -146,7 +146,7 @@ public sealed class BrokenProducerTests(ITestOutputHelper output) : IAsyncLifeti
 
         var closedWhileLeased = pool.ClosedProducers - closedBefore;
         lease.Dispose();
-        await WaitUntilAsync(() => pool.ClosedProducers > closedBefore, TimeSpan.FromSeconds(30));
+        await Harness.Harness.WaitUntilAsync(() => pool.ClosedProducers > closedBefore, TimeSpan.FromSeconds(30), "the retired producer to be closed");
 
         Assert.Equal(0, closedWhileLeased);
         Assert.Equal(PersistenceStatus.Persisted, report.Status);
@@ -158,14 +158,4 @@ public sealed class BrokenProducerTests(ITestOutputHelper output) : IAsyncLifeti
 
     private Task<HttpResponseMessage> Post(string topic, string json) =>
         _client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative), ProduceTests.Json(json));
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not reached in time");
-            await Task.Delay(50);
-        }
-    }
 }

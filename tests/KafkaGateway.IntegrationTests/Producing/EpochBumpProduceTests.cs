@@ -68,11 +68,11 @@ public sealed class EpochBumpProduceTests(ITestOutputHelper output) : IAsyncLife
         await Task.Delay(TimeSpan.FromSeconds(4) - started.Elapsed);
         _cluster.Cluster.SetBrokerRtt(leaderA, 5000);
         var a = Post(topic, "a", partitionA);
-        await WaitUntilAsync(() => pool.Statistics().Any(s => s.Brokers.Any(r => r.Name == leaderA.ToString(System.Globalization.CultureInfo.InvariantCulture) && r.InFlightRequests > 0)),
-            TimeSpan.FromSeconds(5));
+        await Harness.Harness.WaitUntilAsync(() => pool.Statistics().Any(s => s.Brokers.Any(r => r.Name == leaderA.ToString(System.Globalization.CultureInfo.InvariantCulture) && r.InFlightRequests > 0)),
+            TimeSpan.FromSeconds(5), "record A in flight to its leader");
         _cluster.Cluster.SetBrokerDown(leaderA);
         // B times out and the producer leaves the pool; then A's broker comes back and A is acknowledged.
-        await WaitUntilAsync(() => pool.TimeoutRetirements > 0, TimeSpan.FromSeconds(MessageTimeoutMs / 1000 + 5));
+        await Harness.Harness.WaitUntilAsync(() => pool.TimeoutRetirements > 0, TimeSpan.FromSeconds(MessageTimeoutMs / 1000 + 5), "the timed-out producer to be retired");
         _cluster.Cluster.SetBrokerRtt(leaderA, 0);
         _cluster.Cluster.SetBrokerUp(leaderA);
         var answerA = await a;
@@ -119,14 +119,4 @@ public sealed class EpochBumpProduceTests(ITestOutputHelper output) : IAsyncLife
     private Task<HttpResponseMessage> Post(string topic, string value, int partition) =>
         _client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative),
             ProduceTests.Json($$$"""{"records": [{"partition": {{{partition}}}, "value": {"n": "{{{value}}}"}}]}"""));
-
-    private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, "condition not reached in time");
-            await Task.Delay(20);
-        }
-    }
 }
