@@ -3,8 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Confluent.Kafka;
 using KafkaGateway.IntegrationTests.Harness;
-using KafkaGateway.Producing;
-using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace KafkaGateway.IntegrationTests.Producing;
@@ -13,31 +11,12 @@ namespace KafkaGateway.IntegrationTests.Producing;
 /// Producers that break or leave the pool while requests use them, on a cluster of its own (injected faults must
 /// not leak into other tests).
 /// </summary>
-public sealed class BrokenProducerTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class BrokenProducerTests(ITestOutputHelper output) : FaultClusterGateway(new Dictionary<string, string?>
 {
-    private readonly KafkaClusterFixture _cluster = new();
-    private GatewayFactory _gateway = null!;
-    private HttpClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        await _cluster.InitializeAsync();
-        _gateway = GatewayFactory.For(_cluster, new Dictionary<string, string?>
-        {
-            ["Producer:MessageTimeoutMilliseconds"] = "8000",
-            ["Producer:DeliveryTimeoutMilliseconds"] = "6000",
-            ["Gateway:TopicFormats:Default"] = "json",
-        });
-        _client = _gateway.CreateClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _gateway.DisposeAsync();
-        await _cluster.DisposeAsync();
-    }
-
+    ["Producer:MessageTimeoutMilliseconds"] = "8000",
+    ["Producer:DeliveryTimeoutMilliseconds"] = "6000",
+})
+{
     /// <summary>
     /// Errors librdkafka's idempotent producer (not transactional) treats as fatal on a Produce response: an
     /// out-of-order sequence on the head-of-line request, and an unknown producer id for a request already retried
@@ -54,16 +33,16 @@ public sealed class BrokenProducerTests(ITestOutputHelper output) : IAsyncLifeti
     [MemberData(nameof(FatalProduceErrors))]
     public async Task Produce_BrokerAnswersAFatalIdempotenceError_NoFalseSuccessNoDuplicateAndAFreshProducerServesTheNextRequest(ErrorCode[] errors)
     {
-        var topic = _cluster.CreateTopic(partitions: 1);
-        var pool = _gateway.Services.GetRequiredService<ProducerPool>();
-        Assert.Equal(HttpStatusCode.OK, (await Post(topic, """{"value": {"n": "before"}}""")).StatusCode);
+        var topic = Cluster.CreateTopic(partitions: 1);
+        var pool = Pool;
+        Assert.Equal(HttpStatusCode.OK, (await PostRecords(topic, """{"value": {"n": "before"}}""")).StatusCode);
         var fatalBefore = pool.FatalRetirements;
 
-        _cluster.Cluster.PushRequestErrors(0, errors);
-        var broken = await Post(topic, """{"records": [{"value": {"n": "broken-0"}}, {"value": {"n": "broken-1"}}]}""");
+        Cluster.Cluster.PushRequestErrors(0, errors);
+        var broken = await PostRecords(topic, """{"records": [{"value": {"n": "broken-0"}}, {"value": {"n": "broken-1"}}]}""");
         var brokenBody = await broken.Content.ReadFromJsonAsync<JsonElement>();
         await Harness.Harness.WaitUntilAsync(() => pool.FatalRetirements > fatalBefore, TimeSpan.FromSeconds(30), "the fatal producer to be retired");
-        var after = await Post(topic, """{"value": {"n": "after"}}""");
+        var after = await PostRecords(topic, """{"value": {"n": "after"}}""");
 
         // The fatal request is not a success, and says per record that it may or may not be in Kafka.
         Assert.NotEqual(HttpStatusCode.OK, broken.StatusCode);
@@ -71,7 +50,7 @@ public sealed class BrokenProducerTests(ITestOutputHelper output) : IAsyncLifeti
             r => Assert.Contains(r.GetProperty("status").GetString(), new[] { "possibly_persisted", "not_persisted" }));
         // The next request is served by a fresh producer.
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
-        var stored = Values(RawConsumer.ConsumeAll(_cluster.ClientConfig(), topic, 2));
+        var stored = Values(RawConsumer.ConsumeAll(Cluster.ClientConfig(), topic, 2));
         Assert.Equal(1, stored.Count(v => v == "before"));
         Assert.Equal(1, stored.Count(v => v == "after"));
         // The broker refused the broken batch: it is not in Kafka, and nothing is twice.
@@ -82,24 +61,24 @@ public sealed class BrokenProducerTests(ITestOutputHelper output) : IAsyncLifeti
     [Fact]
     public async Task Produce_FatalErrorWhileOtherRequestsAreInFlight_EachRequestGetsAnHonestAnswerAndTheServiceContinues()
     {
-        var topic = _cluster.CreateTopic(partitions: 1);
-        var pool = _gateway.Services.GetRequiredService<ProducerPool>();
-        Assert.Equal(HttpStatusCode.OK, (await Post(topic, """{"value": {"n": "before"}}""")).StatusCode);
+        var topic = Cluster.CreateTopic(partitions: 1);
+        var pool = Pool;
+        Assert.Equal(HttpStatusCode.OK, (await PostRecords(topic, """{"value": {"n": "before"}}""")).StatusCode);
         var fatalBefore = pool.FatalRetirements;
 
         // A slow broker keeps several requests of the partition in flight when the head-of-line one fails fatally.
-        _cluster.Cluster.SetBrokerRtt(-1, 300);
-        _cluster.Cluster.PushRequestErrors(0, ErrorCode.OutOfOrderSequenceNumber);
+        Cluster.Cluster.SetBrokerRtt(-1, 300);
+        Cluster.Cluster.PushRequestErrors(0, ErrorCode.OutOfOrderSequenceNumber);
         var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(async i =>
         {
-            var response = await Post(topic, $$$"""{"value": {"n": "in-flight-{{{i}}}"}}""");
+            var response = await PostRecords(topic, $$$"""{"value": {"n": "in-flight-{{{i}}}"}}""");
             return (Name: $"in-flight-{i}", response.StatusCode, Body: await response.Content.ReadFromJsonAsync<JsonElement>());
         }));
-        _cluster.Cluster.SetBrokerRtt(-1, 0);
+        Cluster.Cluster.SetBrokerRtt(-1, 0);
         await Harness.Harness.WaitUntilAsync(() => pool.FatalRetirements > fatalBefore, TimeSpan.FromSeconds(30), "the fatal producer to be retired");
-        var after = await Post(topic, """{"value": {"n": "after"}}""");
+        var after = await PostRecords(topic, """{"value": {"n": "after"}}""");
         var expected = 2 + answers.Count(a => a.StatusCode == HttpStatusCode.OK);
-        var stored = RawConsumer.ConsumeAll(_cluster.ClientConfig(), topic, expected);
+        var stored = RawConsumer.ConsumeAll(Cluster.ClientConfig(), topic, expected);
         var values = Values(stored);
 
         output.WriteLine(string.Join("; ", answers.Select(a => $"{a.Name}: {(int)a.StatusCode} " +
@@ -128,8 +107,8 @@ public sealed class BrokenProducerTests(ITestOutputHelper output) : IAsyncLifeti
     [Fact]
     public async Task Lease_ProducerRetiredWhileLeased_KeepsDeliveringUntilReleasedThenClosesAndTheNextLeaseIsFresh()
     {
-        var topic = _cluster.CreateTopic(partitions: 1);
-        var pool = _gateway.Services.GetRequiredService<ProducerPool>();
+        var topic = Cluster.CreateTopic(partitions: 1);
+        var pool = Pool;
 
         var lease = pool.Lease();
         var leased = lease.Producer;
@@ -150,12 +129,9 @@ public sealed class BrokenProducerTests(ITestOutputHelper output) : IAsyncLifeti
 
         Assert.Equal(0, closedWhileLeased);
         Assert.Equal(PersistenceStatus.Persisted, report.Status);
-        Assert.Equal("leased", Values(RawConsumer.ConsumeAll(_cluster.ClientConfig(), topic, 1)).Single());
+        Assert.Equal("leased", Values(RawConsumer.ConsumeAll(Cluster.ClientConfig(), topic, 1)).Single());
     }
 
     private static List<string> Values(List<ConsumeResult<byte[], byte[]>> records) =>
         records.Select(r => JsonDocument.Parse(r.Message.Value).RootElement.GetProperty("n").GetString()!).ToList();
-
-    private Task<HttpResponseMessage> Post(string topic, string json) =>
-        _client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative), ProduceTests.Json(json));
 }

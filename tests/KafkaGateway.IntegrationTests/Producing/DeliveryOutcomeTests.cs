@@ -4,57 +4,37 @@ using System.Text.Json;
 using Confluent.Kafka;
 using KafkaGateway.IntegrationTests.Harness;
 using KafkaGateway.Producing;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace KafkaGateway.IntegrationTests.Producing;
 
 /// <summary>Each delivery outcome, by fault injection on a cluster of its own (faults must not leak into other tests).</summary>
-public sealed class DeliveryOutcomeTests : IAsyncLifetime
+public sealed class DeliveryOutcomeTests() : FaultClusterGateway(new Dictionary<string, string?>
 {
-    private readonly KafkaClusterFixture _cluster = new();
-    private GatewayFactory _gateway = null!;
-    private HttpClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        await _cluster.InitializeAsync();
-        _gateway = GatewayFactory.For(_cluster, new Dictionary<string, string?>
-        {
-            ["Producer:MessageTimeoutMilliseconds"] = "4000",
-            ["Producer:DeliveryTimeoutMilliseconds"] = "2000",
-            ["Producer:StatisticsIntervalMilliseconds"] = "200",
-            ["Kafka:Properties:reconnect.backoff.max.ms"] = "500",
-            ["Gateway:TopicFormats:Default"] = "json",
-        });
-        _client = _gateway.CreateClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _gateway.DisposeAsync();
-        await _cluster.DisposeAsync();
-    }
-
+    ["Producer:MessageTimeoutMilliseconds"] = "4000",
+    ["Producer:DeliveryTimeoutMilliseconds"] = "2000",
+    ["Producer:StatisticsIntervalMilliseconds"] = "200",
+    ["Kafka:Properties:reconnect.backoff.max.ms"] = "500",
+})
+{
     [Fact]
     public async Task Produce_AllBrokersDown_Answers503NotPersistedWithRetryAfterAndNothingIsWrittenLater()
     {
-        var topic = _cluster.CreateTopic(partitions: 1);
-        Assert.Equal(HttpStatusCode.OK, (await Post(topic, """{"value": {"n": 0}}""")).StatusCode);
+        var topic = Cluster.CreateTopic(partitions: 1);
+        Assert.Equal(HttpStatusCode.OK, (await PostRecords(topic, """{"value": {"n": 0}}""")).StatusCode);
 
-        _cluster.Cluster.SetBrokerDown(-1);
+        Cluster.Cluster.SetBrokerDown(-1);
         // librdkafka notices the broker is gone on its own schedule (statistics every 200 ms here): wait until the
         // pooled producer knows, which is when the gateway refuses up front.
-        var pool = _gateway.Services.GetRequiredService<ProducerPool>();
+        var pool = Pool;
         await Harness.Harness.WaitUntilAsync(() => KnowsBrokersDown(pool), TimeSpan.FromSeconds(30), "the producer to see every broker down");
-        var response = await Post(topic, """{"value": {"n": 1}}""");
+        var response = await PostRecords(topic, """{"value": {"n": 1}}""");
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
-        _cluster.Cluster.SetBrokerUp(-1);
+        Cluster.Cluster.SetBrokerUp(-1);
         // A later record through the same producer and partition: once it is written, anything queued before it
         // would have been written first (idempotent producer, one partition), so its absence now is final.
         HttpResponseMessage later;
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
-        while ((later = await Post(topic, """{"value": {"n": 2}}""")).StatusCode != HttpStatusCode.OK && DateTime.UtcNow < deadline)
+        while ((later = await PostRecords(topic, """{"value": {"n": 2}}""")).StatusCode != HttpStatusCode.OK && DateTime.UtcNow < deadline)
         {
         }
 
@@ -62,7 +42,7 @@ public sealed class DeliveryOutcomeTests : IAsyncLifetime
         Assert.Equal("kafka_unavailable", body.GetProperty("code").GetString());
         Assert.NotNull(response.Headers.RetryAfter);
         Assert.Equal(HttpStatusCode.OK, later.StatusCode);
-        var written = RawConsumer.ConsumeAll(_cluster.ClientConfig(), topic, 2)
+        var written = RawConsumer.ConsumeAll(Cluster.ClientConfig(), topic, 2)
             .Select(r => JsonDocument.Parse(r.Message.Value).RootElement.GetProperty("n").GetInt32()).ToList();
         Assert.Equal(0, written[0]);
         Assert.DoesNotContain(1, written);
@@ -84,18 +64,18 @@ public sealed class DeliveryOutcomeTests : IAsyncLifetime
     [Fact]
     public async Task Produce_BrokerSlowerThanTheDeadline_Answers504SayingTheRecordMayHaveBeenWritten()
     {
-        var topic = _cluster.CreateTopic(partitions: 1);
-        Assert.Equal(HttpStatusCode.OK, (await Post(topic, """{"value": {"n": 0}}""")).StatusCode);
+        var topic = Cluster.CreateTopic(partitions: 1);
+        Assert.Equal(HttpStatusCode.OK, (await PostRecords(topic, """{"value": {"n": 0}}""")).StatusCode);
 
-        _cluster.Cluster.SetBrokerRtt(-1, 2500);
+        Cluster.Cluster.SetBrokerRtt(-1, 2500);
         HttpResponseMessage response;
         try
         {
-            response = await Post(topic, """{"value": {"n": 1}}""");
+            response = await PostRecords(topic, """{"value": {"n": 1}}""");
         }
         finally
         {
-            _cluster.Cluster.SetBrokerRtt(-1, 0);
+            Cluster.Cluster.SetBrokerRtt(-1, 0);
         }
 
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
@@ -108,10 +88,10 @@ public sealed class DeliveryOutcomeTests : IAsyncLifetime
     [Fact]
     public async Task Produce_KeyedRequestAnswered504_RetryWithTheKeyReplaysTheAnswerAndTheRecordLandsOnce()
     {
-        var topic = _cluster.CreateTopic(partitions: 1);
-        Assert.Equal(HttpStatusCode.OK, (await Post(topic, """{"value": {"n": 0}}""")).StatusCode);
+        var topic = Cluster.CreateTopic(partitions: 1);
+        Assert.Equal(HttpStatusCode.OK, (await PostRecords(topic, """{"value": {"n": 0}}""")).StatusCode);
 
-        _cluster.Cluster.SetBrokerRtt(-1, 2500);
+        Cluster.Cluster.SetBrokerRtt(-1, 2500);
         HttpResponseMessage first;
         HttpResponseMessage retry;
         try
@@ -121,7 +101,7 @@ public sealed class DeliveryOutcomeTests : IAsyncLifetime
         }
         finally
         {
-            _cluster.Cluster.SetBrokerRtt(-1, 0);
+            Cluster.Cluster.SetBrokerRtt(-1, 0);
         }
 
         // Before the fix the 504 was forgotten and this retry wrote the record a second time.
@@ -130,17 +110,17 @@ public sealed class DeliveryOutcomeTests : IAsyncLifetime
         Assert.Equal("true", retry.Headers.GetValues("Idempotent-Replayed").Single());
         Assert.Equal("possibly_persisted", (await retry.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("records")[0].GetProperty("status").GetString());
         // The first attempt's record lands once the broker answers; nothing else does.
-        Assert.Equal(2, RawConsumer.ConsumeAll(_cluster.ClientConfig(), topic, 2).Count);
+        Assert.Equal(2, RawConsumer.ConsumeAll(Cluster.ClientConfig(), topic, 2).Count);
     }
 
     [Fact]
     public async Task Produce_BrokerRejectsRecordAsTooLarge_Answers413()
     {
-        var topic = _cluster.CreateTopic(partitions: 1);
-        Assert.Equal(HttpStatusCode.OK, (await Post(topic, """{"value": {"n": 0}}""")).StatusCode);
+        var topic = Cluster.CreateTopic(partitions: 1);
+        Assert.Equal(HttpStatusCode.OK, (await PostRecords(topic, """{"value": {"n": 0}}""")).StatusCode);
 
-        _cluster.Cluster.PushRequestErrors(0, ErrorCode.MsgSizeTooLarge);
-        var response = await Post(topic, """{"value": {"n": 1}}""");
+        Cluster.Cluster.PushRequestErrors(0, ErrorCode.MsgSizeTooLarge);
+        var response = await PostRecords(topic, """{"value": {"n": 1}}""");
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
@@ -150,11 +130,11 @@ public sealed class DeliveryOutcomeTests : IAsyncLifetime
     [Fact]
     public async Task Produce_BrokerDeniesTopicAccess_Answers403()
     {
-        var topic = _cluster.CreateTopic(partitions: 1);
-        Assert.Equal(HttpStatusCode.OK, (await Post(topic, """{"value": {"n": 0}}""")).StatusCode);
+        var topic = Cluster.CreateTopic(partitions: 1);
+        Assert.Equal(HttpStatusCode.OK, (await PostRecords(topic, """{"value": {"n": 0}}""")).StatusCode);
 
-        _cluster.Cluster.PushRequestErrors(0, ErrorCode.TopicAuthorizationFailed);
-        var response = await Post(topic, """{"value": {"n": 1}}""");
+        Cluster.Cluster.PushRequestErrors(0, ErrorCode.TopicAuthorizationFailed);
+        var response = await PostRecords(topic, """{"value": {"n": 1}}""");
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
         Assert.Equal("kafka_authorization_failed", (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
@@ -163,10 +143,10 @@ public sealed class DeliveryOutcomeTests : IAsyncLifetime
     [Fact]
     public async Task Produce_JsonTopic_StoresTheJsonAsUtf8()
     {
-        var topic = _cluster.CreateTopic(partitions: 1);
+        var topic = Cluster.CreateTopic(partitions: 1);
 
-        var response = await Post(topic, """{"value": {"text": "line1\r\nline2", "n": 1}}""");
-        var stored = Assert.Single(RawConsumer.ConsumeAll(_cluster.ClientConfig(), topic, 1));
+        var response = await PostRecords(topic, """{"value": {"text": "line1\r\nline2", "n": 1}}""");
+        var stored = Assert.Single(RawConsumer.ConsumeAll(Cluster.ClientConfig(), topic, 1));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Null(JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("valueSchemaId").GetString());
@@ -174,13 +154,11 @@ public sealed class DeliveryOutcomeTests : IAsyncLifetime
         Assert.Equal("line1\r\nline2", value.GetProperty("text").GetString());
     }
 
-    private Task<HttpResponseMessage> Post(string topic, string json) =>
-        _client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative), ProduceTests.Json(json));
 
     private Task<HttpResponseMessage> PostWithKey(string topic, string json, string key)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, $"/topics/{topic}/records") { Content = ProduceTests.Json(json) };
         request.Headers.Add("Idempotency-Key", key);
-        return _client.SendAsync(request);
+        return Client.SendAsync(request);
     }
 }

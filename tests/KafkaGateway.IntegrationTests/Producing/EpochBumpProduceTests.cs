@@ -4,8 +4,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Confluent.Kafka;
 using KafkaGateway.IntegrationTests.Harness;
-using KafkaGateway.Producing;
-using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace KafkaGateway.IntegrationTests.Producing;
@@ -21,70 +19,52 @@ namespace KafkaGateway.IntegrationTests.Producing;
 /// one; the mock writes it again anyway, because it checks sequences only for transactional producers
 /// (PartitionLog shows both copies under one epoch and sequence). The gateway's answer is the same either way.
 /// </summary>
-public sealed class EpochBumpProduceTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class EpochBumpProduceTests(ITestOutputHelper output) : FaultClusterGateway(new Dictionary<string, string?>
+{
+    ["Producer:MessageTimeoutMilliseconds"] = MessageTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    ["Producer:DeliveryTimeoutMilliseconds"] = "7900",
+    ["Producer:StatisticsIntervalMilliseconds"] = "100",
+    ["Kafka:Properties:reconnect.backoff.max.ms"] = "200",
+})
 {
     private const int MessageTimeoutMs = 8000;
-    private readonly KafkaClusterFixture _cluster = new();
-    private GatewayFactory _gateway = null!;
-    private HttpClient _client = null!;
-
-    public async Task InitializeAsync()
-    {
-        await _cluster.InitializeAsync();
-        _gateway = GatewayFactory.For(_cluster, new Dictionary<string, string?>
-        {
-            ["Producer:MessageTimeoutMilliseconds"] = MessageTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            ["Producer:DeliveryTimeoutMilliseconds"] = "7900",
-            ["Producer:StatisticsIntervalMilliseconds"] = "100",
-            ["Kafka:Properties:reconnect.backoff.max.ms"] = "200",
-            ["Gateway:TopicFormats:Default"] = "json",
-        });
-        _client = _gateway.CreateClient();
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _gateway.DisposeAsync();
-        await _cluster.DisposeAsync();
-    }
 
     [Fact]
     public async Task Produce_RecordAcknowledgedAfterAnotherRecordOfItsProducerTimedOut_IsAnsweredPossiblyPersistedAndTheProducerReplaced()
     {
-        var topic = _cluster.CreateTopic(partitions: 3);
-        var pool = _gateway.Services.GetRequiredService<ProducerPool>();
+        var topic = Cluster.CreateTopic(partitions: 3);
+        var pool = Pool;
         var (partitionA, leaderA, partitionB, leaderB) = TwoPartitionsWithDistinctLeaders(topic);
         Assert.Equal(HttpStatusCode.OK, (await Post(topic, "before-a", partitionA)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Post(topic, "before-b", partitionB)).StatusCode);
 
         // B waits for a broker that is down until it times out inside librdkafka: the epoch bump follows.
-        _cluster.Cluster.SetBrokerDown(leaderB);
+        Cluster.Cluster.SetBrokerDown(leaderB);
         var started = Stopwatch.StartNew();
         var b = Post(topic, "b", partitionB);
         // A comes later, so its own deadline (7.9 s) outlasts B's timeout (8 s, found by librdkafka's 1 s scan) and
         // the epoch bump. The broker writes A but its answer is slow, and the broker goes down before sending it: A
         // waits to be retried. (The wait shapes the scenario; every step after it is awaited as a condition.)
         await Task.Delay(TimeSpan.FromSeconds(4) - started.Elapsed);
-        _cluster.Cluster.SetBrokerRtt(leaderA, 5000);
+        Cluster.Cluster.SetBrokerRtt(leaderA, 5000);
         var a = Post(topic, "a", partitionA);
         await Harness.Harness.WaitUntilAsync(() => pool.Statistics().Any(s => s.Brokers.Any(r => r.Name == leaderA.ToString(System.Globalization.CultureInfo.InvariantCulture) && r.InFlightRequests > 0)),
             TimeSpan.FromSeconds(5), "record A in flight to its leader");
-        _cluster.Cluster.SetBrokerDown(leaderA);
+        Cluster.Cluster.SetBrokerDown(leaderA);
         // B times out and the producer leaves the pool; then A's broker comes back and A is acknowledged.
         await Harness.Harness.WaitUntilAsync(() => pool.TimeoutRetirements > 0, TimeSpan.FromSeconds(MessageTimeoutMs / 1000 + 5), "the timed-out producer to be retired");
-        _cluster.Cluster.SetBrokerRtt(leaderA, 0);
-        _cluster.Cluster.SetBrokerUp(leaderA);
+        Cluster.Cluster.SetBrokerRtt(leaderA, 0);
+        Cluster.Cluster.SetBrokerUp(leaderA);
         var answerA = await a;
         var bodyA = await answerA.Content.ReadFromJsonAsync<JsonElement>();
         var answerB = await b;
-        _cluster.Cluster.SetBrokerUp(leaderB);
+        Cluster.Cluster.SetBrokerUp(leaderB);
         var after = await Post(topic, "after", partitionA);
         Assert.Equal(0, pool.FlushAll(TimeSpan.FromSeconds(30)));
 
-        var stored = RawConsumer.ConsumeAll(_cluster.ClientConfig(), topic, 4);
+        var stored = RawConsumer.ConsumeAll(Cluster.ClientConfig(), topic, 4);
         var copiesOfA = stored.Where(r => Value(r) == "a").ToList();
-        var writers = PartitionLog.Writers(_cluster.Cluster.Listeners.Select(l => (l.Host, l.Port)), topic, partitionA,
+        var writers = PartitionLog.Writers(Cluster.Cluster.Listeners.Select(l => (l.Host, l.Port)), topic, partitionA,
             stored.Where(r => r.Partition.Value == partitionA).Max(r => r.Offset.Value) + 1);
         output.WriteLine($"a: {(int)answerA.StatusCode} {bodyA}; b: {(int)answerB.StatusCode}; after: {(int)after.StatusCode}; " +
             $"a in Kafka at {string.Join(", ", copiesOfA.Select(r => $"{r.Partition.Value}/{r.Offset.Value} {writers[r.Offset.Value]}"))}");
@@ -106,7 +86,7 @@ public sealed class EpochBumpProduceTests(ITestOutputHelper output) : IAsyncLife
 
     private (int PartitionA, int LeaderA, int PartitionB, int LeaderB) TwoPartitionsWithDistinctLeaders(string topic)
     {
-        using var admin = new AdminClientBuilder(_cluster.ClientConfig()).Build();
+        using var admin = new AdminClientBuilder(Cluster.ClientConfig()).Build();
         var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions;
         var first = partitions[0];
         var second = partitions.First(p => p.Leader != first.Leader);
@@ -117,6 +97,6 @@ public sealed class EpochBumpProduceTests(ITestOutputHelper output) : IAsyncLife
         JsonDocument.Parse(record.Message.Value).RootElement.GetProperty("n").GetString()!;
 
     private Task<HttpResponseMessage> Post(string topic, string value, int partition) =>
-        _client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative),
+        Client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative),
             ProduceTests.Json($$$"""{"records": [{"partition": {{{partition}}}, "value": {"n": "{{{value}}}"}}]}"""));
 }

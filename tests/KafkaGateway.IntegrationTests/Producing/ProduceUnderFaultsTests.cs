@@ -4,8 +4,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Confluent.Kafka;
 using KafkaGateway.IntegrationTests.Harness;
-using KafkaGateway.Producing;
-using Microsoft.Extensions.DependencyInjection;
 using Xunit.Abstractions;
 
 namespace KafkaGateway.IntegrationTests.Producing;
@@ -15,48 +13,33 @@ namespace KafkaGateway.IntegrationTests.Producing;
 /// replays of lost answers, resend only what is not_persisted) while brokers go down and up, answer errors and slow
 /// down. Afterwards the topic is read back and compared with what every client was told.
 /// </summary>
-public sealed class ProduceUnderFaultsTests(ITestOutputHelper output) : IAsyncLifetime
+public sealed class ProduceUnderFaultsTests(ITestOutputHelper output) : FaultClusterGateway(new Dictionary<string, string?>
+{
+    // Longer than any fault lasts, so librdkafka never times a record out during the run: a timeout bumps the
+    // idempotent producer's epoch, after which the gateway answers its records possibly_persisted and
+    // replaces it (README, "Idempotency-Key"; EpochBumpProduceTests). This test is about the other faults.
+    ["Producer:MessageTimeoutMilliseconds"] = "20000",
+    ["Producer:DeliveryTimeoutMilliseconds"] = "3000",
+    ["Producer:StatisticsIntervalMilliseconds"] = "200",
+    ["Producer:IdempotencyInFlightWaitMilliseconds"] = "1000",
+    ["Kafka:Properties:reconnect.backoff.max.ms"] = "300",
+})
 {
     private const int Clients = 6;
     private const int Seed = 1313;
     private static readonly TimeSpan s_loadDuration = TimeSpan.FromSeconds(15);
 
-    private readonly KafkaClusterFixture _cluster = new();
     private readonly ConcurrentDictionary<string, int> _answers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _faults = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RecordState> _ledger = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _violations = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<string>> _history = new(StringComparer.Ordinal);
-    private GatewayFactory _gateway = null!;
-
-    public async Task InitializeAsync()
-    {
-        await _cluster.InitializeAsync();
-        _gateway = GatewayFactory.For(_cluster, new Dictionary<string, string?>
-        {
-            // Longer than any fault lasts, so librdkafka never times a record out during the run: a timeout bumps the
-            // idempotent producer's epoch, after which the gateway answers its records possibly_persisted and
-            // replaces it (README, "Idempotency-Key"; EpochBumpProduceTests). This test is about the other faults.
-            ["Producer:MessageTimeoutMilliseconds"] = "20000",
-            ["Producer:DeliveryTimeoutMilliseconds"] = "3000",
-            ["Producer:StatisticsIntervalMilliseconds"] = "200",
-            ["Producer:IdempotencyInFlightWaitMilliseconds"] = "1000",
-            ["Kafka:Properties:reconnect.backoff.max.ms"] = "300",
-            ["Gateway:TopicFormats:Default"] = "json",
-        });
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _cluster.DisposeAsync();
-    }
 
     [Fact]
     public async Task Produce_ConcurrentKeyedClientsRetryingUnderBrokerFaults_EveryAnsweredRecordIsInKafkaOnceAndNothingUnannounced()
     {
-        var topic = _cluster.CreateTopic(partitions: 3);
-        using var warmClient = _gateway.CreateClient();
+        var topic = Cluster.CreateTopic(partitions: 3);
+        using var warmClient = Gateway.CreateClient();
         var warm = await warmClient.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative), ProduceTests.Json("""{"value": {"id": "warm"}}"""));
         Assert.Equal(HttpStatusCode.OK, warm.StatusCode);
         var warmRecord = (await warm.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("records")[0];
@@ -70,7 +53,7 @@ public sealed class ProduceUnderFaultsTests(ITestOutputHelper output) : IAsyncLi
         await faults;
         Heal();
         // Records answered "possibly persisted" are settled by the producer within message.timeout.ms.
-        var undelivered = _gateway.Services.GetRequiredService<ProducerPool>().FlushAll(TimeSpan.FromSeconds(30));
+        var undelivered = Pool.FlushAll(TimeSpan.FromSeconds(30));
         var stored = ReadTopic(topic);
 
         // Assert: what Kafka holds against what the clients were told.
@@ -84,7 +67,7 @@ public sealed class ProduceUnderFaultsTests(ITestOutputHelper output) : IAsyncLi
         // producer id, epoch and sequence are that mock artifact; any other copy (another producer, another epoch,
         // another sequence) is a real second write and fails the test.
         var writers = Enumerable.Range(0, 3).ToDictionary(p => p, p => PartitionLog.Writers(
-            _cluster.Cluster.Listeners.Select(l => (l.Host, l.Port)), topic, p, stored.Where(r => r.Partition == p).Select(r => r.Offset + 1).DefaultIfEmpty(0).Max()));
+            Cluster.Cluster.Listeners.Select(l => (l.Host, l.Port)), topic, p, stored.Where(r => r.Partition == p).Select(r => r.Offset + 1).DefaultIfEmpty(0).Max()));
         var copies = counts.Where(c => c.Value.Count > 1).ToList();
         var resentSameSequence = copies
             .Where(c => c.Value.Select(r => writers[r.Partition].GetValueOrDefault(r.Offset)).Distinct().Count() == 1
@@ -139,7 +122,7 @@ public sealed class ProduceUnderFaultsTests(ITestOutputHelper output) : IAsyncLi
     private async Task RunClientAsync(int client, string topic, CancellationToken stop)
     {
         var random = new Random(Seed + client + 1);
-        using var http = _gateway.CreateClient();
+        using var http = Gateway.CreateClient();
         var pending = new Queue<List<string>>();
         var write = 0;
         while (!stop.IsCancellationRequested)
@@ -304,7 +287,7 @@ public sealed class ProduceUnderFaultsTests(ITestOutputHelper output) : IAsyncLi
 
     private async Task InjectFaultsAsync(Random random, CancellationToken stop)
     {
-        var cluster = _cluster.Cluster;
+        var cluster = Cluster.Cluster;
         while (!stop.IsCancellationRequested)
         {
             var broker = random.Next(1, 4);
@@ -349,21 +332,21 @@ public sealed class ProduceUnderFaultsTests(ITestOutputHelper output) : IAsyncLi
 
     private void Heal()
     {
-        _cluster.Cluster.SetBrokerUp(-1);
-        _cluster.Cluster.SetBrokerRtt(-1, 0);
-        _cluster.Cluster.ClearRequestErrors(0);
+        Cluster.Cluster.SetBrokerUp(-1);
+        Cluster.Cluster.SetBrokerRtt(-1, 0);
+        Cluster.Cluster.ClearRequestErrors(0);
     }
 
     private List<StoredRecord> ReadTopic(string topic)
     {
         long total;
-        using (var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig(_cluster.ClientConfig()) { GroupId = "wm" }).Build())
+        using (var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig(Cluster.ClientConfig()) { GroupId = "wm" }).Build())
         {
             total = Enumerable.Range(0, 3).Sum(p => consumer.QueryWatermarkOffsets(new TopicPartition(topic, p), TimeSpan.FromSeconds(10)).High.Value);
         }
 
         var records = KafkaGateway.IntegrationTests.Harness.Harness.ConsumeAll<byte[], byte[]>(
-            _cluster.ClientConfig(), topic, (int)total, timeout: TimeSpan.FromSeconds(30));
+            Cluster.ClientConfig(), topic, (int)total, timeout: TimeSpan.FromSeconds(30));
         Assert.Equal(total, records.Count);
         return [.. records.Select(r => new StoredRecord(
             JsonDocument.Parse(r.Message.Value).RootElement.GetProperty("id").GetString()!, r.Partition.Value, r.Offset.Value))];
