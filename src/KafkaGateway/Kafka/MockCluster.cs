@@ -71,6 +71,11 @@ public sealed unsafe class MockCluster : IDisposable
             throw new InvalidOperationException("librdkafka could not start the mock cluster.");
         }
 
+        // Left alone, the mock names broker 0 as the controller in metadata, a broker it does not have, so every admin
+        // request bound for the controller (DescribeTopics, which the gateway uses for topic ids, DescribeCluster,
+        // CreateTopics...) waits "for controller" until it times out. Kafka always has one: name broker 1.
+        Api.SetControllerId(cluster, 1);
+
         return new MockCluster(rk, cluster, brokerCount);
     }
 
@@ -117,6 +122,22 @@ public sealed unsafe class MockCluster : IDisposable
             ThrowOnError(Api.TopicCreate(Handle, t, partitions, replicationFactor), $"create topic '{topic}'");
         }
     }
+
+    /// <summary>
+    /// Deletes a topic and its data, as Kafka's DeleteTopics would (the mock does not implement that API). Created again
+    /// under the same name, it is a new topic with a new topic id and empty logs.
+    /// </summary>
+    public void DeleteTopic(string topic)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        fixed (byte* t = Utf8Z(topic))
+        {
+            ThrowOnError(Api.TopicDelete(Handle, t), $"delete topic '{topic}'");
+        }
+    }
+
+    /// <summary>The broker the mock names as controller in metadata (admin requests go there); broker 1 from the start.</summary>
+    public void SetControllerId(int brokerId) => Api.SetControllerId(Handle, brokerId);
 
     /// <summary>Disconnects a broker (or all with -1) and refuses new connections.</summary>
     public void SetBrokerDown(int brokerId) => ThrowOnError(Api.BrokerSetDown(Handle, brokerId), "set broker down");
@@ -238,6 +259,10 @@ public sealed unsafe class MockCluster : IDisposable
             (delegate* unmanaged<IntPtr, IntPtr>)LibrdkafkaNative.GetExport("rd_kafka_mock_cluster_bootstraps");
         public static readonly delegate* unmanaged<IntPtr, byte*, int, int, int> TopicCreate =
             (delegate* unmanaged<IntPtr, byte*, int, int, int>)LibrdkafkaNative.GetExport("rd_kafka_mock_topic_create");
+        public static readonly delegate* unmanaged<IntPtr, byte*, int> TopicDelete =
+            (delegate* unmanaged<IntPtr, byte*, int>)LibrdkafkaNative.GetExport("rd_kafka_mock_topic_delete");
+        public static readonly delegate* unmanaged<IntPtr, int, void> SetControllerId =
+            (delegate* unmanaged<IntPtr, int, void>)LibrdkafkaNative.GetExport("rd_kafka_mock_set_controller_id");
         public static readonly delegate* unmanaged<IntPtr, int, int> BrokerSetDown =
             (delegate* unmanaged<IntPtr, int, int>)LibrdkafkaNative.GetExport("rd_kafka_mock_broker_set_down");
         public static readonly delegate* unmanaged<IntPtr, int, int> BrokerSetUp =

@@ -66,16 +66,16 @@ public sealed class StreamHub(
 
     /// <summary>
     /// Opens a stream of <paramref name="topic"/> over <paramref name="partitions"/> (the partitions it reads; all
-    /// of the topic for a live tail's shared consumer).
+    /// of the topic for a live tail's shared consumer). <paramref name="topicId"/> goes into the stream's resume tokens.
     /// </summary>
     /// <exception cref="GatewayException">429 when a stream limit is reached.</exception>
     public StreamSubscription Subscribe(
         string topic, IReadOnlyList<int> topicPartitions, IReadOnlyList<int> partitions, StreamStart start, StreamFilter filter, string client,
-        bool untilEnd = false)
+        bool untilEnd = false, Guid? topicId = null)
     {
         var settings = options.Value;
         var subscription = new StreamSubscription(
-            topic, partitions, start, filter, client, settings.SubscriberBufferSize, settings.SubscriberBufferBytes, untilEnd);
+            topic, partitions, start, filter, client, settings.SubscriberBufferSize, settings.SubscriberBufferBytes, untilEnd, topicId);
         TopicConsumer consumer;
         lock (_gate)
         {

@@ -101,8 +101,13 @@ public abstract record StreamStart
 /// <summary>From the first record at or after <paramref name="Time"/> (Kafka OffsetsForTimes).</summary>
 public sealed record TimestampStart(DateTimeOffset Time) : StreamStart;
 
-/// <summary>From a resume token: the next offset of every partition it names; other partitions from earliest.</summary>
-public sealed record TokenStart(ResumeToken Token) : StreamStart;
+/// <summary>
+/// From a resume token: the next offset of every partition it names; other partitions from earliest. With
+/// <paramref name="TopicRecreated"/> (the token names another topic id than the topic has now: it was deleted and
+/// created again) the token's offsets mean nothing in the new log: every partition starts at its earliest offset, and
+/// each partition the token names gets a <c>topic_recreated</c> notice.
+/// </summary>
+public sealed record TokenStart(ResumeToken Token, bool TopicRecreated = false) : StreamStart;
 
 /// <summary>
 /// From a consumer group's committed offsets (read, never joined: no membership, nothing committed by the stream);

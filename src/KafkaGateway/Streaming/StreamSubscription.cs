@@ -23,9 +23,10 @@ public sealed class StreamSubscription
 
     internal StreamSubscription(
         string topic, IReadOnlyList<int> partitions, StreamStart start, StreamFilter filter, string client, int bufferSize,
-        long bufferBytes, bool untilEnd = false)
+        long bufferBytes, bool untilEnd = false, Guid? topicId = null)
     {
         _bufferBytes = bufferBytes;
+        TopicId = topicId;
         UntilEnd = untilEnd;
         Topic = topic;
         TopicHash = ResumeToken.HashTopic(topic);
@@ -44,6 +45,9 @@ public sealed class StreamSubscription
     public string Topic { get; }
 
     public ulong TopicHash { get; }
+
+    /// <summary>The topic's Kafka id when the stream opened, written into its resume tokens; null when unknown.</summary>
+    public Guid? TopicId { get; }
 
     /// <summary>The partitions this stream reads (and its resume token covers).</summary>
     public IReadOnlyList<int> Partitions { get; }
@@ -84,7 +88,7 @@ public sealed class StreamSubscription
     {
         lock (_positions)
         {
-            return ResumeToken.Encode(TopicHash, _positions);
+            return ResumeToken.Encode(TopicHash, _positions, topicId: TopicId);
         }
     }
 

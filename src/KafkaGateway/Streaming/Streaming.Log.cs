@@ -5,6 +5,15 @@ namespace KafkaGateway.Streaming;
 /// <summary>Log messages of the streaming feature.</summary>
 internal static partial class StreamingLog
 {
+    [LoggerMessage(Level = LogLevel.Debug, Message = "No topic id for {Topic}: {Code} {Reason}; its stream tokens carry none")]
+    public static partial void TopicIdUnknown(ILogger logger, string topic, ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka did not describe topic {Topic} ({Code} {Reason}): stream tokens carry no topic id for a minute, so a recreated topic is not detected meanwhile")]
+    public static partial void TopicIdsUnavailable(ILogger logger, string topic, ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "A stream of {Topic} resumed with a token of a previous topic of that name (topic id {TokenTopicId}, now {TopicId}): it starts at the earliest offsets")]
+    public static partial void TopicRecreated(ILogger logger, string topic, Guid tokenTopicId, Guid topicId);
+
     [LoggerMessage(Level = LogLevel.Debug, Message = "Stream consumer for {Topic} started (shared live tail: {Shared}) on {Partitions} partitions")]
     public static partial void ConsumerStarted(ILogger logger, string topic, bool shared, int partitions);
 

@@ -580,6 +580,7 @@ internal sealed class TopicConsumer
                     _ => low,
                 },
                 TimestampStart => byTime![partition],
+                TokenStart { TopicRecreated: true } token => FromRecreatedTopic(token.Token, partition, low, notices),
                 TokenStart token => FromToken(token.Token, partition, low, high, notices),
                 _ when _start.IsLiveTail => high,
                 _ => low,
@@ -611,6 +612,24 @@ internal sealed class TopicConsumer
 
         return requested;
     }
+
+    /// <summary>
+    /// A token of a topic deleted and created again under its name: its offsets are positions in a log that is gone, and
+    /// resuming at them would skip or repeat records of the new topic at random. Every partition starts at its earliest
+    /// offset (all of the new topic is new to the client); those the token names get a <c>topic_recreated</c> notice.
+    /// </summary>
+    internal static long FromRecreatedTopic(ResumeToken token, int partition, long low, List<StreamNotice> notices)
+    {
+        if (token.NextOffsets.TryGetValue(partition, out var requested))
+        {
+            notices.Add(new StreamNotice(TopicRecreatedReason, partition, requested, low));
+        }
+
+        return low;
+    }
+
+    /// <summary>The <c>notice</c> reason of <see cref="FromRecreatedTopic"/>.</summary>
+    internal const string TopicRecreatedReason = "topic_recreated";
 
     private void Deliver(ConsumedRecord record)
     {

@@ -11,7 +11,8 @@ namespace KafkaGateway.Streaming;
 [Route("topics/{topic}")]
 public sealed class TopicStreamController(
     StreamHub hub, EventStreamResponder responder, RecordBrowser browser, RecordDecoder decoder, TopicPartitionLookup lookup,
-    IValidator<StreamQuery> streamValidator, IValidator<BrowseQuery> browseValidator, IOptions<StreamingOptions> options)
+    IValidator<StreamQuery> streamValidator, IValidator<BrowseQuery> browseValidator, IOptions<StreamingOptions> options,
+    ILogger<TopicStreamController> logger)
     : ControllerBase
 {
     private const int DefaultBrowseLimit = 20;
@@ -112,12 +113,22 @@ public sealed class TopicStreamController(
         await streamValidator.ValidateAndThrowProblemAsync(query, cancellationToken);
         var start = string.IsNullOrEmpty(query.LastEventId) ? query.ParseStart() : new TokenStart(ParseToken(topic, query.LastEventId));
 
+        // Both at once: the topic id is one more metadata round trip (to the controller), asked of Kafka for every stream
+        // so that a token of a topic deleted and created again since is recognised, and new tokens carry the id.
+        var topicIdLookup = lookup.GetTopicIdAsync(topic, cancellationToken);
         var topicPartitions = await lookup.GetPartitionsAsync(topic, cancellationToken);
+        var topicId = await topicIdLookup;
+        if (start is TokenStart resumed && resumed.Token.IsOfRecreatedTopic(topicId))
+        {
+            StreamingLog.TopicRecreated(logger, topic, resumed.Token.TopicId!.Value, topicId!.Value);
+            start = resumed with { TopicRecreated = true };
+        }
+
         var filter = new StreamFilter(query.ParsePartitions(), query.Key, query.ParseHeaders());
         RequireExisting(filter.Partitions, topicPartitions, "partitions");
         var read = filter.Partitions is { } only ? topicPartitions.Where(only.Contains).ToArray() : topicPartitions;
 
-        var subscription = hub.Subscribe(topic, topicPartitions, read, start, filter, ClientName(), query.UntilEnd);
+        var subscription = hub.Subscribe(topic, topicPartitions, read, start, filter, ClientName(), query.UntilEnd, topicId);
         await responder.RunAsync(HttpContext, subscription);
     }
 

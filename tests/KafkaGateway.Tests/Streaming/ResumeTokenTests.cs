@@ -33,6 +33,64 @@ public sealed class ResumeTokenTests
         Assert.NotEqual(withLimit, without);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData(50)]
+    public void Encode_WithTopicId_RoundTripsItAndOldTokensParseWithout(int? pageLimit)
+    {
+        var offsets = new Dictionary<int, long> { [0] = 5, [3] = 300 };
+        var id = Guid.Parse("2288a215-7f10-4df6-b031-e3c9866fa5bf");
+
+        var text = ResumeToken.For("orders", offsets, pageLimit, id).Encode();
+        var old = ResumeToken.For("orders", offsets, pageLimit).Encode();
+
+        Assert.True(ResumeToken.TryParse(text, out var token));
+        Assert.Equal(id, token!.TopicId);
+        Assert.Equal(pageLimit, token.PageLimit);
+        Assert.True(token.IsFor("orders"));
+        Assert.Equal(offsets.OrderBy(p => p.Key), token.NextOffsets.OrderBy(p => p.Key));
+        Assert.True(ResumeToken.TryParse(old, out var oldToken));
+        Assert.Null(oldToken!.TopicId);
+        Assert.Equal(offsets.OrderBy(p => p.Key), oldToken.NextOffsets.OrderBy(p => p.Key));
+    }
+
+    [Fact]
+    public void IsOfRecreatedTopic_OnlyWhenBothIdsAreKnownAndDiffer()
+    {
+        var id = Guid.NewGuid();
+        var withId = ResumeToken.For("t", new Dictionary<int, long> { [0] = 1 }, topicId: id);
+        var withoutId = ResumeToken.For("t", new Dictionary<int, long> { [0] = 1 });
+
+        Assert.True(withId.IsOfRecreatedTopic(Guid.NewGuid()));
+        Assert.False(withId.IsOfRecreatedTopic(id));
+        Assert.False(withId.IsOfRecreatedTopic(null));
+        Assert.False(withoutId.IsOfRecreatedTopic(Guid.NewGuid()));
+    }
+
+    [Fact]
+    public void TryParse_TopicIdTruncated_ReturnsFalse()
+    {
+        var text = ResumeToken.For("orders", new Dictionary<int, long>(), topicId: Guid.NewGuid()).Encode();
+        var bytes = System.Buffers.Text.Base64Url.DecodeFromChars(text);
+
+        Assert.True(ResumeToken.TryParse(text, out _));
+        Assert.False(ResumeToken.TryParse(System.Buffers.Text.Base64Url.EncodeToString(bytes.AsSpan(0, 20)), out _));
+    }
+
+    [Fact]
+    public void FromRecreatedTopic_StartsEveryPartitionAtEarliestWithNoticesForTheTokensPartitions()
+    {
+        var token = ResumeToken.For("t", new Dictionary<int, long> { [0] = 5, [1] = 50 }, topicId: Guid.NewGuid());
+        var notices = new List<StreamNotice>();
+
+        var named = TopicConsumer.FromRecreatedTopic(token, 1, 0, notices);
+        var added = TopicConsumer.FromRecreatedTopic(token, 2, 0, notices);
+
+        Assert.Equal(0, named);
+        Assert.Equal(0, added);
+        Assert.Equal([new StreamNotice("topic_recreated", 1, 50, 0)], notices);
+    }
+
     [Fact]
     public void Encode_ThreePartitions_IsCompactAndUrlSafe()
     {
