@@ -11,9 +11,13 @@ namespace KafkaGateway.IntegrationTests.Harness;
 public class KafkaClusterFixture : IAsyncLifetime
 {
     private readonly List<TlsTerminator> _terminators = [];
+    private readonly List<KafkaRequestRecorder> _recorders = [];
     private MockCluster? _cluster;
 
     protected virtual bool UseMutualTls => false;
+
+    /// <summary>Every broker behind a <see cref="KafkaRequestRecorder"/> (plain), advertised in metadata instead of it.</summary>
+    protected virtual bool RecordRequests => false;
 
     public virtual int BrokerCount => 3;
 
@@ -24,11 +28,27 @@ public class KafkaClusterFixture : IAsyncLifetime
 
     public IReadOnlyList<TlsTerminator> Terminators => _terminators;
 
+    /// <summary>The request recorders in front of the brokers (with <see cref="RecordRequests"/>).</summary>
+    public IReadOnlyList<KafkaRequestRecorder> Recorders => _recorders;
+
     public TestCertificates Certificates => TestCertificates.Shared;
 
     public Task InitializeAsync()
     {
         _cluster = MockCluster.Start(BrokerCount);
+        if (RecordRequests)
+        {
+            foreach (var broker in _cluster.Listeners)
+            {
+                var recorder = new KafkaRequestRecorder(broker);
+                _recorders.Add(recorder);
+                _cluster.AdvertiseBroker(broker.Id, broker.Host, recorder.Port);
+            }
+
+            BootstrapServers = string.Join(',', _recorders.Select(r => $"{_cluster.Listeners[0].Host}:{r.Port}"));
+            return Task.CompletedTask;
+        }
+
         if (!UseMutualTls)
         {
             BootstrapServers = _cluster.BootstrapServers;
@@ -51,6 +71,11 @@ public class KafkaClusterFixture : IAsyncLifetime
         foreach (var terminator in _terminators)
         {
             await terminator.DisposeAsync();
+        }
+
+        foreach (var recorder in _recorders)
+        {
+            await recorder.DisposeAsync();
         }
 
         _cluster?.Dispose();
@@ -91,6 +116,19 @@ public class KafkaClusterFixture : IAsyncLifetime
         ["Kafka:BootstrapServers"] = BootstrapServers,
         ["Kafka:Properties:broker.address.family"] = "v4",
     };
+}
+
+/// <summary>The harness cluster with every request recorded on its way to the brokers (<see cref="KafkaRequestRecorder"/>).</summary>
+public sealed class RecordingKafkaClusterFixture : KafkaClusterFixture
+{
+    protected override bool RecordRequests => true;
+
+    /// <summary>The ListOffsets requests that asked about <paramref name="topic"/>, from every broker.</summary>
+    public IReadOnlyList<ListOffsetsRequest> ListOffsetsFor(string topic) =>
+        [.. Recorders.SelectMany(r => r.Requests)
+            .Where(r => r.ApiKey == RecordedRequest.ListOffsetsKey)
+            .Select(r => r.ReadListOffsets())
+            .Where(r => r.Partitions.Any(p => p.Topic == topic))];
 }
 
 /// <summary>The harness cluster behind mutual-TLS terminators.</summary>
