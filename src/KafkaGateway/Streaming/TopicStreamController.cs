@@ -36,7 +36,9 @@ public sealed class TopicStreamController(
     /// Other events: <c>error</c> (a record that cannot be decoded, <c>{partition, offset, reason, detail, valueBase64}</c>,
     /// or <c>{"reason":"kafka_unavailable"}</c> while Kafka is unreachable; the stream goes on), <c>notice</c>
     /// (<c>offset_out_of_range</c>: a resumed partition's offset was below the log start or beyond its end and it
-    /// restarted at <c>resumedAt</c>), <c>overflow</c> (the client read too slowly; <c>{"resumeToken"}</c>, then the
+    /// restarted at <c>resumedAt</c>; <c>topic_recreated</c>: the token was made on a topic of this name that has since
+    /// been deleted and created again, told by the topic id in the token, and the stream reads the new topic from its
+    /// earliest offsets), <c>overflow</c> (the client read too slowly; <c>{"resumeToken"}</c>, then the
     /// stream ends) and <c>end</c> (<c>{"resumeToken","reason"}</c>: <c>until_end</c>, or <c>shutdown</c> when the gateway stops).
     ///
     /// **Caught up.** Every stream sends one <c>event: caught-up</c> once it has delivered everything up to the end
