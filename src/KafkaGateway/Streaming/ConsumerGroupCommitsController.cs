@@ -60,7 +60,7 @@ public sealed class ConsumerGroupCommitsController(
     /// <param name="request">The topic and the resume token.</param>
     /// <param name="cancellationToken">Request aborted.</param>
     /// <response code="200">Committed; the offsets per partition.</response>
-    /// <response code="400">Invalid body, a malformed token (<c>invalid_resume_token</c>) or one of another topic (<c>resume_token_topic_mismatch</c>).</response>
+    /// <response code="400">Invalid body, a malformed token (<c>invalid_resume_token</c>) or one of another topic, or of a previous topic of the same name (<c>resume_token_topic_mismatch</c>).</response>
     /// <response code="403">No <c>consume</c> permission on the topic.</response>
     /// <response code="404">The topic does not exist (<c>topic_not_found</c>).</response>
     /// <response code="409">The group has active members (<c>group_not_empty</c>).</response>
@@ -84,8 +84,15 @@ public sealed class ConsumerGroupCommitsController(
         TopicNames.EnsureValid(topic);
         access.EnsureAllowed(User, GatewayPermission.Consume, topic);
         var token = TopicStreamController.ParseToken(topic, request.ResumeToken!, "resumeToken");
+        var topicIdLookup = lookup.GetTopicIdAsync(topic, cancellationToken);
         var partitions = await lookup.GetPartitionsAsync(topic, cancellationToken);
         TopicStreamController.RequireExisting(token.NextOffsets.Keys.ToHashSet(), partitions, "resumeToken");
+        if (token.IsOfRecreatedTopic(await topicIdLookup))
+        {
+            // Its offsets are positions in the deleted topic's log: committed, the group would skip records of the new one.
+            throw new GatewayException(GatewayErrors.ResumeTokenTopicMismatch,
+                $"The resumeToken was issued for a previous topic named '{topic}', deleted and created again since (another topic id); nothing was committed.");
+        }
 
         var offsets = token.NextOffsets.OrderBy(p => p.Key).Select(p => new TopicPartitionOffset(topic, p.Key, p.Value)).ToList();
         var timeout = TimeSpan.FromSeconds(Math.Max(5, kafkaOptions.Value.MetadataTimeoutSeconds));

@@ -1,3 +1,6 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
 using Confluent.Kafka;
 using Confluent.Kafka.Admin;
 using KafkaGateway.IntegrationTests.Harness;
@@ -101,6 +104,52 @@ public sealed class StreamingRecreatedTopicTests(KafkaClusterFixture cluster) : 
             Assert.True(ResumeToken.TryParse(events[^1].EventId, out var next));
             Assert.Equal(id, next!.TopicId);
         }
+    }
+
+    [Fact]
+    public async Task Commit_TokenOfADeletedAndRecreatedTopic_Answers400AndCommitsNothingWhileANewTokenCommits()
+    {
+        var topic = cluster.CreateTopic(1);
+        var group = $"g-{Guid.NewGuid():N}";
+        using (var producer = cluster.Producer())
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                await producer.ProduceTextAsync(topic, 0, $"old-{i}");
+            }
+        }
+
+        await using var gateway = GatewayFactory.For(cluster, StreamingTestSupport.Format(topic, "string"));
+        using var client = gateway.CreateClient();
+        async Task<string> LastTokenAsync()
+        {
+            await using var stream = await OpenStream.OpenAsync(client, $"/topics/{topic}/stream?from=earliest&until=end");
+            return (await stream.ReadToEndAsync())[^1].EventId!;
+        }
+
+        var oldToken = await LastTokenAsync();
+        cluster.Cluster.DeleteTopic(topic);
+        cluster.Cluster.CreateTopic(topic, 1, Math.Min(cluster.BrokerCount, 3));
+        using (var producer = cluster.Producer())
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                await producer.ProduceTextAsync(topic, 0, $"new-{i}");
+            }
+        }
+
+        using var refused = await client.PostAsJsonAsync($"/consumer-groups/{group}/commits", new { topic, resumeToken = oldToken });
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        using var consumer = new ConsumerBuilder<byte[], byte[]>(new ConsumerConfig(cluster.ClientConfig()) { GroupId = group }).Build();
+        var afterRefusal = consumer.Committed([new TopicPartition(topic, 0)], TimeSpan.FromSeconds(10)).Single().Offset;
+        using var accepted = await client.PostAsJsonAsync($"/consumer-groups/{group}/commits", new { topic, resumeToken = await LastTokenAsync() });
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Equal("resume_token_topic_mismatch", problem.GetProperty("code").GetString());
+        Assert.Contains("created again", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(Offset.Unset, afterRefusal);
+        Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
+        Assert.Equal(6, consumer.Committed([new TopicPartition(topic, 0)], TimeSpan.FromSeconds(10)).Single().Offset.Value);
     }
 
     /// <summary>The topic id as Kafka (here the mock) reports it to any client.</summary>
