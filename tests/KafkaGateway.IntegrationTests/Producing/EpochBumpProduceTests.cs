@@ -22,19 +22,19 @@ namespace KafkaGateway.IntegrationTests.Producing;
 public sealed class EpochBumpProduceTests(ITestOutputHelper output) : FaultClusterGateway(new Dictionary<string, string?>
 {
     ["Producer:MessageTimeoutMilliseconds"] = MessageTimeoutMs.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    ["Producer:DeliveryTimeoutMilliseconds"] = "7900",
+    ["Producer:DeliveryTimeoutMilliseconds"] = (MessageTimeoutMs - 100).ToString(System.Globalization.CultureInfo.InvariantCulture),
     ["Producer:StatisticsIntervalMilliseconds"] = "100",
     ["Kafka:Properties:reconnect.backoff.max.ms"] = "200",
 })
 {
-    private const int MessageTimeoutMs = 8000;
+    private const int MessageTimeoutMs = 12000;
 
     [Fact]
     public async Task Produce_RecordAcknowledgedAfterAnotherRecordOfItsProducerTimedOut_IsAnsweredPossiblyPersistedAndTheProducerReplaced()
     {
         var topic = Cluster.CreateTopic(partitions: 3);
         var pool = Pool;
-        var (partitionA, leaderA, partitionB, leaderB) = TwoPartitionsWithDistinctLeaders(topic);
+        var (partitionA, leaderA, partitionB, leaderB) = await TwoPartitionsWithDistinctLeadersAsync(topic);
         Assert.Equal(HttpStatusCode.OK, (await Post(topic, "before-a", partitionA)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await Post(topic, "before-b", partitionB)).StatusCode);
 
@@ -42,10 +42,12 @@ public sealed class EpochBumpProduceTests(ITestOutputHelper output) : FaultClust
         Cluster.Cluster.SetBrokerDown(leaderB);
         var started = Stopwatch.StartNew();
         var b = Post(topic, "b", partitionB);
-        // A comes later, so its own deadline (7.9 s) outlasts B's timeout (8 s, found by librdkafka's 1 s scan) and
-        // the epoch bump. The broker writes A but its answer is slow, and the broker goes down before sending it: A
-        // waits to be retried. (The wait shapes the scenario; every step after it is awaited as a condition.)
-        await Task.Delay(TimeSpan.FromSeconds(4) - started.Elapsed);
+        // A comes half a timeout later, so its own deadline (11.9 s) outlasts B's timeout (12 s, found by librdkafka's
+        // 1 s scan) and the epoch bump by ~5 s, and it has ~6 s to get in flight before B times out: margins for a
+        // loaded machine (with 8 s and A at 4 s, A's deadline passed once at load average 30 before A was retried).
+        // The broker writes A but its answer is slow, and the broker goes down before sending it: A waits to be
+        // retried. (The wait shapes the scenario; every step after it is awaited as a condition.)
+        await Task.Delay(TimeSpan.FromMilliseconds(MessageTimeoutMs / 2) - started.Elapsed);
         Cluster.Cluster.SetBrokerRtt(leaderA, 5000);
         var a = Post(topic, "a", partitionA);
         await Harness.Harness.WaitUntilAsync(() => pool.Statistics().Any(s => s.Brokers.Any(r => r.Name == leaderA.ToString(System.Globalization.CultureInfo.InvariantCulture) && r.InFlightRequests > 0)),
@@ -84,12 +86,18 @@ public sealed class EpochBumpProduceTests(ITestOutputHelper output) : FaultClust
         Assert.Single(stored, r => Value(r) == "after");
     }
 
-    private (int PartitionA, int LeaderA, int PartitionB, int LeaderB) TwoPartitionsWithDistinctLeaders(string topic)
+    private async Task<(int PartitionA, int LeaderA, int PartitionB, int LeaderB)> TwoPartitionsWithDistinctLeadersAsync(string topic)
     {
         using var admin = new AdminClientBuilder(Cluster.ClientConfig()).Build();
-        var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions;
-        var first = partitions[0];
-        var second = partitions.First(p => p.Leader != first.Leader);
+        List<PartitionMetadata> partitions = [];
+        // A new topic's metadata may name no leader (-1) for a partition for a moment: ask until two leaders differ.
+        await Harness.Harness.WaitUntilAsync(() =>
+        {
+            partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions;
+            return partitions.Where(p => p.Leader >= 0).Select(p => p.Leader).Distinct().Count() >= 2;
+        }, TimeSpan.FromSeconds(15), "two partitions of the new topic with distinct leaders");
+        var first = partitions.First(p => p.Leader >= 0);
+        var second = partitions.First(p => p.Leader >= 0 && p.Leader != first.Leader);
         return (first.PartitionId, first.Leader, second.PartitionId, second.Leader);
     }
 
