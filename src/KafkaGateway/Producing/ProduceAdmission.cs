@@ -60,7 +60,7 @@ public sealed class ProduceAdmission(
     private ProduceLimits? _limits;
 
     /// <summary>Reads and checks <paramref name="request"/>; throws the refusal (4xx, 503) when it cannot be produced.</summary>
-    internal async Task<AdmittedBatch> AdmitAsync(ProduceRequest request, CancellationToken cancellationToken)
+    internal async ValueTask<AdmittedBatch> AdmitAsync(ProduceRequest request, CancellationToken cancellationToken)
     {
         var topic = request.Topic;
         TopicNames.EnsureValid(topic);
@@ -167,7 +167,7 @@ public sealed class ProduceAdmission(
         }
     }
 
-    private async Task<(RecordEncoding Value, RecordEncoding Key)> NativeEncodingsAsync(ProduceRequest request, ProduceBatch batch, CancellationToken cancellationToken)
+    private async ValueTask<(RecordEncoding Value, RecordEncoding Key)> NativeEncodingsAsync(ProduceRequest request, ProduceBatch batch, CancellationToken cancellationToken)
     {
         var value = await resolver.ResolveValueAsync(request.Topic, request.Selection ?? ProduceSchemaSelection.None, batch.ValueSchema, cancellationToken);
         var key = HasKeys(batch.Records)
@@ -176,7 +176,7 @@ public sealed class ProduceAdmission(
         return (value, key);
     }
 
-    private async Task<(RecordEncoding Value, RecordEncoding Key)> RestProxyEncodingsAsync(ProduceRequest request, ProduceBatch batch, CancellationToken cancellationToken)
+    private async ValueTask<(RecordEncoding Value, RecordEncoding Key)> RestProxyEncodingsAsync(ProduceRequest request, ProduceBatch batch, CancellationToken cancellationToken)
     {
         var topic = request.Topic;
         var format = request.EmbeddedFormat ?? TopicFormat.Binary;
