@@ -10,7 +10,7 @@ namespace KafkaGateway.Http;
 /// its token table into fresh arrays per request, which for a batch of 1,000 records (~100 KB of JSON) lands on the
 /// large object heap and drives full collections (the 1,000-record produce benchmark found this). Used by
 /// <see cref="PooledJsonElementInputFormatter"/> for <c>[FromBody] JsonElement</c> actions and read directly by the
-/// native produce action (<see cref="Producing.ProduceController"/>), which skips MVC's body binding altogether.
+/// native produce action, which skips MVC's body binding altogether.
 /// </summary>
 internal sealed class PooledJsonBody : IDisposable
 {

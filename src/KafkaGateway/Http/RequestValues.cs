@@ -5,7 +5,7 @@ using FluentValidation.Results;
 namespace KafkaGateway.Http;
 
 /// <summary>
-/// Query and header values read by an action itself (<see cref="ReadByActionAttribute"/>), with the rules MVC's
+/// Query and header values read by an action itself (<see cref="ParametersDescribedByAttribute"/>), with the rules MVC's
 /// model binding applies to them: the first value of a query key, header values joined with commas, blank means
 /// absent, integers parsed as MVC's type converter parses them (invariant culture, also <c>0x</c> hex), and an
 /// unparsable value reported as MVC reports it (<c>The value 'x' is not valid.</c> at the parameter's name).

@@ -30,16 +30,6 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
     ///     POST /topics/sensors/records
     ///     {"records": [{"key": "s-1", "value": {"id": "s-1", "timestamp": 1732270000000, "value": 21.5}}]}
     /// </remarks>
-    /// <param name="topic">The topic.</param>
-    /// <param name="body">One record or <c>{"records": [...]}</c>.</param>
-    /// <param name="schemaId">Registry id of the value schema to use.</param>
-    /// <param name="schemaVersion">Version of the value subject to use.</param>
-    /// <param name="subject">Value subject to use instead of <c>{topic}-value</c>.</param>
-    /// <param name="idempotencyKey">
-    /// Names one logical write of this principal to this topic: a retry with the same key and body gets the first
-    /// answer (header <c>Idempotent-Replayed: true</c>) instead of writing again; while the first is in flight a retry
-    /// waits for it or answers 409 <c>idempotency_in_progress</c>.
-    /// </param>
     /// <response code="200">Every record is in Kafka; where each landed, in request order.</response>
     /// <response code="403">Not allowed: <c>reserved_topic</c> (the registry's or an internal topic), or <c>forbidden</c> (an inline schema to register without <c>schemas:write</c>).</response>
     /// <response code="404">Unknown topic (<c>topic_not_found</c>, within a second; nothing written), partition or requested schema.</response>
@@ -63,17 +53,12 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status500InternalServerError)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status504GatewayTimeout)]
-    public async Task<IActionResult> Produce(
-        [ReadByAction] string topic,
-        [FromBody, ReadByAction] JsonElement body,
-        [FromQuery, ReadByAction] int? schemaId,
-        [FromQuery, ReadByAction] int? schemaVersion,
-        [FromQuery, ReadByAction] string? subject,
-        [FromHeader(Name = RecordProducer.IdempotencyHeader), ReadByAction] string? idempotencyKey)
+    [ParametersDescribedBy(nameof(ProduceParameters))]
+    public async Task<IActionResult> Produce()
     {
-        // The parameters describe the request in the OpenAPI document; MVC does not bind them (ReadByAction: its
-        // per-parameter binding was the largest MVC cost of a single-record request), they are read here instead,
-        // with MVC's rules and its error answers (415 without a content type, 400 validation_failed for bad values).
+        // No parameters for MVC to bind (its per-parameter binding was the largest MVC cost of a single-record
+        // request): the request is read here, with MVC's rules and its error answers (415 without a content type,
+        // 400 validation_failed with field paths for bad values). ProduceParameters describes it to the OpenAPI document.
         var http = HttpContext;
         var request = http.Request;
         if (string.IsNullOrEmpty(request.ContentType))
@@ -91,12 +76,12 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
 
         try
         {
-            topic = (string)request.RouteValues["topic"]!;
-            body = read?.Root ?? default;
-            schemaId = RequestValues.QueryInt32(request, nameof(schemaId), ref failures);
-            schemaVersion = RequestValues.QueryInt32(request, nameof(schemaVersion), ref failures);
-            subject = RequestValues.QueryString(request, nameof(subject));
-            idempotencyKey = RequestValues.Header(request, RecordProducer.IdempotencyHeader);
+            var topic = (string)request.RouteValues["topic"]!;
+            var body = read?.Root ?? default;
+            var schemaId = RequestValues.QueryInt32(request, "schemaId", ref failures);
+            var schemaVersion = RequestValues.QueryInt32(request, "schemaVersion", ref failures);
+            var subject = RequestValues.QueryString(request, "subject");
+            var idempotencyKey = RequestValues.Header(request, RecordProducer.IdempotencyHeader);
             if (failures is not null)
             {
                 return new GatewayProblemResult(ValidationProblems.ToException(failures));
@@ -127,6 +112,28 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
             // Everything taken from the body (encoded records, the idempotency fingerprint) is copied by now.
             read?.Dispose();
         }
+    }
+
+    /// <summary>What <see cref="Produce"/> reads from the request, as the OpenAPI document shows it (never called).</summary>
+    /// <param name="topic">The topic.</param>
+    /// <param name="body">One record or <c>{"records": [...]}</c>.</param>
+    /// <param name="schemaId">Registry id of the value schema to use.</param>
+    /// <param name="schemaVersion">Version of the value subject to use.</param>
+    /// <param name="subject">Value subject to use instead of <c>{topic}-value</c>.</param>
+    /// <param name="idempotencyKey">
+    /// Names one logical write of this principal to this topic: a retry with the same key and body gets the first
+    /// answer (header <c>Idempotent-Replayed: true</c>) instead of writing again; while the first is in flight a retry
+    /// waits for it or answers 409 <c>idempotency_in_progress</c>.
+    /// </param>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Style", "IDE0060:Remove unused parameter", Justification = "Describes the request (ParametersDescribedBy).")]
+    private static void ProduceParameters(
+        [FromRoute] string topic,
+        [FromBody] JsonElement body,
+        [FromQuery] int? schemaId,
+        [FromQuery] int? schemaVersion,
+        [FromQuery] string? subject,
+        [FromHeader(Name = RecordProducer.IdempotencyHeader)] string? idempotencyKey)
+    {
     }
 
     private static JsonAnswer<ProduceResponse> Answer(ProduceResponse response) => new(response, ProducingJsonContext.Default.ProduceResponse);
