@@ -11,7 +11,7 @@ namespace KafkaGateway.ApiDocument;
 /// plain-text summaries, the cluster's topics offered for <c>topic</c>, and examples for every parameter, body and
 /// answer, computed for this request (its address, the caller's topics, the cluster kind).
 /// </summary>
-internal sealed partial class ApiDocumentFilter(LiveExamplesSource source, IHttpContextAccessor accessor) : IDocumentAsyncFilter
+internal sealed partial class ApiDocumentFilter(LiveExamplesSource source) : IDocumentAsyncFilter
 {
     /// <summary>Operation extension: the status this gateway answers the operation's examples with.</summary>
     public const string ExampleStatusExtension = "x-example-status";
@@ -24,7 +24,7 @@ internal sealed partial class ApiDocumentFilter(LiveExamplesSource source, IHttp
 
     public async Task ApplyAsync(OpenApiDocument document, DocumentFilterContext context, CancellationToken cancellationToken)
     {
-        var http = accessor.HttpContext ?? throw new InvalidOperationException("The OpenAPI document is served per request.");
+        var http = DocumentRequest.Current ?? throw new InvalidOperationException("The OpenAPI document is served per request, through MapSwaggerUi.");
         var live = await source.GetAsync(http);
         var ordersToken = ResumeToken.For("orders", new Dictionary<int, long> { [0] = 150 }, 50).Encode();
 

@@ -10,7 +10,6 @@ public static class ApiDocumentServiceCollectionExtensions
     public static WebApplicationBuilder AddApiDocument(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddHttpContextAccessor();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<LiveExamplesSource>();
         services.ConfigureSwaggerGen(options =>
@@ -35,6 +34,7 @@ public static class ApiDocumentServiceCollectionExtensions
     public static WebApplication MapSwaggerUi(this WebApplication app)
     {
         var swagger = ((IEndpointRouteBuilder)app).CreateApplicationBuilder()
+            .Use(DocumentRequest.Capture)
             .UseSwagger()
             .UseSwaggerUI(options =>
             {

@@ -46,6 +46,8 @@ public static class HttpServiceCollectionExtensions
             provider.GetRequiredService<IModelMetadataProvider>(), provider.GetRequiredService<IOptions<MvcOptions>>().Value)));
 
         services.AddEndpointsApiExplorer();
+        // Actions that read their request themselves are described by the parameters of a describing method.
+        services.TryAddEnumerable(ServiceDescriptor.Transient<Microsoft.AspNetCore.Mvc.ApiExplorer.IApiDescriptionProvider, DescribedParametersProvider>());
         services.AddSwaggerGen(options =>
         {
             options.SwaggerDoc("v1", new OpenApiInfo

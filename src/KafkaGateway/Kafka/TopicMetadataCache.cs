@@ -36,7 +36,7 @@ public sealed class TopicMetadataCache(IAdminClient admin, IOptions<KafkaOptions
     /// the topic is unknown or has fewer than <paramref name="requiredPartitions"/> partitions.
     /// </summary>
     /// <exception cref="GatewayException">503 <c>kafka_unavailable</c> when Kafka does not answer and the topic is not known.</exception>
-    public async Task<int?> GetPartitionCountAsync(string topic, int requiredPartitions, CancellationToken cancellationToken)
+    public Task<int?> GetPartitionCountAsync(string topic, int requiredPartitions, CancellationToken cancellationToken)
     {
         var snapshot = Volatile.Read(ref _snapshot);
         var arrived = time.GetUtcNow();
@@ -50,9 +50,18 @@ public sealed class TopicMetadataCache(IAdminClient admin, IOptions<KafkaOptions
                     static fetch => _ = fetch.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
             }
 
-            return count;
+            // Every produce request asks: a completed task per partition count, not one per request.
+            return (uint)count < (uint)s_known.Length ? s_known[count] : Task.FromResult<int?>(count);
         }
 
+        return FetchAsync(topic, snapshot, arrived, cancellationToken);
+    }
+
+    private static readonly Task<int?>[] s_known = [.. Enumerable.Range(0, 257).Select(n => Task.FromResult<int?>(n))];
+
+    private async Task<int?> FetchAsync(string topic, Snapshot snapshot, DateTimeOffset arrived, CancellationToken cancellationToken)
+    {
+        int count;
         try
         {
             snapshot = await FetchStartedAfterAsync(arrived).WaitAsync(cancellationToken);

@@ -24,6 +24,12 @@ public static class TopicNameRules
             return $"A topic name has at most {MaxLength} characters (this one has {name.Length}).";
         }
 
+        if (name.All(IsLegal))
+        {
+            // The common case, without the Distinct set and array the message below needs (they were per request).
+            return null;
+        }
+
         var illegal = name.Where(c => !IsLegal(c)).Distinct().ToArray();
         return illegal.Length == 0
             ? null

@@ -20,6 +20,7 @@ namespace KafkaGateway.Producing;
 /// <param name="IdempotencyKey">The client's Idempotency-Key, when sent.</param>
 /// <param name="Lines">Bare values: the values of one chunk of NDJSON lines (then <paramref name="Body"/> is unused).</param>
 /// <param name="Key">Bare values: where their keys come from, if anywhere.</param>
+/// <param name="Response">The answer of the HTTP request, which announces a topic the request created (<see cref="ProduceTopics.CreatedHeader"/>).</param>
 internal sealed record ProduceRequest(
     string Topic,
     ProduceDialect Dialect,
@@ -30,7 +31,8 @@ internal sealed record ProduceRequest(
     int? RoutePartition = null,
     string? IdempotencyKey = null,
     IReadOnlyList<JsonElement>? Lines = null,
-    ValueKeySource? Key = null);
+    ValueKeySource? Key = null,
+    HttpResponse? Response = null);
 
 /// <summary>The answer to a request whose records are all in Kafka, with the key schema id REST Proxy v2 reports.</summary>
 internal sealed record ProduceResult(ProduceResponse Response, int? KeySchemaId);
@@ -55,8 +57,10 @@ public sealed class ProduceAdmission(
     ProduceAuthorization access,
     IOptions<ProducerOptions> options)
 {
+    private ProduceLimits? _limits;
+
     /// <summary>Reads and checks <paramref name="request"/>; throws the refusal (4xx, 503) when it cannot be produced.</summary>
-    internal async Task<AdmittedBatch> AdmitAsync(ProduceRequest request, CancellationToken cancellationToken)
+    internal async ValueTask<AdmittedBatch> AdmitAsync(ProduceRequest request, CancellationToken cancellationToken)
     {
         var topic = request.Topic;
         TopicNames.EnsureValid(topic);
@@ -68,7 +72,8 @@ public sealed class ProduceAdmission(
         }
 
         var errors = new List<ProduceError>();
-        var limits = ProduceLimits.From(options.Value);
+        // Options are fixed at start (IOptions): the limits are built once, not per request.
+        var limits = _limits ??= ProduceLimits.From(options.Value);
         var batch = request.Dialect == ProduceDialect.Values
             ? ProduceRequestReader.ReadValues(request.Body, request.Lines, request.Key, limits, errors)
             : ProduceRequestReader.Read(request.Body, request.Dialect, request.RoutePartition, limits, errors);
@@ -81,7 +86,7 @@ public sealed class ProduceAdmission(
         RecordEncoding value, key;
         try
         {
-            await topics.EnsureExistsAsync(topic, batch.Records.Max(r => r.Partition), request.User, cancellationToken);
+            await topics.EnsureExistsAsync(topic, HighestPartition(batch.Records), request.User, request.Response, cancellationToken);
             (value, key) = request.Dialect == ProduceDialect.RestProxyV2
                 ? await RestProxyEncodingsAsync(request, batch, cancellationToken)
                 : await NativeEncodingsAsync(request, batch, cancellationToken);
@@ -162,20 +167,20 @@ public sealed class ProduceAdmission(
         }
     }
 
-    private async Task<(RecordEncoding Value, RecordEncoding Key)> NativeEncodingsAsync(ProduceRequest request, ProduceBatch batch, CancellationToken cancellationToken)
+    private async ValueTask<(RecordEncoding Value, RecordEncoding Key)> NativeEncodingsAsync(ProduceRequest request, ProduceBatch batch, CancellationToken cancellationToken)
     {
-        var value = await resolver.ResolveValueAsync(request.Topic, request.Selection ?? new ProduceSchemaSelection(null, null, null), batch.ValueSchema, cancellationToken);
-        var key = batch.Records.Any(r => r.Key is not null)
+        var value = await resolver.ResolveValueAsync(request.Topic, request.Selection ?? ProduceSchemaSelection.None, batch.ValueSchema, cancellationToken);
+        var key = HasKeys(batch.Records)
             ? await resolver.ResolveKeyAsync(request.Topic, cancellationToken)
             : RecordEncoding.RawKey;
         return (value, key);
     }
 
-    private async Task<(RecordEncoding Value, RecordEncoding Key)> RestProxyEncodingsAsync(ProduceRequest request, ProduceBatch batch, CancellationToken cancellationToken)
+    private async ValueTask<(RecordEncoding Value, RecordEncoding Key)> RestProxyEncodingsAsync(ProduceRequest request, ProduceBatch batch, CancellationToken cancellationToken)
     {
         var topic = request.Topic;
         var format = request.EmbeddedFormat ?? TopicFormat.Binary;
-        var hasKeys = batch.Records.Any(r => r.Key is not null);
+        var hasKeys = HasKeys(batch.Records);
         if (format != TopicFormat.Avro)
         {
             // The topic's data obeys its format: json or binary bytes go only where the topic holds that format.
@@ -211,6 +216,34 @@ public sealed class ProduceAdmission(
                 "Request includes keys and uses a format that requires schemas, but does not include the key_schema or key_schema_id fields")
             : RecordEncoding.RawKey;
         return (value, key);
+    }
+
+    private static bool HasKeys(IReadOnlyList<ProduceRecord> records)
+    {
+        for (var i = 0; i < records.Count; i++)
+        {
+            if (records[i].Key is not null)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>The highest partition a record names (no LINQ: an enumerator per request for the common single record).</summary>
+    private static int? HighestPartition(IReadOnlyList<ProduceRecord> records)
+    {
+        int? highest = null;
+        for (var i = 0; i < records.Count; i++)
+        {
+            if (records[i].Partition is { } partition && (highest is null || partition > highest))
+            {
+                highest = partition;
+            }
+        }
+
+        return highest;
     }
 
     private static string Name(TopicFormat format) => format.ToString().ToLowerInvariant();

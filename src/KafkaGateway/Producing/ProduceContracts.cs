@@ -26,4 +26,8 @@ public sealed record RecordOutcome(int Index, string Status, int? Partition, lon
 /// <param name="SchemaId">Use this registry id for the values.</param>
 /// <param name="SchemaVersion">Use this version of the value subject.</param>
 /// <param name="Subject">Use this subject instead of <c>{topic}-value</c>.</param>
-public sealed record ProduceSchemaSelection(int? SchemaId, int? SchemaVersion, string? Subject);
+public sealed record ProduceSchemaSelection(int? SchemaId, int? SchemaVersion, string? Subject)
+{
+    /// <summary>No selection: the latest schema of the topic's value subject.</summary>
+    public static readonly ProduceSchemaSelection None = new(null, null, null);
+}

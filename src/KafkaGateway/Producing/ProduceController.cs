@@ -1,7 +1,9 @@
 using System.Text.Json;
 using KafkaGateway.Http;
 using KafkaGateway.Security;
+using FluentValidation.Results;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace KafkaGateway.Producing;
 
@@ -9,7 +11,7 @@ namespace KafkaGateway.Producing;
 [ApiController]
 [Route("topics/{topic}/records")]
 [Produces("application/json")]
-public sealed class ProduceController(RecordProducer producer, IdempotencyCache idempotency) : ControllerBase
+public sealed class ProduceController(RecordProducer producer, IdempotencyCache idempotency, IOptions<JsonOptions> jsonOptions) : ControllerBase
 {
     /// <summary>
     /// Produces one record (<c>{"value": {...}}</c>) or a batch (<c>{"records": [{"value": {...}}, ...]}</c>).
@@ -28,17 +30,6 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
     ///     POST /topics/sensors/records
     ///     {"records": [{"key": "s-1", "value": {"id": "s-1", "timestamp": 1732270000000, "value": 21.5}}]}
     /// </remarks>
-    /// <param name="topic">The topic.</param>
-    /// <param name="body">One record or <c>{"records": [...]}</c>.</param>
-    /// <param name="schemaId">Registry id of the value schema to use.</param>
-    /// <param name="schemaVersion">Version of the value subject to use.</param>
-    /// <param name="subject">Value subject to use instead of <c>{topic}-value</c>.</param>
-    /// <param name="idempotencyKey">
-    /// Names one logical write of this principal to this topic: a retry with the same key and body gets the first
-    /// answer (header <c>Idempotent-Replayed: true</c>) instead of writing again; while the first is in flight a retry
-    /// waits for it or answers 409 <c>idempotency_in_progress</c>.
-    /// </param>
-    /// <param name="cancellationToken">Request aborted.</param>
     /// <response code="200">Every record is in Kafka; where each landed, in request order.</response>
     /// <response code="403">Not allowed: <c>reserved_topic</c> (the registry's or an internal topic), or <c>forbidden</c> (an inline schema to register without <c>schemas:write</c>).</response>
     /// <response code="404">Unknown topic (<c>topic_not_found</c>, within a second; nothing written), partition or requested schema.</response>
@@ -62,30 +53,88 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status500InternalServerError)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status504GatewayTimeout)]
-    public async Task<ActionResult<ProduceResponse>> Produce(
-        string topic,
+    [ParametersDescribedBy(nameof(ProduceParameters))]
+    public async Task<IActionResult> Produce()
+    {
+        // No parameters for MVC to bind (its per-parameter binding was the largest MVC cost of a single-record
+        // request): the request is read here, with MVC's rules and its error answers (415 without a content type,
+        // 400 validation_failed with field paths for bad values). ProduceParameters describes it to the OpenAPI document.
+        var http = HttpContext;
+        var request = http.Request;
+        if (string.IsNullOrEmpty(request.ContentType))
+        {
+            // [Consumes] lets a request without Content-Type through; MVC's body binding answered it 415.
+            return new UnsupportedMediaTypeResult();
+        }
+
+        List<ValidationFailure>? failures = null;
+        var (read, path, message) = await PooledJsonBody.ReadAsync(request, jsonOptions.Value.JsonSerializerOptions.MaxDepth);
+        if (read is null)
+        {
+            (failures ??= []).Add(new ValidationFailure(path, message));
+        }
+
+        try
+        {
+            var topic = (string)request.RouteValues["topic"]!;
+            var body = read?.Root ?? default;
+            var schemaId = RequestValues.QueryInt32(request, "schemaId", ref failures);
+            var schemaVersion = RequestValues.QueryInt32(request, "schemaVersion", ref failures);
+            var subject = RequestValues.QueryString(request, "subject");
+            var idempotencyKey = RequestValues.Header(request, RecordProducer.IdempotencyHeader);
+            if (failures is not null)
+            {
+                return new GatewayProblemResult(ValidationProblems.ToException(failures));
+            }
+
+            var selection = schemaId is null && schemaVersion is null && subject is null
+                ? ProduceSchemaSelection.None
+                : new ProduceSchemaSelection(schemaId, schemaVersion, subject);
+            var cancellationToken = http.RequestAborted;
+            var produce = new ProduceRequest(topic, ProduceDialect.Native, body, User, selection, IdempotencyKey: idempotencyKey, Response: http.Response);
+            if (idempotencyKey is null)
+            {
+                return Answer((await producer.ProduceAsync(produce, cancellationToken)).Response);
+            }
+
+            var (response, replayed) = await idempotency.GetOrProduceAsync(
+                AccessPolicy.PrincipalName(User), topic, idempotencyKey, body,
+                async () => (await producer.ProduceAsync(produce, cancellationToken)).Response, cancellationToken);
+            if (replayed)
+            {
+                Response.Headers[IdempotencyCache.ReplayedHeader] = "true";
+            }
+
+            return Answer(response);
+        }
+        finally
+        {
+            // Everything taken from the body (encoded records, the idempotency fingerprint) is copied by now.
+            read?.Dispose();
+        }
+    }
+
+    /// <summary>What <see cref="Produce"/> reads from the request, as the OpenAPI document shows it (never called).</summary>
+    /// <param name="topic">The topic.</param>
+    /// <param name="body">One record or <c>{"records": [...]}</c>.</param>
+    /// <param name="schemaId">Registry id of the value schema to use.</param>
+    /// <param name="schemaVersion">Version of the value subject to use.</param>
+    /// <param name="subject">Value subject to use instead of <c>{topic}-value</c>.</param>
+    /// <param name="idempotencyKey">
+    /// Names one logical write of this principal to this topic: a retry with the same key and body gets the first
+    /// answer (header <c>Idempotent-Replayed: true</c>) instead of writing again; while the first is in flight a retry
+    /// waits for it or answers 409 <c>idempotency_in_progress</c>.
+    /// </param>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Style", "IDE0060:Remove unused parameter", Justification = "Describes the request (ParametersDescribedBy).")]
+    private static void ProduceParameters(
+        [FromRoute] string topic,
         [FromBody] JsonElement body,
         [FromQuery] int? schemaId,
         [FromQuery] int? schemaVersion,
         [FromQuery] string? subject,
-        [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-        CancellationToken cancellationToken)
+        [FromHeader(Name = RecordProducer.IdempotencyHeader)] string? idempotencyKey)
     {
-        var request = new ProduceRequest(topic, ProduceDialect.Native, body, User,
-            new ProduceSchemaSelection(schemaId, schemaVersion, subject), IdempotencyKey: string.IsNullOrEmpty(idempotencyKey) ? null : idempotencyKey);
-        if (request.IdempotencyKey is null)
-        {
-            return (await producer.ProduceAsync(request, cancellationToken)).Response;
-        }
-
-        var (response, replayed) = await idempotency.GetOrProduceAsync(
-            AccessPolicy.PrincipalName(User), topic, request.IdempotencyKey, body,
-            async () => (await producer.ProduceAsync(request, cancellationToken)).Response, cancellationToken);
-        if (replayed)
-        {
-            Response.Headers[IdempotencyCache.ReplayedHeader] = "true";
-        }
-
-        return response;
     }
+
+    private static JsonAnswer<ProduceResponse> Answer(ProduceResponse response) => new(response, ProducingJsonContext.Default.ProduceResponse);
 }

@@ -81,7 +81,6 @@ internal static class ProduceRequestReader
     /// <summary>Largest epoch-millisecond timestamp .NET represents (9999-12-31T23:59:59.999Z).</summary>
     private const long MaxTimestampMs = 253_402_300_799_999;
 
-    private static readonly HashSet<string> s_recordMembers = new(StringComparer.Ordinal) { "value", "key", "partition", "headers", "timestamp" };
     private static readonly HashSet<string> s_v2Members = new(StringComparer.Ordinal) { "records", "value_schema", "value_schema_id", "key_schema", "key_schema_id" };
     private static readonly HashSet<string> s_v2RecordMembers = new(StringComparer.Ordinal) { "value", "key", "partition" };
 
@@ -196,8 +195,13 @@ internal static class ProduceRequestReader
             var invalid = UnicodeCheck.Walk(root, 0, "$", errors);
             // Members that are no envelope's: most likely the value itself, whose own fields (a reading's "value",
             // "timestamp") then collide with the envelope's. Every problem is still listed; the hint says what to do.
-            var bare = root.EnumerateObject().Any(m => !s_recordMembers.Contains(SafeName(m)) && SafeName(m) != "valueSchema");
-            return new ProduceBatch([ReadRecord(root, 0, "$", limits, errors, allowEnvelope: true) with { HasInvalidText = invalid }], valueSchema)
+            var bare = false;
+            foreach (var member in root.EnumerateObject())
+            {
+                bare |= !IsRecordMember(member) && !member.NameEquals("valueSchema"u8);
+            }
+
+            return new ProduceBatch([ReadRecord(root, 0, "$", limits, errors, allowEnvelope: true, invalid)], valueSchema)
             {
                 Hint = bare ? BareValueHint : null,
             };
@@ -222,7 +226,7 @@ internal static class ProduceRequestReader
         {
             var path = $"$.records[{index}]";
             var invalid = UnicodeCheck.Walk(record, index, path, errors);
-            result.Add(ReadRecord(record, index, path, limits, errors, allowEnvelope: false) with { HasInvalidText = invalid });
+            result.Add(ReadRecord(record, index, path, limits, errors, allowEnvelope: false, invalid));
             index++;
         }
 
@@ -365,17 +369,18 @@ internal static class ProduceRequestReader
         return null;
     }
 
-    private static ProduceRecord ReadRecord(JsonElement record, int index, string path, ProduceLimits limits, List<ProduceError> errors, bool allowEnvelope)
+    private static ProduceRecord ReadRecord(
+        JsonElement record, int index, string path, ProduceLimits limits, List<ProduceError> errors, bool allowEnvelope, bool hasInvalidText)
     {
         if (record.ValueKind != JsonValueKind.Object)
         {
             errors.Add(new ProduceError(index, path, $"expected a record object with \"value\", got {Describe(record)}"));
-            return new ProduceRecord(index, path, default, null, null, [], null);
+            return new ProduceRecord(index, path, default, null, null, [], null) { HasInvalidText = hasInvalidText };
         }
 
         foreach (var member in record.EnumerateObject())
         {
-            if (!s_recordMembers.Contains(SafeName(member)) && !(allowEnvelope && SafeName(member) == "valueSchema"))
+            if (!IsRecordMember(member) && !(allowEnvelope && member.NameEquals("valueSchema"u8)))
             {
                 errors.Add(new ProduceError(index, $"{path}.{SafeName(member)}", "unknown member (a record has value, key, partition, headers, timestamp)"));
             }
@@ -402,8 +407,16 @@ internal static class ProduceRequestReader
         var headers = record.TryGetProperty("headers", out var headersElement) && headersElement.ValueKind != JsonValueKind.Null
             ? ReadHeaders(headersElement, index, $"{path}.headers", limits, errors)
             : [];
-        return new ProduceRecord(index, path, value, key, partition, headers, timestamp);
+        return new ProduceRecord(index, path, value, key, partition, headers, timestamp) { HasInvalidText = hasInvalidText };
     }
+
+    /// <summary>
+    /// A record's member (value, key, partition, headers, timestamp), compared as UTF-8 without making a string of the
+    /// name (every member of every record was a string per request).
+    /// </summary>
+    private static bool IsRecordMember(JsonProperty member) =>
+        member.NameEquals("value"u8) || member.NameEquals("key"u8) || member.NameEquals("partition"u8)
+        || member.NameEquals("headers"u8) || member.NameEquals("timestamp"u8);
 
     private static JsonElement? ReadKey(JsonElement record, int index, string path, ProduceLimits limits, List<ProduceError> errors)
     {

@@ -23,7 +23,6 @@ public sealed partial class ProduceTopics(
     IOptions<ProducerOptions> options,
     IOptions<KafkaOptions> kafkaOptions,
     IHostEnvironment environment,
-    IHttpContextAccessor httpContext,
     ILogger<ProduceTopics> logger)
 {
     /// <summary>Response header naming a topic this request created, with its partition count.</summary>
@@ -36,8 +35,9 @@ public sealed partial class ProduceTopics(
     /// <param name="topic">The topic.</param>
     /// <param name="highestPartition">The highest partition a record names, or null.</param>
     /// <param name="user">The caller (auto-creation needs <c>admin</c> outside Development).</param>
+    /// <param name="response">The request's answer, told of a topic created for it; null when there is none to tell.</param>
     /// <param name="cancellationToken">Request aborted.</param>
-    public async Task EnsureExistsAsync(string topic, int? highestPartition, ClaimsPrincipal user, CancellationToken cancellationToken)
+    public async Task EnsureExistsAsync(string topic, int? highestPartition, ClaimsPrincipal user, HttpResponse? response, CancellationToken cancellationToken)
     {
         var required = (highestPartition ?? 0) + 1;
         var partitions = await metadata.GetPartitionCountAsync(topic, required, cancellationToken);
@@ -56,7 +56,7 @@ public sealed partial class ProduceTopics(
                     $"'admin' on the topic, which '{ProduceAuthorization.NameOf(user)}' lacks.");
             }
 
-            partitions = await CreateAsync(topic, user, cancellationToken);
+            partitions = await CreateAsync(topic, user, response, cancellationToken);
         }
 
         if (highestPartition is { } partition && partitions is { } count && partition >= count)
@@ -66,7 +66,7 @@ public sealed partial class ProduceTopics(
         }
     }
 
-    private async Task<int?> CreateAsync(string topic, ClaimsPrincipal user, CancellationToken cancellationToken)
+    private async Task<int?> CreateAsync(string topic, ClaimsPrincipal user, HttpResponse? response, CancellationToken cancellationToken)
     {
         if (connection.EmbeddedCluster is { } embedded)
         {
@@ -76,7 +76,7 @@ public sealed partial class ProduceTopics(
             var principal = ProduceAuthorization.NameOf(user);
             LogCreated(logger, topic, principal);
             access.Audit(user, "topic.create", $"topic={topic}", succeeded: true, StatusCodes.Status201Created);
-            AnnounceCreated(EmbeddedPartitions);
+            AnnounceCreated(response, EmbeddedPartitions);
             return EmbeddedPartitions;
         }
 
@@ -113,28 +113,29 @@ public sealed partial class ProduceTopics(
         var partitions = await metadata.GetPartitionCountAsync(topic, 1, cancellationToken);
         if (created)
         {
-            AnnounceCreated(partitions);
+            AnnounceCreated(response, partitions);
         }
 
         return partitions ?? int.MaxValue;
     }
 
     /// <summary>
-    /// Adds <see cref="CreatedHeader"/> to the answer of the current request. Set when the answer starts, because an
-    /// error after the creation (a refused record, Kafka down) clears the headers set so far, and the client should
-    /// learn of the topic either way.
+    /// Adds <see cref="CreatedHeader"/> to the answer of the request. Set when the answer starts, because an error
+    /// after the creation (a refused record, Kafka down) clears the headers set so far, and the client should learn of
+    /// the topic either way. The response is passed in rather than found through <c>IHttpContextAccessor</c>: while
+    /// that is registered, hosting writes an async-local on every request of every route.
     /// </summary>
-    private void AnnounceCreated(int? partitions)
+    private static void AnnounceCreated(HttpResponse? response, int? partitions)
     {
-        if (httpContext.HttpContext is not { } context)
+        if (response is null)
         {
             return;
         }
 
         var value = partitions is { } count ? $"partitions={count}" : "partitions=unknown";
-        context.Response.OnStarting(() =>
+        response.OnStarting(() =>
         {
-            context.Response.Headers[CreatedHeader] = value;
+            response.Headers[CreatedHeader] = value;
             return Task.CompletedTask;
         });
     }

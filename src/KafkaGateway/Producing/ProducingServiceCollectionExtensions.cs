@@ -35,7 +35,6 @@ public static class ProducingServiceCollectionExtensions
         services.TryAddSingleton<Observability.TopicLabels>();
         services.AddOptions<Observability.ObservabilityOptions>();
         services.TryAddSingleton<ProduceAuthorization>();
-        services.AddHttpContextAccessor();
         services.TryAddSingleton<ProduceTopics>();
         services.TryAddSingleton<ProduceAdmission>();
         services.TryAddSingleton<RecordProducer>();

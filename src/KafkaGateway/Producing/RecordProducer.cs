@@ -69,18 +69,21 @@ public sealed partial class RecordProducer(
         // exports traces, or when the client sent its own trace context. Otherwise the trace id names nothing anyone
         // recorded, and a header per record costs two native calls and ~70 bytes on the wire (1,000-record profile).
         var trace = Activity.Current;
-        var traceParent = trace is { IdFormat: ActivityIdFormat.W3C, Id: { } id } && (ExportsTraces || HasRemoteParent(trace))
+        // Activity.Id builds its string on first use: only read it when the records carry it.
+        var traceParent = trace is { IdFormat: ActivityIdFormat.W3C } && (ExportsTraces || HasRemoteParent(trace)) && trace.Id is { } id
             ? Encoding.ASCII.GetBytes(id)
             : null;
-        var traceState = trace?.TraceStateString is { Length: > 0 } state ? Encoding.ASCII.GetBytes(state) : null;
+        var traceState = traceParent is not null && trace?.TraceStateString is { Length: > 0 } state ? Encoding.ASCII.GetBytes(state) : null;
 
         var now = DateTimeOffset.UtcNow;
         var messages = new Message<byte[]?, byte[]?>[records.Count];
         var idempotencyBytes = idempotencyKey is null ? null : Encoding.UTF8.GetBytes(idempotencyKey);
         using (recorded ? GatewayTelemetry.ActivitySource.StartActivity("serialize") : null)
         {
-            foreach (var record in records)
+            // Indexed loops: a foreach over the IReadOnlyList boxes an enumerator per request.
+            for (var r = 0; r < records.Count; r++)
             {
+                var record = records[r];
                 if (record.HasInvalidText)
                 {
                     // Already reported; its text cannot be read, so it is not encoded (and nothing is produced).
@@ -94,8 +97,10 @@ public sealed partial class RecordProducer(
                 // No Headers object for a record without headers (the common case when tracing is off).
                 Headers? headers = null;
                 var clientTraceContext = false;
-                foreach (var (name, headerValue) in record.Headers)
+                var recordHeaders = record.Headers;
+                for (var h = 0; h < recordHeaders.Count; h++)
                 {
+                    var (name, headerValue) = recordHeaders[h];
                     (headers ??= []).Add(name, headerValue);
                     clientTraceContext |= name == GatewayTelemetry.TraceParentHeader;
                 }

@@ -75,7 +75,7 @@ public sealed class RestProxyV2Controller(RecordProducer producer) : ControllerB
         {
             // The same reader, limits, checks and encoding as POST /topics/{topic}/records; only the shapes differ.
             var result = await producer.ProduceAsync(
-                new ProduceRequest(topic, ProduceDialect.RestProxyV2, body, User, EmbeddedFormat: format, RoutePartition: partition), cancellationToken);
+                new ProduceRequest(topic, ProduceDialect.RestProxyV2, body, User, EmbeddedFormat: format, RoutePartition: partition, Response: Response), cancellationToken);
             return Ok(new RestProxyProduceResponse(
                 result.KeySchemaId,
                 result.Response.ValueSchemaId,

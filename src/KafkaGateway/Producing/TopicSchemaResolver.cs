@@ -37,7 +37,7 @@ public sealed class TopicSchemaResolver(
     IOptions<SchemaRegistryOptions> registryOptions)
 {
     /// <summary>The value encoding of a produce request to <paramref name="topic"/>.</summary>
-    public async Task<RecordEncoding> ResolveValueAsync(string topic, ProduceSchemaSelection selection, string? inlineSchema, CancellationToken cancellationToken)
+    public async ValueTask<RecordEncoding> ResolveValueAsync(string topic, ProduceSchemaSelection selection, string? inlineSchema, CancellationToken cancellationToken)
     {
         var subject = string.IsNullOrEmpty(selection.Subject) ? ValueSubject(topic, inlineSchema) : selection.Subject;
         if (selection.SchemaId is { } id)
@@ -95,7 +95,7 @@ public sealed class TopicSchemaResolver(
         var strategy = registryOptions.Value.ValueSubjectNameStrategy;
         if (strategy == SubjectNameStrategyKind.TopicName)
         {
-            return SubjectNameStrategy.GetSubject(strategy, topic, isKey: false);
+            return TopicValueSubject(topic);
         }
 
         string? fullName = null;
@@ -246,10 +246,52 @@ public sealed class TopicSchemaResolver(
         }
     }
 
-    private async Task<RecordEncoding?> LatestAsync(string subject, CancellationToken cancellationToken) =>
-        await registry.FindLatestAsync(subject, cancellationToken) is { } latest
-            ? new RecordEncoding(TopicFormat.Avro, latest.Id, latest.Version, await codecs.GetAsync(latest.Id, cancellationToken))
-            : null;
+    /// <summary>
+    /// The encoding of the subject's latest schema. The registry is asked every time (it holds the one cache of
+    /// "latest"); what is kept here is only the encoding built from its answer, reused while the answer names the same
+    /// id and version, so a request to a topic whose schema did not change allocates no new one.
+    /// </summary>
+    private async ValueTask<RecordEncoding?> LatestAsync(string subject, CancellationToken cancellationToken)
+    {
+        if (await registry.FindLatestAsync(subject, cancellationToken) is not { } latest)
+        {
+            return null;
+        }
+
+        if (_latestEncodings.TryGetValue(subject, out var known) && known.SchemaId == latest.Id && known.SchemaVersion == latest.Version)
+        {
+            return known;
+        }
+
+        var encoding = new RecordEncoding(TopicFormat.Avro, latest.Id, latest.Version, await codecs.GetAsync(latest.Id, cancellationToken));
+        if (_latestEncodings.Count < MaxCachedSubjects || _latestEncodings.ContainsKey(subject))
+        {
+            _latestEncodings[subject] = encoding;
+        }
+
+        return encoding;
+    }
+
+    /// <summary><c>{topic}-value</c>, built once per topic rather than per request (bounded, like every per-name cache here).</summary>
+    private string TopicValueSubject(string topic)
+    {
+        if (_valueSubjects.TryGetValue(topic, out var subject))
+        {
+            return subject;
+        }
+
+        subject = SubjectNameStrategy.GetSubject(SubjectNameStrategyKind.TopicName, topic, isKey: false);
+        if (_valueSubjects.Count < MaxCachedSubjects)
+        {
+            _valueSubjects.TryAdd(topic, subject);
+        }
+
+        return subject;
+    }
+
+    private const int MaxCachedSubjects = 4096;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _valueSubjects = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RecordEncoding> _latestEncodings = new(StringComparer.Ordinal);
 
     private static async Task<T> Explicit<T>(Func<Task<T>> lookup)
     {

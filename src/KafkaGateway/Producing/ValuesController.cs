@@ -149,7 +149,7 @@ public sealed class ValuesController(
     }
 
     private ProduceRequest NewRequest(string topic, string? key, string? keyField, int? schemaId, int? schemaVersion, string? subject) =>
-        new(topic, ProduceDialect.Values, default, User, new ProduceSchemaSelection(schemaId, schemaVersion, subject), Key: KeySource(topic, key, keyField));
+        new(topic, ProduceDialect.Values, default, User, new ProduceSchemaSelection(schemaId, schemaVersion, subject), Key: KeySource(topic, key, keyField), Response: Response);
 
     private static ValuesResponse Answer(ProduceResponse response, int count) =>
         new(response.Topic, response.ValueSchemaId, response.ValueSchemaVersion, count, response.Records.Count, 0, response.Records);

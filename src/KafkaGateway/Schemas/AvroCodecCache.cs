@@ -21,7 +21,11 @@ public sealed class AvroCodecCache(ISchemaRegistry registry)
     /// <exception cref="SchemaRegistryException">40403 when the registry does not know the id, 42201 for a non-Avro schema.</exception>
     /// <exception cref="SchemaRegistryUnavailableException">The registry is unreachable and the id is not cached.</exception>
     public Task<AvroJsonCodec> GetAsync(int id, CancellationToken cancellationToken) =>
-        GetOrCompileAsync(_byId, id, async () => await CompileAsync(await registry.GetSchemaByIdAsync(id, CancellationToken.None), id.ToString(System.Globalization.CultureInfo.InvariantCulture)), cancellationToken);
+        // Every produce request asks: a compiled codec is answered with its own completed task (no closure, no
+        // state machine, no new task per request).
+        _byId.TryGetValue(id, out var compiled) && compiled.IsValueCreated && compiled.Value.IsCompletedSuccessfully
+            ? compiled.Value
+            : GetOrCompileAsync(_byId, id, async () => await CompileAsync(await registry.GetSchemaByIdAsync(id, CancellationToken.None), id.ToString(System.Globalization.CultureInfo.InvariantCulture)), cancellationToken);
 
     /// <summary>The codec for the schema with GUID <paramref name="guid"/>, and its global id when the registry tells it.</summary>
     /// <exception cref="SchemaRegistryException">40403 when the registry does not know the GUID, 42201 for a non-Avro schema.</exception>

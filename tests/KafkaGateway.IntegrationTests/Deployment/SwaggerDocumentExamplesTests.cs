@@ -189,6 +189,33 @@ public sealed class SwaggerDocumentExamplesTests(ITestOutputHelper output)
         }
     }
 
+    // The produce action reads its request itself (ParametersDescribedBy): the document must still describe it as
+    // MVC describes bound parameters, with the XML docs.
+    [Fact]
+    public async Task SwaggerDocument_ProduceOperation_DescribesQueryHeaderAndBodyTheActionReads()
+    {
+        await using var gateway = DevelopmentGateway();
+        using var client = gateway.CreateClient();
+        await WaitUntilReadyAsync(client);
+
+        var document = JsonNode.Parse(await client.GetStringAsync(new Uri("/swagger/v1/swagger.json", UriKind.Relative)))!;
+        var produce = document["paths"]!["/topics/{topic}/records"]!["post"]!;
+        var parameters = produce["parameters"]!.AsArray().ToDictionary(p => (string)p!["name"]!, p => p!);
+
+        Assert.Equal(["topic", "schemaId", "schemaVersion", "subject", "Idempotency-Key"], parameters.Keys);
+        Assert.Equal("path", (string)parameters["topic"]["in"]!);
+        Assert.True((bool)parameters["topic"]["required"]!);
+        Assert.StartsWith("The topic.", (string)parameters["topic"]["description"]!, StringComparison.Ordinal);
+        Assert.Equal(("query", "integer", "int32"), ((string)parameters["schemaId"]["in"]!, (string)parameters["schemaId"]["schema"]!["type"]!, (string)parameters["schemaId"]["schema"]!["format"]!));
+        Assert.Equal("Registry id of the value schema to use.", (string)parameters["schemaId"]["description"]!);
+        Assert.Equal(("query", "string"), ((string)parameters["subject"]["in"]!, (string)parameters["subject"]["schema"]!["type"]!));
+        Assert.Equal("header", (string)parameters["Idempotency-Key"]["in"]!);
+        Assert.StartsWith("Names one logical write", (string)parameters["Idempotency-Key"]["description"]!, StringComparison.Ordinal);
+        Assert.Equal(["application/json"], produce["requestBody"]!["content"]!.AsObject().Select(c => c.Key));
+        Assert.StartsWith("One record or", (string)produce["requestBody"]!["description"]!, StringComparison.Ordinal);
+        Assert.Equal("#/components/schemas/ProduceResponse", (string)produce["responses"]!["200"]!["content"]!["application/json"]!["schema"]!["$ref"]!);
+    }
+
     private static GatewayFactory DevelopmentGateway() => new(new Dictionary<string, string?>
     {
         ["Kafka:BootstrapServers"] = "embedded",

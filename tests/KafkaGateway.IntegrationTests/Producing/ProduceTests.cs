@@ -227,6 +227,61 @@ public sealed class ProduceTests(GatewayClusterFixture cluster) : IClassFixture<
         Assert.Equal(0, HighWatermark(topic, 0));
     }
 
+    // The action reads its query and header values itself (no MVC binding): bad values must still get MVC's answer,
+    // every one listed at its field path together with a body problem, and nothing written.
+    [Fact]
+    public async Task Produce_BadQueryValuesAndMalformedBody_Answers400ListingEachFieldPath_AndWritesNothing()
+    {
+        var topic = cluster.CreateTopic(1);
+        using var client = cluster.CreateClient();
+
+        var response = await client.PostAsync(new Uri($"/topics/{topic}/records?schemaId=abc&schemaVersion=99999999999", UriKind.Relative), Json("{\"value\":"));
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("validation_failed", problem.GetProperty("code").GetString());
+        var errors = problem.GetProperty("errors");
+        Assert.Equal(["$", "$.schemaId", "$.schemaVersion"], errors.EnumerateObject().Select(e => e.Name).Order(StringComparer.Ordinal));
+        Assert.Equal("The value 'abc' is not valid.", errors.GetProperty("$.schemaId")[0].GetString());
+        Assert.Equal("The value '99999999999' is not valid.", errors.GetProperty("$.schemaVersion")[0].GetString());
+        Assert.Equal(0, HighWatermark(topic, 0));
+    }
+
+    [Fact]
+    public async Task Produce_QueryValuesAsMvcBindsThem_BlankIsAbsentAndTheFirstValueCounts()
+    {
+        var topic = cluster.CreateTopic(1);
+        using var client = cluster.CreateClient();
+        var schemaId = await GatewayClusterFixture.RegisterSchemaAsync(client, $"{topic}-value", GatewayClusterFixture.SensorSchema);
+        var record = "{\"value\":{\"id\":\"s-1\",\"timestamp\":1732270000000,\"value\":21.5}}";
+
+        var blank = await client.PostAsync(new Uri($"/topics/{topic}/records?schemaId=%20&subject=", UriKind.Relative), Json(record));
+        var repeated = await client.PostAsync(new Uri($"/topics/{topic}/records?schemaId={schemaId}&schemaId=abc", UriKind.Relative), Json(record));
+
+        Assert.Equal(HttpStatusCode.OK, blank.StatusCode);
+        Assert.Equal(1, (await blank.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("valueSchemaVersion").GetInt32());
+        Assert.Equal(HttpStatusCode.OK, repeated.StatusCode);
+        var chosen = await repeated.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(schemaId, chosen.GetProperty("valueSchemaId").GetInt32());
+        Assert.Equal(JsonValueKind.Null, chosen.GetProperty("valueSchemaVersion").ValueKind);
+        Assert.Equal("application/json; charset=utf-8", repeated.Content.Headers.ContentType?.ToString());
+    }
+
+    [Fact]
+    public async Task Produce_WithoutContentType_Answers415AndWritesNothing()
+    {
+        var topic = cluster.CreateTopic(1);
+        using var client = cluster.CreateClient();
+        using var content = new ByteArrayContent("{\"value\":\"x\"}"u8.ToArray());
+
+        var response = await client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative), content);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        Assert.Equal("unsupported_media_type", problem.GetProperty("code").GetString());
+        Assert.Equal(0, HighWatermark(topic, 0));
+    }
+
     internal static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
     private List<ConsumeResult<byte[], byte[]>> ConsumeRaw(string topic, int expected) =>

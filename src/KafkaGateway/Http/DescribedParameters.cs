@@ -1,0 +1,97 @@
+using System.Reflection;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ApiExplorer;
+using Microsoft.AspNetCore.Mvc.Controllers;
+using Microsoft.AspNetCore.Mvc.Infrastructure;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+
+namespace KafkaGateway.Http;
+
+/// <summary>
+/// On an action without parameters that reads its request itself: names a static method of the same controller whose
+/// parameters (binding attributes, XML <c>param</c> docs) describe that request. ApiExplorer, and so the OpenAPI
+/// document and Swagger UI, show them as if they were the action's own. An action with parameters pays MVC's model
+/// binding on every request (binding contexts, value providers, model state, an argument dictionary); for the
+/// single-record produce route that was the largest MVC cost in the allocation profile (docs/benchmarks, session 5).
+/// </summary>
+/// <param name="methodName">The describing method (<c>nameof</c>); it is never called.</param>
+[AttributeUsage(AttributeTargets.Method)]
+internal sealed class ParametersDescribedByAttribute(string methodName) : Attribute
+{
+    /// <summary>The describing method's name.</summary>
+    public string MethodName { get; } = methodName;
+}
+
+/// <summary>
+/// Describes actions marked <see cref="ParametersDescribedByAttribute"/> with MVC's own description provider, run on
+/// a copy of the action whose parameters are the describing method's, so the description is the one MVC would give
+/// the action had it those parameters; the copy's description then replaces the action's.
+/// </summary>
+internal sealed class DescribedParametersProvider(
+    IOptions<MvcOptions> mvcOptions,
+    IInlineConstraintResolver constraintResolver,
+    IModelMetadataProvider metadataProvider,
+    IActionResultTypeMapper resultTypeMapper,
+    IOptions<RouteOptions> routeOptions) : IApiDescriptionProvider
+{
+    private readonly DefaultApiDescriptionProvider _describer = new(mvcOptions, constraintResolver, metadataProvider, resultTypeMapper, routeOptions);
+
+    /// <summary>After MVC's provider (-1000), which has described every action by now.</summary>
+    public int Order => 0;
+
+    /// <inheritdoc />
+    public void OnProvidersExecuting(ApiDescriptionProviderContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        for (var i = 0; i < context.Results.Count; i++)
+        {
+            if (context.Results[i].ActionDescriptor is not ControllerActionDescriptor action
+                || action.MethodInfo.GetCustomAttribute<ParametersDescribedByAttribute>() is not { } described)
+            {
+                continue;
+            }
+
+            var inner = new ApiDescriptionProviderContext([WithParametersOf(action, DescribingMethod(action, described.MethodName))]);
+            _describer.OnProvidersExecuting(inner);
+            var description = inner.Results.Single(d => string.Equals(d.HttpMethod, context.Results[i].HttpMethod, StringComparison.Ordinal));
+            description.ActionDescriptor = action;
+            context.Results[i] = description;
+        }
+    }
+
+    /// <inheritdoc />
+    public void OnProvidersExecuted(ApiDescriptionProviderContext context)
+    {
+    }
+
+    private static MethodInfo DescribingMethod(ControllerActionDescriptor action, string name) =>
+        action.ControllerTypeInfo.GetMethod(name, BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public)
+            ?? throw new InvalidOperationException($"{action.DisplayName}: [ParametersDescribedBy] names no static method '{name}'.");
+
+    private ControllerActionDescriptor WithParametersOf(ControllerActionDescriptor action, MethodInfo describing) => new()
+    {
+        ActionName = action.ActionName,
+        ControllerName = action.ControllerName,
+        ControllerTypeInfo = action.ControllerTypeInfo,
+        MethodInfo = action.MethodInfo,
+        AttributeRouteInfo = action.AttributeRouteInfo,
+        ActionConstraints = action.ActionConstraints,
+        EndpointMetadata = action.EndpointMetadata,
+        FilterDescriptors = action.FilterDescriptors,
+        Properties = action.Properties,
+        RouteValues = action.RouteValues,
+        DisplayName = action.DisplayName,
+        BoundProperties = action.BoundProperties,
+        Parameters = [.. describing.GetParameters().Select(parameter => (Microsoft.AspNetCore.Mvc.Abstractions.ParameterDescriptor)new ControllerParameterDescriptor
+        {
+            Name = parameter.Name!,
+            ParameterType = parameter.ParameterType,
+            ParameterInfo = parameter,
+            BindingInfo = BindingInfo.GetBindingInfo(parameter.GetCustomAttributes(), metadataProvider is ModelMetadataProvider provider
+                ? provider.GetMetadataForParameter(parameter)
+                : metadataProvider.GetMetadataForType(parameter.ParameterType)),
+        })],
+    };
+}
