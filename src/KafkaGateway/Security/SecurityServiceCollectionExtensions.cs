@@ -298,8 +298,24 @@ internal sealed class RequestBodyLimit(RequestDelegate next, IOptions<SecurityOp
 /// </summary>
 internal sealed class GatewayAuthentication(RequestDelegate next, IOptions<SecurityOptions> options)
 {
-    public Task InvokeAsync(HttpContext context) =>
-        RequestCredentials.Carried(context) ? AuthenticateAsync(context) : next(context);
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (!RequestCredentials.Carried(context))
+        {
+            return next(context);
+        }
+
+        // The schemes answer synchronously (API key, certificate; a JWT with a static key): then the rest of the
+        // request runs without an async frame of this middleware around it.
+        var authenticated = AuthenticateAsync(context);
+        return authenticated.IsCompletedSuccessfully ? next(context) : ContinueAsync(authenticated, context);
+    }
+
+    private async Task ContinueAsync(Task authenticated, HttpContext context)
+    {
+        await authenticated;
+        await next(context);
+    }
 
     private async Task AuthenticateAsync(HttpContext context)
     {
@@ -316,8 +332,6 @@ internal sealed class GatewayAuthentication(RequestDelegate next, IOptions<Secur
             context.Features.Set<IHttpAuthenticationFeature>(authenticated);
             context.Features.Set<IAuthenticateResultFeature>(authenticated);
         }
-
-        await next(context);
     }
 
     /// <summary>The request's user and the result it came from; setting the user forgets the result, as the framework's feature does.</summary>
@@ -379,13 +393,16 @@ internal static class RequestRateLimits
             TokensPerPeriod = rate,
             ReplenishmentPeriod = TimeSpan.FromSeconds(1),
             QueueLimit = 0,
-            AutoReplenishment = true,
+            // The partitioned limiter replenishes its buckets itself (one timer, not one per client).
+            AutoReplenishment = false,
         };
-        Func<object, TokenBucketRateLimiterOptions> options = _ => bucket;
+        // RateLimitPartition.Get with one factory, not GetTokenBucketLimiter: that wraps its factory in a new closure
+        // on every call, i.e. on every request, to use it only when a client's bucket is first created.
+        Func<object, RateLimiter> createBucket = _ => new TokenBucketRateLimiter(bucket);
         limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, object>(context =>
             context.Request.Path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase)
                 ? RateLimitPartition.GetNoLimiter<object>(HealthPartition)
-                : RateLimitPartition.GetTokenBucketLimiter(ClientKey(context), options));
+                : RateLimitPartition.Get(ClientKey(context), createBucket));
         limiter.OnRejected = async (rejected, cancellationToken) =>
         {
             var context = rejected.HttpContext;
