@@ -9,7 +9,6 @@ using KafkaGateway.Schemas;
 using KafkaGateway.Schemas.Registry;
 using KafkaGateway.Security;
 using KafkaGateway.Streaming;
-using Serilog;
 
 try
 {
@@ -31,11 +30,11 @@ try
 
     // The request pipeline, outermost first. Request logging wraps error handling so it logs the status the
     // client got (a GatewayException becomes its 4xx in the handler, not a 500 in the log).
-    app.UseSerilogRequestLogging();
+    app.UseGatewayRequestLogging();
     app.UseExceptionHandler();
     app.UseStatusCodePages();
     app.UseGatewayHsts();
-    app.UseCors();
+    app.UseGatewayCors();
     app.UseGatewayAuthentication();
     app.UseRequestBodyLimit();
     app.UseRateLimiter();

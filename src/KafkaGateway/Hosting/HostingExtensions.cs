@@ -95,6 +95,18 @@ public static partial class HostingExtensions
         }
     }
 
+    /// <summary>
+    /// Serilog's request log (one event per request, Information; Error for 5xx). Given the host's Serilog logger:
+    /// without one the middleware asks the static <see cref="Log"/> for a new contextual logger on every request,
+    /// even when the event is below the minimum level and nothing is written.
+    /// </summary>
+    public static WebApplication UseGatewayRequestLogging(this WebApplication app)
+    {
+        var logger = app.Services.GetRequiredService<Serilog.ILogger>();
+        app.UseSerilogRequestLogging(options => options.Logger = logger);
+        return app;
+    }
+
     /// <summary>Maps <c>/health/live</c> and <c>/health/ready</c> (anonymous; details for the <c>cluster</c> permission).</summary>
     public static WebApplication MapHealthEndpoints(this WebApplication app)
     {

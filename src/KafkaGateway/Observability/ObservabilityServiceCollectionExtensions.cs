@@ -16,6 +16,16 @@ public static class ObservabilityServiceCollectionExtensions
     /// <summary>The scrape path.</summary>
     public const string MetricsPath = "/metrics";
 
+    /// <summary>
+    /// The ASP.NET Core meters exported. Not the instrumentation package's list of every built-in meter: routing
+    /// (<c>aspnetcore.routing.match_attempts</c>), authentication, authorization and rate limiting each record one to
+    /// four measurements on every request that <c>http.server.request.duration</c> already tells (route, 401/403,
+    /// 429), and the memory pool counts every buffer Kestrel rents. Hosting (request duration, active requests),
+    /// Kestrel (per connection) and Diagnostics (handled exceptions) stay.
+    /// </summary>
+    internal static readonly string[] AspNetCoreMeters =
+        ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Diagnostics"];
+
     /// <summary>Adds metrics and tracing; the exporter choice is read from the final configuration when the tracer starts.</summary>
     public static WebApplicationBuilder AddObservability(this WebApplicationBuilder builder)
     {
@@ -26,7 +36,7 @@ public static class ObservabilityServiceCollectionExtensions
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("kafkagateway"))
             .WithMetrics(metrics => metrics
-                .AddAspNetCoreInstrumentation()
+                .AddMeter(AspNetCoreMeters)
                 .AddMeter(GatewayTelemetry.MeterNames)
                 // The runtime's own meter (GC, allocation, thread pool, CPU): read at scrape time, nothing per request.
                 .AddMeter("System.Runtime")

@@ -36,7 +36,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         }
 
         var identity = new ClaimsIdentity(SchemeName, ClaimTypes.Name, ClaimTypes.Role);
-        identity.AddClaim(new Claim(ClaimTypes.Name, PrincipalNames.Of(PrincipalNames.ApiKey, match.Name)));
+        identity.AddClaim(new Claim(ClaimTypes.Name, match.PrincipalName));
         foreach (var role in match.Roles)
         {
             identity.AddClaim(new Claim(ClaimTypes.Role, role));
@@ -97,18 +97,47 @@ internal sealed class ApiKeyAuthenticationHandler(
     }
 }
 
+/// <summary>A configured API key: its settings and the principal name it signs in as (<c>apikey:&lt;name&gt;</c>).</summary>
+internal sealed record ApiKeyMatch(string Name, string PrincipalName, IList<string> Roles);
+
 /// <summary>The configured API keys, by hash.</summary>
 internal sealed class ApiKeyStore(IOptions<SecurityOptions> options)
 {
-    private readonly IReadOnlyList<(byte[] Hash, ApiKeySettings Key)> _keys =
-        [.. options.Value.Authentication.ApiKeys.Select(k => (Convert.FromHexString(k.Sha256.Trim()), k))];
+    /// <summary>Longer keys are hashed from a rented buffer instead of the stack.</summary>
+    private const int StackKeyBytes = 256;
+
+    // An array (no enumerator object per lookup) and the principal name built once per key, not per request.
+    private readonly (byte[] Hash, ApiKeyMatch Key)[] _keys =
+        [.. options.Value.Authentication.ApiKeys.Select(k => (Convert.FromHexString(k.Sha256.Trim()),
+            new ApiKeyMatch(k.Name, PrincipalNames.Of(PrincipalNames.ApiKey, k.Name), k.Roles)))];
 
     /// <summary>The key whose hash matches; every configured hash is compared, in constant time each.</summary>
-    public ApiKeySettings? Find(string presentedKey)
+    public ApiKeyMatch? Find(string presentedKey)
     {
         Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(presentedKey), hash);
-        ApiKeySettings? match = null;
+        var length = Encoding.UTF8.GetMaxByteCount(presentedKey.Length);
+        byte[]? rented = length > StackKeyBytes ? System.Buffers.ArrayPool<byte>.Shared.Rent(length) : null;
+        Span<byte> utf8 = rented is null ? stackalloc byte[StackKeyBytes] : rented;
+        try
+        {
+            var written = Encoding.UTF8.GetBytes(presentedKey, utf8);
+            SHA256.HashData(utf8[..written], hash);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                CryptographicOperations.ZeroMemory(rented);
+                System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+            }
+            else
+            {
+                // The presented key was on the stack; do not leave it there.
+                CryptographicOperations.ZeroMemory(utf8);
+            }
+        }
+
+        ApiKeyMatch? match = null;
         foreach (var (expected, key) in _keys)
         {
             if (CryptographicOperations.FixedTimeEquals(hash, expected))

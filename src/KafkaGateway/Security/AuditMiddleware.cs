@@ -8,14 +8,20 @@ internal sealed class AuditMiddleware(RequestDelegate next, EndpointAccess acces
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var action = access.AuditActionOf(context, out var resolved);
-        if (action is null)
+        if (access.AuditActionOf(context, out var resolved) is { } action)
         {
-            return next(context);
+            AuditWhenCompleted(context, action, resolved);
         }
 
-        // Written when the response is complete: exceptions thrown by the action (validation, Kafka errors) become
-        // their final status in the exception handler further out, and that status is the outcome to audit.
+        return next(context);
+    }
+
+    /// <summary>
+    /// Written when the response is complete: exceptions thrown by the action (validation, Kafka errors) become their
+    /// final status in the exception handler further out, and that status is the outcome to audit. (A method of its
+    /// own so the callback's closure is only allocated for audited requests, not on every request.)
+    /// </summary>
+    private void AuditWhenCompleted(HttpContext context, string action, ResolvedAccess resolved) =>
         context.Response.OnCompleted(() =>
         {
             var status = context.Response.StatusCode;
@@ -31,8 +37,6 @@ internal sealed class AuditMiddleware(RequestDelegate next, EndpointAccess acces
             SecurityLog.Audit(logger, principal, action, target, outcome, status);
             return Task.CompletedTask;
         });
-        return next(context);
-    }
 
     private static string Target(HttpContext context, ResolvedAccess access)
     {

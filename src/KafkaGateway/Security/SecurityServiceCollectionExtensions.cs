@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Claims;
 using System.Threading.RateLimiting;
 using KafkaGateway.Tls;
 using Microsoft.AspNetCore.Authentication;
@@ -7,6 +8,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Features.Authentication;
 using Microsoft.AspNetCore.HttpsPolicy;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
@@ -19,6 +21,8 @@ namespace KafkaGateway.Security;
 /// <summary>Authentication, authorization, audit, request limits, CORS and HSTS.</summary>
 public static class SecurityServiceCollectionExtensions
 {
+    private static readonly object s_noEvents = new();
+
     /// <summary>The default scheme: forwards to client certificate, API key or JWT by what the request carries.</summary>
     public const string GatewayScheme = "Gateway";
 
@@ -38,8 +42,10 @@ public static class SecurityServiceCollectionExtensions
 
         services.AddAuthentication(GatewayScheme)
             .AddPolicyScheme(GatewayScheme, GatewayScheme, options => options.ForwardDefaultSelector = SelectScheme)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
-            .AddScheme<AuthenticationSchemeOptions, ClientCertificateAuthenticationHandler>(ClientCertificateAuthentication.SchemeName, null)
+            // These handlers raise no events; without an events object of their own the framework builds one (and a
+            // task) on every request the handler is created for.
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, options => options.Events = s_noEvents)
+            .AddScheme<AuthenticationSchemeOptions, ClientCertificateAuthenticationHandler>(ClientCertificateAuthentication.SchemeName, options => options.Events = s_noEvents)
             .AddJwtBearer(JwtBearerSetup.SchemeName);
         services.AddOptions<JwtBearerOptions>(JwtBearerSetup.SchemeName)
             .Configure<IOptions<SecurityOptions>>((jwt, security) => JwtBearerSetup.Configure(jwt, security.Value.Authentication.Jwt));
@@ -53,8 +59,10 @@ public static class SecurityServiceCollectionExtensions
             options.DefaultPolicy = new AuthorizationPolicyBuilder().AddRequirements(GatewayAccessRequirement.Authenticated).Build();
         });
         services.AddOptions<MvcOptions>().Configure(mvc => mvc.Conventions.Add(new EndpointNameConvention()));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, GatewayAccessHandler>());
+        services.TryAddSingleton<GatewayAccessHandler>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IAuthorizationHandler, GatewayAccessHandler>(provider => provider.GetRequiredService<GatewayAccessHandler>()));
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, GatewayAuthorizationResultHandler>();
+        services.Replace(ServiceDescriptor.Singleton<IPolicyEvaluator, GatewayPolicyEvaluator>());
 
         services.AddSingleton<IConfigureOptions<KestrelServerOptions>, KestrelLimitsSetup>();
         services.TryAddSingleton<ReloadingServerCertificate>();
@@ -90,16 +98,29 @@ public static class SecurityServiceCollectionExtensions
     }
 
     /// <summary>
+    /// CORS (<c>Security:Cors</c>) when origins are configured. Without any the middleware finds no policy for any
+    /// request, but on its way there resolves a policy provider from the request's services and marks
+    /// <c>HttpContext.Items</c> on every request; no endpoint carries CORS metadata of its own.
+    /// </summary>
+    public static WebApplication UseGatewayCors(this WebApplication app)
+    {
+        // Read per request (a cached options value), not here: options are validated when the host starts.
+        var options = app.Services.GetRequiredService<IOptions<SecurityOptions>>();
+        app.UseWhen(_ => options.Value.Cors.AllowedOrigins.Count > 0, branch => branch.UseCors());
+        return app;
+    }
+
+    /// <summary>
     /// Authentication of requests that carry credentials (an <c>Authorization</c> or API-key header, a client
-    /// certificate). A request without any would only run the schemes to learn "no result" (a handler instance per
-    /// scheme per request): it stays anonymous at no cost, and authorization decides what anonymous may do.
+    /// certificate), by the scheme they are for (<see cref="GatewayAuthentication"/>). A request without any would
+    /// only run the schemes to learn "no result" (a handler instance per scheme per request): it stays anonymous at no
+    /// cost, and authorization decides what anonymous may do.
     /// </summary>
     public static WebApplication UseGatewayAuthentication(this WebApplication app)
     {
-        app.UseWhen(RequestCredentials.Carried, branch => branch.UseAuthentication());
-        // UseAuthentication marks the builder it is called on; the branch's mark does not reach the app, which would
-        // then add an unconditional UseAuthentication in front of everything (WebApplication adds it when the
-        // authentication services are registered and the app "did not call" it). This is the key it checks.
+        app.UseMiddleware<GatewayAuthentication>();
+        // WebApplication adds an unconditional UseAuthentication in front of everything when the authentication
+        // services are registered and the app "did not call" it; this is the mark it checks.
         ((IApplicationBuilder)app).Properties["__AuthenticationMiddlewareSet"] = true;
         return app;
     }
@@ -121,9 +142,12 @@ public static class SecurityServiceCollectionExtensions
         return app;
     }
 
-    private static string SelectScheme(HttpContext context)
+    private static string SelectScheme(HttpContext context) =>
+        SelectScheme(context, context.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.Authentication);
+
+    /// <summary>The scheme for the credentials the request carries (the default scheme forwards to it).</summary>
+    internal static string SelectScheme(HttpContext context, GatewayAuthenticationOptions authentication)
     {
-        var authentication = context.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.Authentication;
         var authorization = context.Request.Headers.Authorization.ToString();
         if (authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) && authentication.Jwt.IsEnabled)
         {
@@ -262,6 +286,82 @@ internal sealed class RequestBodyLimit(RequestDelegate next, IOptions<SecurityOp
             $"The body has {context.Request.ContentLength} bytes; the gateway accepts at most {max} (Security:Limits:MaxRequestBodyBytes).")).AsTask();
 }
 
+/// <summary>
+/// The authentication middleware of <see cref="SecurityServiceCollectionExtensions.UseGatewayAuthentication"/>: for a
+/// request that carries credentials, what the framework's middleware does with the default scheme (the user and the
+/// authentication features on success), but asking the scheme the default policy scheme would forward to directly.
+/// Through the policy scheme each request built a forwarding handler of its own and went through the authentication
+/// service and the claims transformation twice (allocation profile, docs/benchmarks). The default scheme stays the
+/// policy scheme for everyone else asking (<c>HttpContext.AuthenticateAsync()</c>), which then reaches the same
+/// handler instance and its cached result. None of the gateway's schemes handles requests itself (remote sign-in
+/// callbacks), the part of the framework's middleware left out.
+/// </summary>
+internal sealed class GatewayAuthentication(RequestDelegate next, IOptions<SecurityOptions> options)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (!RequestCredentials.Carried(context))
+        {
+            return next(context);
+        }
+
+        // The schemes answer synchronously (API key, certificate; a JWT with a static key): then the rest of the
+        // request runs without an async frame of this middleware around it.
+        var authenticated = AuthenticateAsync(context);
+        return authenticated.IsCompletedSuccessfully ? next(context) : ContinueAsync(authenticated, context);
+    }
+
+    private async Task ContinueAsync(Task authenticated, HttpContext context)
+    {
+        await authenticated;
+        await next(context);
+    }
+
+    private async Task AuthenticateAsync(HttpContext context)
+    {
+        var scheme = SecurityServiceCollectionExtensions.SelectScheme(context, options.Value.Authentication);
+        var result = await context.AuthenticateAsync(scheme);
+        if (result.Principal is { } principal)
+        {
+            context.User = principal;
+        }
+
+        if (result.Succeeded)
+        {
+            var authenticated = new AuthenticatedRequest(result);
+            context.Features.Set<IHttpAuthenticationFeature>(authenticated);
+            context.Features.Set<IAuthenticateResultFeature>(authenticated);
+        }
+    }
+
+    /// <summary>The request's user and the result it came from; setting the user forgets the result, as the framework's feature does.</summary>
+    private sealed class AuthenticatedRequest(AuthenticateResult result) : IHttpAuthenticationFeature, IAuthenticateResultFeature
+    {
+        private AuthenticateResult? _result = result;
+        private ClaimsPrincipal? _user = result.Principal;
+
+        public AuthenticateResult? AuthenticateResult
+        {
+            get => _result;
+            set
+            {
+                _result = value;
+                _user = value?.Principal;
+            }
+        }
+
+        public ClaimsPrincipal? User
+        {
+            get => _user;
+            set
+            {
+                _user = value;
+                _result = null;
+            }
+        }
+    }
+}
+
 /// <summary>Whether a request carries anything an authentication scheme could read.</summary>
 internal static class RequestCredentials
 {
@@ -293,13 +393,16 @@ internal static class RequestRateLimits
             TokensPerPeriod = rate,
             ReplenishmentPeriod = TimeSpan.FromSeconds(1),
             QueueLimit = 0,
-            AutoReplenishment = true,
+            // The partitioned limiter replenishes its buckets itself (one timer, not one per client).
+            AutoReplenishment = false,
         };
-        Func<object, TokenBucketRateLimiterOptions> options = _ => bucket;
+        // RateLimitPartition.Get with one factory, not GetTokenBucketLimiter: that wraps its factory in a new closure
+        // on every call, i.e. on every request, to use it only when a client's bucket is first created.
+        Func<object, RateLimiter> createBucket = _ => new TokenBucketRateLimiter(bucket);
         limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, object>(context =>
             context.Request.Path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase)
                 ? RateLimitPartition.GetNoLimiter<object>(HealthPartition)
-                : RateLimitPartition.GetTokenBucketLimiter(ClientKey(context), options));
+                : RateLimitPartition.Get(ClientKey(context), createBucket));
         limiter.OnRejected = async (rejected, cancellationToken) =>
         {
             var context = rejected.HttpContext;

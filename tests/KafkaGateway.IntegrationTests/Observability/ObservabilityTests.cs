@@ -70,6 +70,38 @@ public sealed class ObservabilityTests(KafkaClusterFixture cluster) : IClassFixt
     }
 
     [Fact]
+    public async Task Metrics_AfterAuthenticatedLimitedRequests_RecordNoPerRequestInstrumentsBesidesTheRequestDuration()
+    {
+        // Authentication, authorization, routing and the rate limiter all run for these requests; their built-in
+        // meters would each add measurements per request that http.server.request.duration already tells (route,
+        // 401/403, 429). They are not exported (ObservabilityServiceCollectionExtensions.AspNetCoreMeters).
+        var settings = SecureGateway.ApiKeys(("scraper", null));
+        settings["Security:Limits:RequestsPerSecondPerClient"] = "1000";
+        await using var gateway = SecureGateway.InProcess(cluster, settings);
+        using var client = gateway.Client("scraper");
+        using var anonymous = gateway.Client();
+        var live = await client.GetAsync(new Uri("/health/live", UriKind.Relative));
+        var refused = await anonymous.GetAsync(new Uri("/cluster", UriKind.Relative));
+
+        var text = "";
+        for (var attempt = 0; attempt < 100 && !text.Contains("http_route=\"/health/live\"", StringComparison.Ordinal); attempt++)
+        {
+            await Task.Delay(100);
+            text = await client.GetStringAsync(new Uri("/metrics", UriKind.Relative));
+        }
+
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        Assert.Contains("http_server_request_duration_seconds_count{", text, StringComparison.Ordinal);
+        Assert.Contains("http_route=\"/health/live\"", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("aspnetcore_routing_", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("aspnetcore_authentication_", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("aspnetcore_authorization_", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("aspnetcore_rate_limiting_", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("aspnetcore_memory_pool_", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Produce_WithTraceparent_RecordHeaderContinuesTheTrace()
     {
         await using var gateway = SecureGateway.InProcess(cluster, SecureGateway.ApiKeys(("alice", null)));
