@@ -23,6 +23,11 @@ public sealed class EventStreamResponder(
     private static readonly byte[] s_heartbeat = ": heartbeat\n\n"u8.ToArray();
     private static readonly TimeSpan s_startWait = TimeSpan.FromSeconds(10);
     private static readonly TimeSpan s_finalFlushBudget = TimeSpan.FromSeconds(30);
+    // Written events are flushed once this many bytes wait in the response pipe. The pipe accepts writes whatever it
+    // holds and only FlushAsync waits for the client, so 256 events of 1 KB records (~290 KB) sat in every idle
+    // stream's pipe on top of its buffered records (bench: 0.68 MiB live per idle stream, 0.35 MiB with this bound).
+    // 256 events of small records stay below it, so their batches (and catching up) are as before.
+    private const int FlushBytes = 64 * 1024;
     private const string UntilEnd = "caught up (until=end)";
     private const string Ended = "ended by the consumer";
 
@@ -147,9 +152,11 @@ public sealed class EventStreamResponder(
                 return subscription.Overflowed ? "overflow" : subscription.EndReason is not null ? Ended : "closed";
             }
 
-            // Drain what is buffered, then flush once.
+            // Drain what is buffered, then flush once: at most 256 events or FlushBytes, so the response pipe holds
+            // no more than Kestrel's response buffer (64 KiB) plus one batch while the client does not read.
             var written = 0;
-            while (written < 256 && !subscription.Overflowed && subscription.TryRead(out var item))
+            while (written < 256 && !(body.CanGetUnflushedBytes && body.UnflushedBytes >= FlushBytes)
+                && !subscription.Overflowed && subscription.TryRead(out var item))
             {
                 if (!await WriteItemAsync(body, subscription, item, token))
                 {

@@ -36,6 +36,8 @@ public sealed class StreamHub(
     private readonly Dictionary<string, int> _streamsByClient = new(StringComparer.Ordinal);
     private readonly HashSet<StreamSubscription> _subscriptions = [];
     private int _activeConsumers;
+    private int _nativeTrimPending;
+    private static readonly TimeSpan s_nativeTrimDelay = TimeSpan.FromSeconds(2);
 
     /// <summary>Consumers not yet closed and disposed.</summary>
     public int ActiveConsumers => Volatile.Read(ref _activeConsumers);
@@ -303,6 +305,25 @@ public sealed class StreamHub(
         }
 
         Interlocked.Decrement(ref _activeConsumers);
+        ReturnNativeMemorySoon();
+    }
+
+    /// <summary>
+    /// A closed consumer's native memory (its prefetched records, fetch buffers) goes back to glibc's arenas, which keep
+    /// it: once, shortly after a burst of closes, the free pages are returned to the OS (<see cref="NativeHeap.Trim"/>).
+    /// Closes while a trim is pending are covered by it.
+    /// </summary>
+    private void ReturnNativeMemorySoon()
+    {
+        if (Interlocked.Exchange(ref _nativeTrimPending, 1) == 0)
+        {
+            _ = Task.Run(async () =>
+            {
+                await Task.Delay(s_nativeTrimDelay).ConfigureAwait(false);
+                Volatile.Write(ref _nativeTrimPending, 0);
+                NativeHeap.Trim();
+            });
+        }
     }
 
     private static GatewayException TooManyStreams(string detail) =>

@@ -7,15 +7,26 @@ namespace KafkaGateway.Streaming;
 /// the next offset of every partition as far as the client has been sent records. The buffer is bounded twice: by
 /// <see cref="StreamingOptions.SubscriberBufferSize"/> items and by <see cref="StreamingOptions.SubscriberBufferBytes"/>
 /// (records counted by <see cref="ConsumedRecord.ApproximateBytes"/>); one record is always accepted into an empty
-/// buffer, so a record larger than the byte bound still moves.
+/// buffer, so a record larger than the byte bound still moves. A stream on a private consumer buffers at most
+/// <see cref="PrivateBufferBytes"/> until it joins the shared live tail.
 /// </summary>
 public sealed class StreamSubscription
 {
+    /// <summary>
+    /// The byte bound of a stream on its private consumer (when <see cref="StreamingOptions.SubscriberBufferBytes"/> is
+    /// larger). That consumer waits for its one client instead of overflowing, and librdkafka already prefetches up to
+    /// <see cref="StreamConsumerLimits.QueuedKilobytes"/> KiB ahead of it, so a larger buffer would only hold more of
+    /// the same records in every idle stream; once the stream joins the shared live tail, where a full buffer
+    /// overflows, it gets the full bound.
+    /// </summary>
+    internal const long PrivateBufferBytes = 64 * 1024;
+
     private readonly Channel<StreamItem> _channel;
     private readonly TaskCompletionSource _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private volatile bool _overflowed;
     private volatile bool _closed;
-    private readonly long _bufferBytes;
+    private readonly long _liveBufferBytes;
+    private long _bufferBytes;
     private readonly object _spaceFreed = new();
     private long _bufferedBytes;
     private long _recordsRead;
@@ -25,7 +36,8 @@ public sealed class StreamSubscription
         string topic, IReadOnlyList<int> partitions, StreamStart start, StreamFilter filter, string client, int bufferSize,
         long bufferBytes, bool untilEnd = false, Guid? topicId = null)
     {
-        _bufferBytes = bufferBytes;
+        _liveBufferBytes = bufferBytes;
+        _bufferBytes = start.IsLiveTail ? bufferBytes : Math.Min(bufferBytes, PrivateBufferBytes);
         TopicId = topicId;
         UntilEnd = untilEnd;
         Topic = topic;
@@ -169,7 +181,7 @@ public sealed class StreamSubscription
         }
 
         var buffered = Interlocked.Read(ref _bufferedBytes);
-        if (buffered > 0 && buffered + record.ApproximateBytes > _bufferBytes)
+        if (buffered > 0 && buffered + record.ApproximateBytes > Interlocked.Read(ref _bufferBytes))
         {
             return false;
         }
@@ -246,10 +258,14 @@ public sealed class StreamSubscription
     private volatile IReadOnlyDictionary<int, long>? _floors;
 
     /// <summary>
-    /// Set when the stream moves from its private consumer to the shared live tail: records of a partition below its
-    /// floor were delivered by the private consumer already and are skipped.
+    /// The stream moves from its private consumer to the shared live tail: records of a partition below its floor were
+    /// delivered by the private consumer already and are skipped, and the buffer gets the full byte bound.
     /// </summary>
-    internal void SetFloors(IReadOnlyDictionary<int, long> floors) => _floors = floors;
+    internal void JoinLiveTail(IReadOnlyDictionary<int, long> floors)
+    {
+        _floors = floors;
+        Interlocked.Exchange(ref _bufferBytes, _liveBufferBytes);
+    }
 
     /// <summary>
     /// The consumer resumed <paramref name="partition"/> at <paramref name="offset"/>, below where it was (the log was

@@ -302,7 +302,7 @@ internal sealed class TopicConsumer
                 }
             }
 
-            subscription.SetFloors(delivered);
+            subscription.JoinLiveTail(delivered);
             _subscribers.Add(subscription);
             return true;
         }
