@@ -71,7 +71,16 @@ public sealed partial class ProduceTopics(
         if (connection.EmbeddedCluster is { } embedded)
         {
             // The embedded mock has no CreateTopics API.
-            embedded.CreateTopic(topic, EmbeddedPartitions, Math.Min(embedded.BrokerCount, 3));
+            try
+            {
+                embedded.CreateTopic(topic, EmbeddedPartitions, Math.Min(embedded.BrokerCount, 3));
+            }
+            catch (KafkaException ex) when (ex.Error.Code == ErrorCode.TopicAlreadyExists)
+            {
+                // Created concurrently (another request's first record, POST /topics): fine, and not this request's.
+                return await metadata.GetPartitionCountAsync(topic, 1, cancellationToken) ?? int.MaxValue;
+            }
+
             metadata.Add(topic, EmbeddedPartitions);
             var principal = ProduceAuthorization.NameOf(user);
             LogCreated(logger, topic, principal);

@@ -88,6 +88,41 @@ public sealed class ProducePermissionTests(KafkaClusterFixture cluster) : IClass
     }
 
     [Fact]
+    public async Task UnknownTopic_ConcurrentFirstRecords_AllWrittenAndExactlyOneAnswerSaysItCreatedTheTopic()
+    {
+        // The embedded cluster answers a second creation of a topic TopicAlreadyExists; concurrent first records of a
+        // new topic must not turn that into a 500 (it did: one 500 in the benchmark's warm-up).
+        await using var gateway = Gateway(cluster, out _, new() { ["Kafka:BootstrapServers"] = "embedded", ["Producer:AutoCreateTopics"] = "true" });
+        var root = Client(gateway, "root");
+        var topic = $"a-created-concurrently-{Guid.NewGuid():N}";
+        using var start = new SemaphoreSlim(0);
+        var requests = Enumerable.Range(0, 16).Select(async n =>
+        {
+            await start.WaitAsync();
+            return await root.PostAsJsonAsync($"/topics/{topic}/records", new { value = new { n } });
+        }).ToList();
+        start.Release(requests.Count);
+        var answers = await Task.WhenAll(requests);
+
+        foreach (var answer in answers)
+        {
+            Assert.True(answer.StatusCode == HttpStatusCode.OK, await answer.Content.ReadAsStringAsync());
+        }
+
+        Assert.Single(answers, a => a.Headers.Contains("Topic-Created"));
+        // Sixteen records at sixteen distinct places.
+        var places = new HashSet<(int Partition, long Offset)>();
+        foreach (var answer in answers)
+        {
+            var outcome = (await answer.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("records")[0];
+            places.Add((outcome.GetProperty("partition").GetInt32(), outcome.GetProperty("offset").GetInt64()));
+            answer.Dispose();
+        }
+
+        Assert.Equal(16, places.Count);
+    }
+
+    [Fact]
     public async Task UnknownTopic_AutoCreated_AnswerSaysSoWithThePartitionCountOnEveryRoute()
     {
         // The embedded cluster: the harness mock has no CreateTopics API, the gateway's own one is created directly.
