@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using KafkaGateway.Kafka;
@@ -13,122 +12,37 @@ namespace KafkaGateway.IntegrationTests.Harness;
 /// to see what a client asked where the broker's answer cannot show it: e.g. the isolation level of ListOffsets,
 /// which librdkafka's mock reads and ignores.
 /// </summary>
-public sealed class KafkaRequestRecorder : IAsyncDisposable
+public sealed class KafkaRequestRecorder : BrokerRelay
 {
-    private readonly TcpListener _listener;
-    private readonly BrokerAddress _target;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly ConcurrentBag<TcpClient> _open = [];
-    private readonly Task _acceptLoop;
-
     public KafkaRequestRecorder(BrokerAddress target)
+        : base(target)
     {
-        _target = target;
-        _listener = new TcpListener(IPAddress.Loopback, 0);
-        _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _acceptLoop = AcceptAsync();
+        Start();
     }
-
-    /// <summary>The loopback port clients connect to.</summary>
-    public int Port { get; }
 
     /// <summary>Every request relayed, in the order each connection sent them.</summary>
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stopping.CancelAsync();
-        _listener.Stop();
-        foreach (var client in _open)
-        {
-            client.Dispose();
-        }
+    protected override Task<Stream?> OpenClientAsync(TcpClient client, CancellationToken cancellationToken) =>
+        Task.FromResult<Stream?>(client.GetStream());
 
-        try
-        {
-            await _acceptLoop;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        _stopping.Dispose();
-    }
-
-    private async Task AcceptAsync()
-    {
-        while (!_stopping.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stopping.Token);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            _open.Add(client);
-            _ = Task.Run(() => RelayAsync(client));
-        }
-    }
-
-    private async Task RelayAsync(TcpClient client)
-    {
-        using var _ = client;
-        using var broker = new TcpClient(AddressFamily.InterNetwork);
-        try
-        {
-            await broker.ConnectAsync(_target.Host, _target.Port, _stopping.Token);
-        }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
-        {
-            return;
-        }
-
-        using var relayStop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        var upstream = RecordRequestsAsync(client.GetStream(), broker.GetStream(), relayStop.Token);
-        var downstream = CopyAsync(broker.GetStream(), client.GetStream(), relayStop.Token);
-        await Task.WhenAny(upstream, downstream);
-        await relayStop.CancelAsync();
-    }
-
-    private async Task RecordRequestsAsync(Stream from, Stream to, CancellationToken cancellationToken)
+    protected override async Task RelayRequestsAsync(Stream client, Stream broker, CancellationToken cancellationToken)
     {
         var size = new byte[4];
         try
         {
             while (true)
             {
-                await from.ReadExactlyAsync(size, cancellationToken);
+                await client.ReadExactlyAsync(size, cancellationToken);
                 var frame = new byte[BinaryPrimitives.ReadInt32BigEndian(size)];
-                await from.ReadExactlyAsync(frame, cancellationToken);
+                await client.ReadExactlyAsync(frame, cancellationToken);
                 Requests.Enqueue(RecordedRequest.Parse(frame));
-                await to.WriteAsync(size, cancellationToken);
-                await to.WriteAsync(frame, cancellationToken);
-                await to.FlushAsync(cancellationToken);
+                await broker.WriteAsync(size, cancellationToken);
+                await broker.WriteAsync(frame, cancellationToken);
+                await broker.FlushAsync(cancellationToken);
             }
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or SocketException or EndOfStreamException)
-        {
-        }
-    }
-
-    private static async Task CopyAsync(Stream from, Stream to, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[64 * 1024];
-        try
-        {
-            int read;
-            while ((read = await from.ReadAsync(buffer, cancellationToken)) > 0)
-            {
-                await to.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                await to.FlushAsync(cancellationToken);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or SocketException)
         {
         }
     }

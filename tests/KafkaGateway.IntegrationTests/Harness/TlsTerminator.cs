@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -13,29 +12,18 @@ namespace KafkaGateway.IntegrationTests.Harness;
 /// bytes to the broker's plain listener. librdkafka's mock cluster has no TLS; this gives clients a real
 /// TLS 1.2+ handshake with hostname verification against a real Kafka protocol peer.
 /// </summary>
-public sealed class TlsTerminator : IAsyncDisposable
+public sealed class TlsTerminator : BrokerRelay
 {
-    private readonly TcpListener _listener;
-    private readonly BrokerAddress _target;
     private readonly X509Certificate2 _serverCertificate;
     private readonly X509Certificate2 _trustedCa;
-    private readonly CancellationTokenSource _stopping = new();
-    private readonly ConcurrentBag<TcpClient> _open = [];
-    private readonly Task _acceptLoop;
 
     public TlsTerminator(BrokerAddress target, X509Certificate2 serverCertificate, X509Certificate2 trustedCa)
+        : base(target)
     {
-        _target = target;
         _serverCertificate = serverCertificate;
         _trustedCa = trustedCa;
-        _listener = new TcpListener(IPAddress.Loopback, 0);
-        _listener.Start();
-        Port = ((IPEndPoint)_listener.LocalEndpoint).Port;
-        _acceptLoop = AcceptAsync();
+        Start();
     }
-
-    /// <summary>The loopback port clients connect to with TLS.</summary>
-    public int Port { get; }
 
     /// <summary>Why client handshakes were refused, in order.</summary>
     public ConcurrentQueue<string> Rejections { get; } = new();
@@ -46,50 +34,10 @@ public sealed class TlsTerminator : IAsyncDisposable
     /// <summary>Subjects of client certificates that were accepted.</summary>
     public ConcurrentQueue<string> AcceptedClients { get; } = new();
 
-    public async ValueTask DisposeAsync()
+    protected override async Task<Stream?> OpenClientAsync(TcpClient client, CancellationToken cancellationToken)
     {
-        await _stopping.CancelAsync();
-        _listener.Stop();
-        foreach (var client in _open)
-        {
-            client.Dispose();
-        }
-
-        try
-        {
-            await _acceptLoop;
-        }
-        catch (OperationCanceledException)
-        {
-        }
-
-        _stopping.Dispose();
-    }
-
-    private async Task AcceptAsync()
-    {
-        while (!_stopping.IsCancellationRequested)
-        {
-            TcpClient client;
-            try
-            {
-                client = await _listener.AcceptTcpClientAsync(_stopping.Token);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or SocketException or ObjectDisposedException)
-            {
-                return;
-            }
-
-            _open.Add(client);
-            _ = Task.Run(() => RelayAsync(client));
-        }
-    }
-
-    private async Task RelayAsync(TcpClient client)
-    {
-        using var _ = client;
         string? rejection = null;
-        await using var tls = new SslStream(client.GetStream(), leaveInnerStreamOpen: false, (_, certificate, _, _) =>
+        var tls = new SslStream(client.GetStream(), leaveInnerStreamOpen: false, (_, certificate, _, _) =>
         {
             rejection = Validate(certificate);
             return rejection is null;
@@ -102,50 +50,18 @@ public sealed class TlsTerminator : IAsyncDisposable
                 ClientCertificateRequired = true,
                 EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
-            }, _stopping.Token);
+            }, cancellationToken);
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException or OperationCanceledException)
         {
             Rejections.Enqueue(rejection ?? $"handshake failed: {ex.Message}");
-            return;
+            await tls.DisposeAsync();
+            return null;
         }
 
         AcceptedProtocols.Enqueue(tls.SslProtocol);
         AcceptedClients.Enqueue(tls.RemoteCertificate?.Subject ?? "");
-        using var broker = new TcpClient(AddressFamily.InterNetwork);
-        try
-        {
-            await broker.ConnectAsync(_target.Host, _target.Port, _stopping.Token);
-        }
-        catch (Exception ex) when (ex is SocketException or OperationCanceledException)
-        {
-            // Broker set down: the client sees the connection close, as with a real broker going away.
-            return;
-        }
-
-        using var relayStop = CancellationTokenSource.CreateLinkedTokenSource(_stopping.Token);
-        var brokerStream = broker.GetStream();
-        var upstream = CopyAsync(tls, brokerStream, relayStop.Token);
-        var downstream = CopyAsync(brokerStream, tls, relayStop.Token);
-        await Task.WhenAny(upstream, downstream);
-        await relayStop.CancelAsync();
-    }
-
-    private static async Task CopyAsync(Stream from, Stream to, CancellationToken cancellationToken)
-    {
-        var buffer = new byte[64 * 1024];
-        try
-        {
-            int read;
-            while ((read = await from.ReadAsync(buffer, cancellationToken)) > 0)
-            {
-                await to.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
-                await to.FlushAsync(cancellationToken);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or ObjectDisposedException or SocketException)
-        {
-        }
+        return tls;
     }
 
     private string? Validate(X509Certificate? presented)
