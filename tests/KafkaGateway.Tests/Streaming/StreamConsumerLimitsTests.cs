@@ -18,6 +18,17 @@ public sealed class StreamConsumerLimitsTests
         Assert.Equal(64 * 1024, config.MaxPartitionFetchBytes);
         Assert.Equal(256, config.QueuedMaxMessagesKbytes);
         Assert.Equal(100, config.QueuedMinMessages);
+        Assert.Equal(50, config.FetchQueueBackoffMs);
+    }
+
+    [Fact]
+    public void Apply_FetchQueueBackoffConfigured_KeepsConfiguredValue()
+    {
+        var config = new ConsumerConfig { BootstrapServers = "127.0.0.1:1", GroupId = "limits", FetchQueueBackoffMs = 200 };
+
+        StreamConsumerLimits.Apply(config);
+
+        Assert.Equal(200, config.FetchQueueBackoffMs);
     }
 
     [Fact]
