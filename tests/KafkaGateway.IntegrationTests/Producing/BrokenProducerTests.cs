@@ -44,18 +44,30 @@ public sealed class BrokenProducerTests(ITestOutputHelper output) : FaultCluster
         await Harness.Harness.WaitUntilAsync(() => pool.FatalRetirements > fatalBefore, TimeSpan.FromSeconds(30), "the fatal producer to be retired");
         var after = await PostRecords(topic, """{"value": {"n": "after"}}""");
 
-        // The fatal request is not a success, and says per record that it may or may not be in Kafka.
-        Assert.NotEqual(HttpStatusCode.OK, broken.StatusCode);
-        Assert.All(brokenBody.GetProperty("records").EnumerateArray(),
-            r => Assert.Contains(r.GetProperty("status").GetString(), new[] { "possibly_persisted", "not_persisted" }));
         // The next request is served by a fresh producer.
         Assert.Equal(HttpStatusCode.OK, after.StatusCode);
         var stored = Values(RawConsumer.ConsumeAll(Cluster.ClientConfig(), topic, 2));
         Assert.Equal(1, stored.Count(v => v == "before"));
         Assert.Equal(1, stored.Count(v => v == "after"));
-        // The broker refused the broken batch: it is not in Kafka, and nothing is twice.
+        // The broker refused the batch with the first record: it is not in Kafka, and nothing is twice.
         Assert.DoesNotContain("broken-0", stored);
         Assert.Equal(stored.Count, stored.Distinct().Count());
+        // The fatal request is not a success, and each record's answer is honest: the first may or may not be in
+        // Kafka; the second is "persisted" only if it is there (on a loaded machine librdkafka may send it in a
+        // batch of its own, which the broker accepts: seen once at load average ~30, answered 500 with it persisted).
+        Assert.NotEqual(HttpStatusCode.OK, broken.StatusCode);
+        var outcomes = brokenBody.GetProperty("records").EnumerateArray().Select(r => r.GetProperty("status").GetString()).ToList();
+        Assert.Equal(2, outcomes.Count);
+        Assert.Contains(outcomes[0], new[] { "possibly_persisted", "not_persisted" });
+        Assert.Contains(outcomes[1], new[] { "persisted", "possibly_persisted", "not_persisted" });
+        if (outcomes[1] == "persisted")
+        {
+            Assert.Single(stored, v => v == "broken-1");
+        }
+        else if (outcomes[1] == "not_persisted")
+        {
+            Assert.DoesNotContain("broken-1", stored);
+        }
     }
 
     [Fact]
