@@ -34,7 +34,7 @@ internal sealed class PooledJsonBody : IDisposable
     /// </summary>
     /// <param name="request">The request; its size is capped by Kestrel's MaxRequestBodySize (Security:Limits:MaxRequestBodyBytes).</param>
     /// <param name="maxDepth">The parser's depth limit (Security:Limits:MaxJsonDepth through MVC's JsonOptions); 0 = default.</param>
-    public static async Task<(PooledJsonBody? Body, string? Path, string? Message)> ReadAsync(HttpRequest request, int maxDepth)
+    public static async ValueTask<(PooledJsonBody? Body, string? Path, string? Message)> ReadAsync(HttpRequest request, int maxDepth)
     {
         var body = new PooledJsonBody();
         try

@@ -17,6 +17,8 @@ internal sealed class DeliveryBatch
     private readonly bool[] _afterTimeout;
     private int _pending;
     private bool _sealed;
+    private DeliveryDeadlines? _deadlines;
+    private Action<DeliveryReport<byte[]?, byte[]?>>? _firstHandler;
 
     /// <param name="count">Records in the request.</param>
     /// <param name="producer">The producer the records go to; its message timeouts are watched (see <see cref="AfterMessageTimeout"/>).</param>
@@ -36,11 +38,29 @@ internal sealed class DeliveryBatch
     /// <summary>The producer the records went to (null in unit tests).</summary>
     public ProducerPool.PooledProducer? Producer => _producer;
 
-    /// <summary>Completes when every record has a report or a failure.</summary>
+    /// <summary>
+    /// Completes when every record has a report or a failure, or when the delivery deadline it is watched by
+    /// (<see cref="DeliveryDeadlines.WaitAsync"/>) passed; <see cref="Snapshot"/> tells which.
+    /// </summary>
     public Task Completion => _completion.Task;
 
-    /// <summary>The delivery callback of record <paramref name="index"/>.</summary>
-    public Action<DeliveryReport<byte[]?, byte[]?>> HandlerFor(int index) => report =>
+    // What DeliveryDeadlines keeps per waiting batch: its place in the deadline-ordered list (guarded by that
+    // list's lock) instead of a timer and a promise task per request.
+    internal long Deadline;
+    internal DeliveryBatch? Previous;
+    internal DeliveryBatch? Next;
+    internal bool Linked;
+
+    /// <summary>
+    /// The delivery callback of record <paramref name="index"/>. The first record's is bound to the batch itself
+    /// (a single-record request, the common one, allocates no closure); the others capture their index.
+    /// </summary>
+    public Action<DeliveryReport<byte[]?, byte[]?>> HandlerFor(int index) =>
+        index == 0 ? _firstHandler ??= OnFirstReport : report => OnReport(index, report);
+
+    private void OnFirstReport(DeliveryReport<byte[]?, byte[]?> report) => OnReport(0, report);
+
+    private void OnReport(int index, DeliveryReport<byte[]?, byte[]?> report)
     {
         // Delivery reports of a producer arrive in librdkafka's order on its one poll thread, so a report that
         // comes after a timed-out record's report belongs to a request librdkafka may have sent under the bumped
@@ -52,7 +72,19 @@ internal sealed class DeliveryBatch
         }
 
         Settle(index, report, null, afterTimeout);
-    };
+    }
+
+    /// <summary>Watched by <paramref name="deadlines"/> from now on: told when the last record settled.</summary>
+    internal void Watch(DeliveryDeadlines deadlines) => Volatile.Write(ref _deadlines, deadlines);
+
+    /// <summary>The delivery timeout passed: the wait ends; records without a report stay without one.</summary>
+    internal void DeadlinePassed() => _completion.TrySetResult();
+
+    private void Complete()
+    {
+        _completion.TrySetResult();
+        Volatile.Read(ref _deadlines)?.Settled(this);
+    }
 
     /// <summary>
     /// Whether record <paramref name="index"/>'s report came after a record of the same producer timed out inside
@@ -95,7 +127,7 @@ internal sealed class DeliveryBatch
             }
         }
 
-        _completion.TrySetResult();
+        Complete();
     }
 
     /// <summary>The record whose synchronous refusal stopped the batch; the records after it were never sent. -1 when none.</summary>
@@ -135,6 +167,6 @@ internal sealed class DeliveryBatch
             }
         }
 
-        _completion.TrySetResult();
+        Complete();
     }
 }

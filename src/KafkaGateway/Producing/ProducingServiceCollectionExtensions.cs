@@ -37,6 +37,7 @@ public static class ProducingServiceCollectionExtensions
         services.TryAddSingleton<ProduceAuthorization>();
         services.TryAddSingleton<ProduceTopics>();
         services.TryAddSingleton<ProduceAdmission>();
+        services.TryAddSingleton<DeliveryDeadlines>();
         services.TryAddSingleton<RecordProducer>();
         services.TryAddSingleton<ValuesIngestion>();
         services.AddHostedService<ProducerShutdown>();

@@ -45,7 +45,12 @@ internal static class RecordEncoder
                     return bytes;
                 }
 
-                errors.AddRange(avroErrors.Select(e => new ProduceError(index, e.Path, e.Message)));
+                // A loop, not Select: a lambda capturing the parameter would build its closure on every call.
+                foreach (var e in avroErrors)
+                {
+                    errors.Add(new ProduceError(index, e.Path, e.Message));
+                }
+
                 avroErrors.Clear();
                 return null;
 

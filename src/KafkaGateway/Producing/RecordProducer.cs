@@ -22,6 +22,7 @@ public sealed partial class RecordProducer(
     ProducingMetrics metrics,
     IOptions<ObservabilityOptions> observability,
     Producing.KafkaIdentities identities,
+    DeliveryDeadlines deadlines,
     ILogger<RecordProducer> logger)
 {
     /// <summary>Kafka header carrying the client's Idempotency-Key.</summary>
@@ -249,14 +250,9 @@ public sealed partial class RecordProducer(
         string topic, RecordEncoding valueEncoding, DeliveryBatch batch, string identity,
         Message<byte[]?, byte[]?>[] messages, long started)
     {
-        try
-        {
-            await batch.Completion.WaitAsync(TimeSpan.FromMilliseconds(options.Value.DeliveryTimeoutMilliseconds));
-        }
-        catch (TimeoutException)
-        {
-            // Records without a report are answered as possibly persisted below.
-        }
+        // Ends when every record has a report or the delivery timeout passed; records without a report are answered
+        // as possibly persisted below.
+        await deadlines.WaitAsync(batch);
 
         var (reports, failures) = batch.Snapshot();
         var count = reports.Length;

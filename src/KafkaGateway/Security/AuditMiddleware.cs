@@ -32,7 +32,7 @@ internal sealed class AuditMiddleware(RequestDelegate next, EndpointAccess acces
                 < 500 => "rejected",
                 _ => "failed",
             };
-            var principal = AccessPolicy.PrincipalName(context.User);
+            var principal = AccessPolicy.PrincipalName(RequestUser.Of(context));
             var target = Target(context, resolved);
             SecurityLog.Audit(logger, principal, action, target, outcome, status);
             return Task.CompletedTask;

@@ -178,9 +178,6 @@ internal sealed class GatewayPolicyEvaluator(IAuthorizationService authorization
     private static readonly Task<AuthenticateResult> s_noResult = Task.FromResult(AuthenticateResult.NoResult());
     private static readonly Task<PolicyAuthorizationResult> s_success = Task.FromResult(PolicyAuthorizationResult.Success());
 
-    /// <summary>Stands for a request nobody authenticated, without building a principal per request (only read).</summary>
-    private static readonly ClaimsPrincipal s_anonymous = new(new ClaimsIdentity());
-
     private readonly PolicyEvaluator _framework = new(authorization);
 
     public Task<AuthenticateResult> AuthenticateAsync(AuthorizationPolicy policy, HttpContext context)
@@ -215,7 +212,7 @@ internal sealed class GatewayPolicyEvaluator(IAuthorizationService authorization
 
     private bool AllowsAll(IReadOnlyList<IAuthorizationRequirement> requirements, HttpContext context)
     {
-        var user = context.Features.Get<IHttpAuthenticationFeature>()?.User ?? s_anonymous;
+        var user = RequestUser.Of(context);
         for (var i = 0; i < requirements.Count; i++)
         {
             if (requirements[i] is not IGatewayAccessRequirement requirement || access.Allows(context, user, requirement) != true)

@@ -811,7 +811,12 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
     async Task<RegisteredSchema?> ISchemaRegistry.FindLatestAsync(string subject, CancellationToken cancellationToken)
     {
         await WaitUntilLoadedAsync(cancellationToken);
-        var latest = Versions(subject).LastOrDefault(v => !v.Deleted);
+        StoredVersion? latest;
+        lock (_stateLock)
+        {
+            latest = _state.LatestLive(subject);
+        }
+
         return latest is null ? null : ToRegistered(latest);
     }
 

@@ -190,6 +190,29 @@ public sealed class RegistryState
             ?? throw new Avro.SchemaParseException(
                 $"reference '{reference.Name}' names subject '{reference.Subject}' version {reference.Version}, which is not registered."));
 
+    /// <summary>
+    /// The subject's latest version that is not soft-deleted, or null; asked by every produce request, so without
+    /// copying the versions (<see cref="Versions"/>) or a LINQ enumerator.
+    /// </summary>
+    public StoredVersion? LatestLive(string subject)
+    {
+        if (!_subjects.TryGetValue(subject, out var versions))
+        {
+            return null;
+        }
+
+        StoredVersion? latest = null;
+        foreach (var version in versions.Values)
+        {
+            if (!version.Deleted)
+            {
+                latest = version;
+            }
+        }
+
+        return latest;
+    }
+
     /// <summary>The live version a reference names (-1: the subject's latest), or null.</summary>
     public StoredVersion? ResolveReference(SchemaReference reference) =>
         _subjects.TryGetValue(reference.Subject, out var versions)
