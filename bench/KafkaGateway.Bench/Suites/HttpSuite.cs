@@ -100,7 +100,7 @@ internal sealed class HttpSuite(BenchSettings settings)
 
         // The same JIT criterion as the gateway's warm-up, for this process (the arm's CPU is this process's).
         var warmUp = System.Diagnostics.Stopwatch.StartNew();
-        for (var share = 1.0; share > 0.02 && warmUp.Elapsed < TimeSpan.FromSeconds(30);)
+        for (var share = 1.0; share > 0.02 && warmUp.Elapsed < TimeSpan.FromSeconds(settings.Quick ? 15 : 30);)
         {
             var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
             var cycle = System.Diagnostics.Stopwatch.StartNew();
@@ -231,7 +231,7 @@ internal sealed class HttpSuite(BenchSettings settings)
     /// </summary>
     private async Task WarmUpAsync(GatewayProcess gateway, HttpClient http, IReadOnlyList<Func<double, ToolResult>> shapes)
     {
-        var limit = TimeSpan.FromSeconds(settings.Quick ? 40 : 90);
+        var limit = TimeSpan.FromSeconds(settings.Quick ? 25 : 90);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         while (true)
         {
