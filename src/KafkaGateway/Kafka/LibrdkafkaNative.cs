@@ -11,7 +11,7 @@ namespace KafkaGateway.Kafka;
 /// falls back to centos8-librdkafka.so. Loading a different file here would give us a second, unrelated copy of
 /// librdkafka; instead we ask the loader which file is mapped into this process.
 /// </remarks>
-internal static class LibrdkafkaNative
+internal static unsafe class LibrdkafkaNative
 {
     private static readonly Lazy<(IntPtr Handle, string Path)> s_library = new(Load);
 
@@ -28,6 +28,25 @@ internal static class LibrdkafkaNative
 
         return address;
     }
+
+    /// <summary>A new librdkafka configuration handle (<c>rd_kafka_conf_new</c>).</summary>
+    public static IntPtr ConfNew() => Conf.New();
+
+    /// <summary>Frees a configuration handle no client took over (<c>rd_kafka_conf_destroy</c>).</summary>
+    public static void ConfDestroy(IntPtr conf) => Conf.Destroy(conf);
+
+    /// <summary>Sets <paramref name="name"/>=<paramref name="value"/> on <paramref name="conf"/>: null when librdkafka accepts it, otherwise its reason.</summary>
+    public static string? ConfSet(IntPtr conf, string name, string value)
+    {
+        var errstr = stackalloc byte[512];
+        fixed (byte* n = Utf8Z(name), v = Utf8Z(value))
+        {
+            return Conf.Set(conf, n, v, errstr, 512) == 0 ? null : Marshal.PtrToStringUTF8((IntPtr)errstr) ?? "";
+        }
+    }
+
+    /// <summary>A NUL-terminated UTF-8 copy of <paramref name="value"/>, for librdkafka's C strings.</summary>
+    public static byte[] Utf8Z(string value) => System.Text.Encoding.UTF8.GetBytes(value + '\0');
 
     private static (IntPtr, string) Load()
     {
@@ -77,5 +96,16 @@ internal static class LibrdkafkaNative
         }
 
         return null;
+    }
+
+    /// <summary>The configuration exports, resolved on first use.</summary>
+    private static class Conf
+    {
+        public static readonly delegate* unmanaged<IntPtr> New =
+            (delegate* unmanaged<IntPtr>)GetExport("rd_kafka_conf_new");
+        public static readonly delegate* unmanaged<IntPtr, byte*, byte*, byte*, nuint, int> Set =
+            (delegate* unmanaged<IntPtr, byte*, byte*, byte*, nuint, int>)GetExport("rd_kafka_conf_set");
+        public static readonly delegate* unmanaged<IntPtr, void> Destroy =
+            (delegate* unmanaged<IntPtr, void>)GetExport("rd_kafka_conf_destroy");
     }
 }

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using System.Text;
 using Confluent.Kafka;
 
 namespace KafkaGateway.Kafka;
@@ -53,7 +52,7 @@ public sealed unsafe class MockCluster : IDisposable
     public static MockCluster Start(int brokerCount)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(brokerCount, 1);
-        var conf = Api.ConfNew();
+        var conf = LibrdkafkaNative.ConfNew();
         SetConf(conf, "client.id", "kafkagateway-mock-cluster");
         // The owning handle exists only for the cluster's bookkeeping; keep its own chatter to errors.
         SetConf(conf, "log_level", "3");
@@ -91,7 +90,7 @@ public sealed unsafe class MockCluster : IDisposable
             ObjectDisposedException.ThrowIf(_rk == IntPtr.Zero, this);
             if (!_ownerConnected)
             {
-                fixed (byte* b = Utf8Z(BootstrapServers))
+                fixed (byte* b = LibrdkafkaNative.Utf8Z(BootstrapServers))
                 {
                     Api.BrokersAdd(_rk, b);
                 }
@@ -117,7 +116,7 @@ public sealed unsafe class MockCluster : IDisposable
     public void CreateTopic(string topic, int partitions, int replicationFactor = 1)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
-        fixed (byte* t = Utf8Z(topic))
+        fixed (byte* t = LibrdkafkaNative.Utf8Z(topic))
         {
             ThrowOnError(Api.TopicCreate(Handle, t, partitions, replicationFactor), $"create topic '{topic}'");
         }
@@ -130,7 +129,7 @@ public sealed unsafe class MockCluster : IDisposable
     public void DeleteTopic(string topic)
     {
         ArgumentException.ThrowIfNullOrEmpty(topic);
-        fixed (byte* t = Utf8Z(topic))
+        fixed (byte* t = LibrdkafkaNative.Utf8Z(topic))
         {
             ThrowOnError(Api.TopicDelete(Handle, t), $"delete topic '{topic}'");
         }
@@ -151,7 +150,7 @@ public sealed unsafe class MockCluster : IDisposable
     /// <summary>Changes the host and port a broker advertises in metadata (its listener stays where it is).</summary>
     public void AdvertiseBroker(int brokerId, string host, int port)
     {
-        fixed (byte* h = Utf8Z(host))
+        fixed (byte* h = LibrdkafkaNative.Utf8Z(host))
         {
             Api.BrokerSetHostPort(Handle, brokerId, h, port);
         }
@@ -173,7 +172,7 @@ public sealed unsafe class MockCluster : IDisposable
     /// </summary>
     public void SetTopicError(string topic, ErrorCode error)
     {
-        fixed (byte* t = Utf8Z(topic))
+        fixed (byte* t = LibrdkafkaNative.Utf8Z(topic))
         {
             Api.TopicSetError(Handle, t, (int)error);
         }
@@ -221,24 +220,14 @@ public sealed unsafe class MockCluster : IDisposable
 
     private static void SetConf(IntPtr conf, string name, string value)
     {
-        var errstr = stackalloc byte[512];
-        fixed (byte* n = Utf8Z(name), v = Utf8Z(value))
+        if (LibrdkafkaNative.ConfSet(conf, name, value) is { } reason)
         {
-            if (Api.ConfSet(conf, n, v, errstr, 512) != 0)
-            {
-                throw new InvalidOperationException($"librdkafka rejected {name}: {Marshal.PtrToStringUTF8((IntPtr)errstr)}");
-            }
+            throw new InvalidOperationException($"librdkafka rejected {name}: {reason}");
         }
     }
 
-    private static byte[] Utf8Z(string value) => Encoding.UTF8.GetBytes(value + '\0');
-
     private static class Api
     {
-        public static readonly delegate* unmanaged<IntPtr> ConfNew =
-            (delegate* unmanaged<IntPtr>)LibrdkafkaNative.GetExport("rd_kafka_conf_new");
-        public static readonly delegate* unmanaged<IntPtr, byte*, byte*, byte*, nuint, int> ConfSet =
-            (delegate* unmanaged<IntPtr, byte*, byte*, byte*, nuint, int>)LibrdkafkaNative.GetExport("rd_kafka_conf_set");
         public static readonly delegate* unmanaged<int, IntPtr, byte*, nuint, IntPtr> New =
             (delegate* unmanaged<int, IntPtr, byte*, nuint, IntPtr>)LibrdkafkaNative.GetExport("rd_kafka_new");
         public static readonly delegate* unmanaged<IntPtr, void> Destroy =
