@@ -292,74 +292,125 @@ internal sealed class RequestBodyLimit(RequestDelegate next, IOptions<SecurityOp
 /// authentication features on success), but asking the scheme the default policy scheme would forward to directly.
 /// Through the policy scheme each request built a forwarding handler of its own and went through the authentication
 /// service and the claims transformation twice (allocation profile, docs/benchmarks). The default scheme stays the
-/// policy scheme for everyone else asking (<c>HttpContext.AuthenticateAsync()</c>), which then reaches the same
-/// handler instance and its cached result. None of the gateway's schemes handles requests itself (remote sign-in
-/// callbacks), the part of the framework's middleware left out.
+/// policy scheme for everyone else asking (<c>HttpContext.AuthenticateAsync()</c>). None of the gateway's schemes
+/// handles requests itself (remote sign-in callbacks), the part of the framework's middleware left out.
+/// <para>
+/// API keys are looked up in <see cref="ApiKeyStore"/> directly, the store the scheme's handler asks too: the
+/// authentication service would only add a request service scope entry, a handler provider, a handler instance and its
+/// initialisation, tasks, a ticket copy and the claims transformation's bookkeeping around the same answer (~2.3 KB per
+/// request, docs/benchmarks session 6). The result is the key's own, built once (<see cref="ApiKeyMatch"/>). Only a
+/// match is recorded, as the framework's middleware records only successes: a refused or unreadable key leaves the
+/// request unauthenticated, and authorization asks the scheme through the framework why (401 invalid_credentials, the
+/// handler's log line). This path is taken only while nothing could make the framework's answer differ: the default
+/// (no-op) claims transformation and no forwarding configured for the scheme; otherwise API keys go through the
+/// authentication service like the other schemes.
+/// </para>
 /// </summary>
-internal sealed class GatewayAuthentication(RequestDelegate next, IOptions<SecurityOptions> options)
+internal sealed class GatewayAuthentication
 {
+    private readonly RequestDelegate _next;
+    private readonly IOptions<SecurityOptions> _options;
+    private readonly ApiKeyStore _keys;
+    private readonly bool _apiKeysDirect;
+
+    public GatewayAuthentication(RequestDelegate next, IOptions<SecurityOptions> options, ApiKeyStore keys,
+        IOptionsMonitor<AuthenticationSchemeOptions> schemes)
+    {
+        _next = next;
+        _options = options;
+        _keys = keys;
+        var apiKey = schemes.Get(ApiKeyAuthenticationHandler.SchemeName);
+        _apiKeysDirect = keys.SharesResults
+            && apiKey.ForwardDefault is null && apiKey.ForwardAuthenticate is null && apiKey.ForwardDefaultSelector is null;
+    }
+
     public Task InvokeAsync(HttpContext context)
     {
         if (!RequestCredentials.Carried(context))
         {
-            return next(context);
+            return _next(context);
+        }
+
+        var scheme = SecurityServiceCollectionExtensions.SelectScheme(context, _options.Value.Authentication);
+        if (_apiKeysDirect && scheme == ApiKeyAuthenticationHandler.SchemeName)
+        {
+            if (_keys.Authenticated(context.Request) is { } key)
+            {
+                Authenticated(context, key.Result, key.ResultTask);
+            }
+
+            return _next(context);
         }
 
         // The schemes answer synchronously (API key, certificate; a JWT with a static key): then the rest of the
         // request runs without an async frame of this middleware around it.
-        var authenticated = AuthenticateAsync(context);
-        return authenticated.IsCompletedSuccessfully ? next(context) : ContinueAsync(authenticated, context);
+        var authenticated = AuthenticateAsync(context, scheme);
+        return authenticated.IsCompletedSuccessfully ? _next(context) : ContinueAsync(authenticated, context);
     }
 
     private async Task ContinueAsync(Task authenticated, HttpContext context)
     {
         await authenticated;
-        await next(context);
+        await _next(context);
     }
 
-    private async Task AuthenticateAsync(HttpContext context)
+    private static async Task AuthenticateAsync(HttpContext context, string scheme)
     {
-        var scheme = SecurityServiceCollectionExtensions.SelectScheme(context, options.Value.Authentication);
         var result = await context.AuthenticateAsync(scheme);
-        if (result.Principal is { } principal)
+        if (result.Succeeded)
+        {
+            Authenticated(context, result, completed: null);
+        }
+        else if (result.Principal is { } principal)
         {
             context.User = principal;
         }
-
-        if (result.Succeeded)
-        {
-            var authenticated = new AuthenticatedRequest(result);
-            context.Features.Set<IHttpAuthenticationFeature>(authenticated);
-            context.Features.Set<IAuthenticateResultFeature>(authenticated);
-        }
     }
 
-    /// <summary>The request's user and the result it came from; setting the user forgets the result, as the framework's feature does.</summary>
-    private sealed class AuthenticatedRequest(AuthenticateResult result) : IHttpAuthenticationFeature, IAuthenticateResultFeature
+    /// <summary>The user and the result, as the framework's middleware records a success (one feature object for both).</summary>
+    private static void Authenticated(HttpContext context, AuthenticateResult result, Task<AuthenticateResult>? completed)
     {
-        private AuthenticateResult? _result = result;
-        private ClaimsPrincipal? _user = result.Principal;
+        var authenticated = new AuthenticatedRequest(result, completed);
+        context.Features.Set<IHttpAuthenticationFeature>(authenticated);
+        context.Features.Set<IAuthenticateResultFeature>(authenticated);
+    }
+}
 
-        public AuthenticateResult? AuthenticateResult
-        {
-            get => _result;
-            set
-            {
-                _result = value;
-                _user = value?.Principal;
-            }
-        }
+/// <summary>
+/// The request's user and the result it came from; setting the user forgets the result, as the framework's feature
+/// does. Carries the result as a completed task too when one exists already (an API key's), for the policy evaluator.
+/// </summary>
+internal sealed class AuthenticatedRequest(AuthenticateResult result, Task<AuthenticateResult>? completed)
+    : IHttpAuthenticationFeature, IAuthenticateResultFeature
+{
+    private AuthenticateResult? _result = result;
+    private ClaimsPrincipal? _user = result.Principal;
+    private Task<AuthenticateResult>? _completed = completed;
 
-        public ClaimsPrincipal? User
+    public AuthenticateResult? AuthenticateResult
+    {
+        get => _result;
+        set
         {
-            get => _user;
-            set
-            {
-                _user = value;
-                _result = null;
-            }
+            _result = value;
+            _user = value?.Principal;
+            _completed = null;
         }
     }
+
+    public ClaimsPrincipal? User
+    {
+        get => _user;
+        set
+        {
+            _user = value;
+            _result = null;
+            _completed = null;
+        }
+    }
+
+    /// <summary>The result as a completed task, when it is still the request's and one was given.</summary>
+    public Task<AuthenticateResult>? Completed => _completed is { } task && ReferenceEquals(task.Result, _result) ? task : null;
 }
 
 /// <summary>Whether a request carries anything an authentication scheme could read.</summary>
