@@ -307,11 +307,10 @@ internal sealed class RequestBodyLimit(RequestDelegate next, IOptions<SecurityOp
 /// authentication service would only add a request service scope entry, a handler provider, a handler instance and its
 /// initialisation, tasks, a ticket copy and the claims transformation's bookkeeping around the same answer (~2.3 KB per
 /// request, docs/benchmarks session 6). The result is the key's own, built once (<see cref="ApiKeyMatch"/>). Only a
-/// match is recorded, as the framework's middleware records only successes: a refused or unreadable key leaves the
-/// request unauthenticated, and authorization asks the scheme through the framework why (401 invalid_credentials, the
-/// handler's log line). This path is taken only while nothing could make the framework's answer differ: the default
-/// (no-op) claims transformation and no forwarding configured for the scheme; otherwise API keys go through the
-/// authentication service like the other schemes.
+/// known key takes this path: a refused or unreadable one goes through the authentication service as before (the
+/// handler's failure and its log line; authorization answers 401 invalid_credentials). It is taken only while nothing
+/// could make the framework's answer differ: the default (no-op) claims transformation and no forwarding configured
+/// for the scheme; otherwise API keys go through the authentication service like the other schemes.
 /// </para>
 /// </summary>
 internal sealed class GatewayAuthentication
@@ -340,13 +339,9 @@ internal sealed class GatewayAuthentication
         }
 
         var scheme = SecurityServiceCollectionExtensions.SelectScheme(context, _options.Value.Authentication);
-        if (_apiKeysDirect && scheme == ApiKeyAuthenticationHandler.SchemeName)
+        if (_apiKeysDirect && scheme == ApiKeyAuthenticationHandler.SchemeName && _keys.Authenticated(context.Request) is { } key)
         {
-            if (_keys.Authenticated(context.Request) is { } key)
-            {
-                Authenticated(context, key.Result, key.ResultTask);
-            }
-
+            Authenticated(context, key.Result, key.ResultTask);
             return _next(context);
         }
 

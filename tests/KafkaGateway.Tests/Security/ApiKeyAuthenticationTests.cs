@@ -5,6 +5,7 @@ using KafkaGateway.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features.Authentication;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 
 namespace KafkaGateway.Tests.Security;
@@ -121,13 +122,20 @@ public sealed class ApiKeyAuthenticationTests
         var known = new DefaultHttpContext();
         known.Request.Headers["X-API-Key"] = KeyOf("alice");
         await middleware.InvokeAsync(known);
-        var unknown = new DefaultHttpContext();
+        // A refused key goes through the authentication service and the scheme's handler, as before.
+        await using var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton(s_keys)
+            .AddAuthentication().AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, _ => { })
+            .Services.BuildServiceProvider();
+        var unknown = new DefaultHttpContext { RequestServices = services };
         unknown.Request.Headers["X-API-Key"] = "not-a-configured-key";
 
         await middleware.InvokeAsync(unknown);
 
         Assert.Same(RequestUser.Anonymous, RequestUser.Of(unknown));
         Assert.Null(unknown.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult);
+        Assert.Equal("unknown API key", (await unknown.AuthenticateAsync(ApiKeyAuthenticationHandler.SchemeName)).Failure?.Message);
         Assert.Equal("apikey:alice", known.User.Identity!.Name);
         Assert.False(unknown.User.Identity?.IsAuthenticated ?? false);
     }
