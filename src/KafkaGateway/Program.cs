@@ -37,7 +37,7 @@ try
     app.UseGatewayCors();
     app.UseGatewayAuthentication();
     app.UseRequestBodyLimit();
-    app.UseRateLimiter();
+    app.UseRequestRateLimits();
     // Audit sits before authorization so refusals (401/403) are audited too.
     app.UseAudit();
     app.UseAuthorization();

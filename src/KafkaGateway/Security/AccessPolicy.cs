@@ -16,11 +16,13 @@ public sealed class AccessPolicy(IOptions<SecurityOptions> options)
     /// <summary>The principal name of requests without credentials.</summary>
     public const string AnonymousPrincipal = "anonymous";
 
-    private readonly IReadOnlyList<AccessRule> _rules = [.. options.Value.Authorization.Rules.Select(AccessRule.From)];
+    // Arrays: every request's authorization loops over the rules and their topics (a list behind an interface
+    // would box an enumerator per loop).
+    private readonly AccessRule[] _rules = [.. options.Value.Authorization.Rules.Select(AccessRule.From)];
     private readonly bool _bareNames = PrincipalNames.BareNamesAllowed(options.Value.Authentication);
 
     /// <summary>True when rules are configured (otherwise everything is allowed).</summary>
-    public bool HasRules => _rules.Count > 0;
+    public bool HasRules => _rules.Length > 0;
 
     /// <summary>The principal name used for rules, audit and the Kafka identity: <c>scheme:name</c>, or <c>anonymous</c>.</summary>
     public static string PrincipalName(ClaimsPrincipal user) =>
@@ -68,7 +70,7 @@ public sealed class AccessPolicy(IOptions<SecurityOptions> options)
         IsAllowed(user, GatewayPermission.Consume, topic) || IsAllowed(user, GatewayPermission.Produce, topic)
         || IsAllowed(user, GatewayPermission.Admin, topic);
 
-    private sealed record AccessRule(string? Principal, string? Role, IReadOnlyList<string> Topics, IReadOnlySet<GatewayPermission> Permissions)
+    private sealed record AccessRule(string? Principal, string? Role, string[] Topics, IReadOnlySet<GatewayPermission> Permissions)
     {
         public static AccessRule From(AccessRuleSettings settings) => new(
             string.IsNullOrWhiteSpace(settings.Principal) ? null : settings.Principal.Trim(),

@@ -1,3 +1,4 @@
+using System.Collections.ObjectModel;
 using System.Net.Http.Headers;
 using System.Security.Claims;
 using System.Security.Cryptography;
@@ -23,27 +24,11 @@ internal sealed class ApiKeyAuthenticationHandler(
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "X-API-Key";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
-    {
-        if (!TryReadCredentials(Request, out var presentedName, out var key))
-        {
-            return Task.FromResult(AuthenticateResult.NoResult());
-        }
-
-        if (keys.Find(key) is not { } match || (presentedName is not null && !string.Equals(presentedName, match.Name, StringComparison.Ordinal)))
-        {
-            return Task.FromResult(AuthenticateResult.Fail("unknown API key"));
-        }
-
-        var identity = new ClaimsIdentity(SchemeName, ClaimTypes.Name, ClaimTypes.Role);
-        identity.AddClaim(new Claim(ClaimTypes.Name, match.PrincipalName));
-        foreach (var role in match.Roles)
-        {
-            identity.AddClaim(new Claim(ClaimTypes.Role, role));
-        }
-
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
-    }
+    /// <summary>
+    /// The key's result from <see cref="ApiKeyStore"/>, which <see cref="GatewayAuthentication"/> also asks directly
+    /// (without a handler per request), so the two ways in cannot disagree.
+    /// </summary>
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync() => keys.AuthenticateAsync(Request);
 
     /// <summary>True when the request carries API key credentials in any accepted form.</summary>
     public static bool HasCredentials(HttpRequest request) =>
@@ -51,7 +36,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         || request.Headers.Authorization.ToString() is var authorization
             && (authorization.StartsWith("ApiKey ", StringComparison.OrdinalIgnoreCase) || authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase));
 
-    private static bool TryReadCredentials(HttpRequest request, out string? name, out string key)
+    internal static bool TryReadCredentials(HttpRequest request, out string? name, out string key)
     {
         name = null;
         key = "";
@@ -97,19 +82,94 @@ internal sealed class ApiKeyAuthenticationHandler(
     }
 }
 
-/// <summary>A configured API key: its settings and the principal name it signs in as (<c>apikey:&lt;name&gt;</c>).</summary>
-internal sealed record ApiKeyMatch(string Name, string PrincipalName, IList<string> Roles);
+/// <summary>
+/// A configured API key: its name, the principal name it signs in as (<c>apikey:&lt;name&gt;</c>), its roles, and its
+/// authentication result. The result (ticket, principal, identity, claims) is the same for every request that presents
+/// the key, so it is built once, at start-up, and shared: a <see cref="ReadOnlyClaimsPrincipal"/> (no identity or claim
+/// can be added to it) with read-only, empty ticket properties. Each key has its own; nothing is shared between keys.
+/// </summary>
+internal sealed class ApiKeyMatch
+{
+    public ApiKeyMatch(string name, string principalName, IList<string> roles)
+    {
+        Name = name;
+        PrincipalName = principalName;
+        Roles = [.. roles];
+        Claim[] claims = [new Claim(ClaimTypes.Name, principalName), .. Roles.Select(role => new Claim(ClaimTypes.Role, role))];
+        var identity = new ReadOnlyClaimsIdentity(claims, ApiKeyAuthenticationHandler.SchemeName, ClaimTypes.Name, ClaimTypes.Role);
+        var properties = new AuthenticationProperties(ReadOnlyDictionary<string, string?>.Empty, ReadOnlyDictionary<string, object?>.Empty);
+        Result = AuthenticateResult.Success(new AuthenticationTicket(new ReadOnlyClaimsPrincipal(identity), properties, ApiKeyAuthenticationHandler.SchemeName));
+        ResultTask = Task.FromResult(Result);
+    }
 
-/// <summary>The configured API keys, by hash.</summary>
-internal sealed class ApiKeyStore(IOptions<SecurityOptions> options)
+    /// <summary>A result of its own for one request, changeable (for a claims transformation, see <see cref="ApiKeyStore"/>).</summary>
+    public AuthenticateResult NewResult()
+    {
+        var identity = new ClaimsIdentity(ApiKeyAuthenticationHandler.SchemeName, ClaimTypes.Name, ClaimTypes.Role);
+        identity.AddClaims(Result.Principal!.Claims);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), ApiKeyAuthenticationHandler.SchemeName));
+    }
+
+    /// <summary><c>...:Name</c>.</summary>
+    public string Name { get; }
+
+    /// <summary><c>apikey:&lt;name&gt;</c>.</summary>
+    public string PrincipalName { get; }
+
+    /// <summary><c>...:Roles</c>.</summary>
+    public IReadOnlyList<string> Roles { get; }
+
+    /// <summary>The successful authentication of a request presenting this key.</summary>
+    public AuthenticateResult Result { get; }
+
+    /// <summary><see cref="Result"/>, completed.</summary>
+    public Task<AuthenticateResult> ResultTask { get; }
+}
+
+/// <summary>
+/// The configured API keys, by hash. Each key's result is shared by the requests presenting it
+/// (<see cref="SharesResults"/>) unless a claims transformation is registered: transformations commonly add claims to
+/// the principal they are given (even "cloned", a principal shares its identities), so with one every request gets a
+/// principal of its own, as before.
+/// </summary>
+internal sealed class ApiKeyStore(IOptions<SecurityOptions> options, IClaimsTransformation transformation)
 {
     /// <summary>Longer keys are hashed from a rented buffer instead of the stack.</summary>
     private const int StackKeyBytes = 256;
 
-    // An array (no enumerator object per lookup) and the principal name built once per key, not per request.
+    private static readonly Task<AuthenticateResult> s_noResult = Task.FromResult(AuthenticateResult.NoResult());
+
+    // An array (no enumerator object per lookup); each key's principal name and result built once, not per request.
     private readonly (byte[] Hash, ApiKeyMatch Key)[] _keys =
         [.. options.Value.Authentication.ApiKeys.Select(k => (Convert.FromHexString(k.Sha256.Trim()),
             new ApiKeyMatch(k.Name, PrincipalNames.Of(PrincipalNames.ApiKey, k.Name), k.Roles)))];
+
+    /// <summary>Whether requests presenting the same key share its result (no claims transformation registered).</summary>
+    public bool SharesResults { get; } = transformation is NoopClaimsTransformation;
+
+    /// <summary>
+    /// The API key the request's credentials name, or null: none readable, an unknown key, or a Basic user name that
+    /// is not the key's name. The presented key is hashed and compared with every configured hash on every call; only
+    /// what follows from a match (the key's result) is reused.
+    /// </summary>
+    public ApiKeyMatch? Authenticated(HttpRequest request) => Match(request, out _);
+
+    /// <summary>
+    /// The scheme's answer for the request: the key's own result, "no result" without readable credentials, a
+    /// failure for an unknown key or a Basic user name that is not the key's.
+    /// </summary>
+    public Task<AuthenticateResult> AuthenticateAsync(HttpRequest request) =>
+        Match(request, out var readable) is { } match ? SharesResults ? match.ResultTask : Task.FromResult(match.NewResult())
+        : readable ? Task.FromResult(AuthenticateResult.Fail("unknown API key"))
+        : s_noResult;
+
+    private ApiKeyMatch? Match(HttpRequest request, out bool readable)
+    {
+        readable = ApiKeyAuthenticationHandler.TryReadCredentials(request, out var presentedName, out var key);
+        return readable && Find(key) is { } match && (presentedName is null || string.Equals(presentedName, match.Name, StringComparison.Ordinal))
+            ? match
+            : null;
+    }
 
     /// <summary>The key whose hash matches; every configured hash is compared, in constant time each.</summary>
     public ApiKeyMatch? Find(string presentedKey)

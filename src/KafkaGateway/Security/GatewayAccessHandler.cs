@@ -190,10 +190,11 @@ internal sealed class GatewayPolicyEvaluator(IAuthorizationService authorization
                 return s_noResult;
             }
 
-            if (context.Features.Get<IAuthenticateResultFeature>()?.AuthenticateResult is { Succeeded: true } result
-                && ReferenceEquals(result.Principal, user))
+            var feature = context.Features.Get<IAuthenticateResultFeature>();
+            if (feature?.AuthenticateResult is { Succeeded: true } result && ReferenceEquals(result.Principal, user))
             {
-                return Task.FromResult(result);
+                // An API key's result comes with its completed task (built once per key).
+                return (feature as AuthenticatedRequest)?.Completed ?? Task.FromResult(result);
             }
         }
 

@@ -23,8 +23,25 @@ public static class PrincipalNames
     public static string Of(string scheme, string name) => scheme + ":" + name;
 
     /// <summary>True when <paramref name="configured"/> starts with a scheme prefix (<c>apikey:</c>, <c>cert:</c>, <c>jwt:</c>), or <paramref name="separator"/> instead of ':'.</summary>
-    public static bool IsQualified(string configured, char separator = ':') =>
-        s_schemes.Any(s => configured.Length > s.Length + 1 && configured.StartsWith(s, StringComparison.Ordinal) && configured[s.Length] == separator);
+    public static bool IsQualified(string configured, char separator = ':') => SchemeLength(configured, separator) > 0;
+
+    /// <summary>
+    /// The length of the scheme prefix <paramref name="configured"/> starts with (followed by
+    /// <paramref name="separator"/> and at least one character), or 0. A loop, not LINQ: rules and Kafka identities
+    /// match principals with it on every request.
+    /// </summary>
+    private static int SchemeLength(string configured, char separator)
+    {
+        foreach (var scheme in s_schemes)
+        {
+            if (configured.Length > scheme.Length + 1 && configured.StartsWith(scheme, StringComparison.Ordinal) && configured[scheme.Length] == separator)
+            {
+                return scheme.Length;
+            }
+        }
+
+        return 0;
+    }
 
     /// <summary>Whether names without a scheme are unambiguous: at most one authentication scheme is configured.</summary>
     public static bool BareNamesAllowed(GatewayAuthenticationOptions authentication)
@@ -43,13 +60,18 @@ public static class PrincipalNames
     {
         ArgumentNullException.ThrowIfNull(configured);
         ArgumentNullException.ThrowIfNull(principal);
-        if (IsQualified(configured, separator))
+        // Compared in place (principal == Of(scheme, rest) and, bare, principal's part after ':' == configured):
+        // no strings built per check.
+        var scheme = SchemeLength(configured, separator);
+        if (scheme > 0)
         {
-            var scheme = configured[..configured.IndexOf(separator, StringComparison.Ordinal)];
-            return string.Equals(principal, Of(scheme, configured[(scheme.Length + 1)..]), StringComparison.Ordinal);
+            return principal.Length == configured.Length
+                && principal.AsSpan(0, scheme).SequenceEqual(configured.AsSpan(0, scheme))
+                && principal[scheme] == ':'
+                && principal.AsSpan(scheme + 1).SequenceEqual(configured.AsSpan(scheme + 1));
         }
 
         var colon = principal.IndexOf(':', StringComparison.Ordinal);
-        return bareNamesAllowed && colon > 0 && string.Equals(principal[(colon + 1)..], configured, StringComparison.Ordinal);
+        return bareNamesAllowed && colon > 0 && principal.AsSpan(colon + 1).SequenceEqual(configured);
     }
 }

@@ -11,7 +11,6 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Features.Authentication;
 using Microsoft.AspNetCore.HttpsPolicy;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -69,8 +68,7 @@ public static class SecurityServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IConfigureOptions<Microsoft.AspNetCore.Server.Kestrel.Https.HttpsConnectionAdapterOptions>, GatewayHttpsSetup>());
         services.AddOptions<JsonOptions>()
             .Configure<IOptions<SecurityOptions>>((json, security) => json.JsonSerializerOptions.MaxDepth = security.Value.Limits.MaxJsonDepth);
-        services.AddRateLimiter(_ => { });
-        services.AddOptions<RateLimiterOptions>().Configure<IOptions<SecurityOptions>>((limiter, security) => RequestRateLimits.Configure(limiter, security.Value.Limits));
+        services.TryAddSingleton<ClientRateLimits>();
         services.AddCors();
         services.AddOptions<CorsOptions>().Configure<IOptions<SecurityOptions>>((cors, security) => ConfigureCors(cors, security.Value.Cors));
         services.AddHsts(_ => { });
@@ -129,6 +127,16 @@ public static class SecurityServiceCollectionExtensions
     public static WebApplication UseRequestBodyLimit(this WebApplication app)
     {
         app.UseMiddleware<RequestBodyLimit>();
+        return app;
+    }
+
+    /// <summary>
+    /// <c>Security:Limits:RequestsPerSecondPerClient</c>: 429 with Retry-After beyond a client's token bucket
+    /// (<see cref="RequestRateLimiting"/>). After authentication, so a principal is limited by its name.
+    /// </summary>
+    public static WebApplication UseRequestRateLimits(this WebApplication app)
+    {
+        app.UseMiddleware<RequestRateLimiting>();
         return app;
     }
 
@@ -292,74 +300,120 @@ internal sealed class RequestBodyLimit(RequestDelegate next, IOptions<SecurityOp
 /// authentication features on success), but asking the scheme the default policy scheme would forward to directly.
 /// Through the policy scheme each request built a forwarding handler of its own and went through the authentication
 /// service and the claims transformation twice (allocation profile, docs/benchmarks). The default scheme stays the
-/// policy scheme for everyone else asking (<c>HttpContext.AuthenticateAsync()</c>), which then reaches the same
-/// handler instance and its cached result. None of the gateway's schemes handles requests itself (remote sign-in
-/// callbacks), the part of the framework's middleware left out.
+/// policy scheme for everyone else asking (<c>HttpContext.AuthenticateAsync()</c>). None of the gateway's schemes
+/// handles requests itself (remote sign-in callbacks), the part of the framework's middleware left out.
+/// <para>
+/// API keys are looked up in <see cref="ApiKeyStore"/> directly, the store the scheme's handler asks too: the
+/// authentication service would only add a request service scope entry, a handler provider, a handler instance and its
+/// initialisation, tasks, a ticket copy and the claims transformation's bookkeeping around the same answer (~2.3 KB per
+/// request, docs/benchmarks session 6). The result is the key's own, built once (<see cref="ApiKeyMatch"/>). Only a
+/// known key takes this path: a refused or unreadable one goes through the authentication service as before (the
+/// handler's failure and its log line; authorization answers 401 invalid_credentials). It is taken only while nothing
+/// could make the framework's answer differ: the default (no-op) claims transformation and no forwarding configured
+/// for the scheme; otherwise API keys go through the authentication service like the other schemes.
+/// </para>
 /// </summary>
-internal sealed class GatewayAuthentication(RequestDelegate next, IOptions<SecurityOptions> options)
+internal sealed class GatewayAuthentication
 {
+    private readonly RequestDelegate _next;
+    private readonly IOptions<SecurityOptions> _options;
+    private readonly ApiKeyStore _keys;
+    private readonly bool _apiKeysDirect;
+
+    public GatewayAuthentication(RequestDelegate next, IOptions<SecurityOptions> options, ApiKeyStore keys,
+        IOptionsMonitor<AuthenticationSchemeOptions> schemes)
+    {
+        _next = next;
+        _options = options;
+        _keys = keys;
+        var apiKey = schemes.Get(ApiKeyAuthenticationHandler.SchemeName);
+        _apiKeysDirect = keys.SharesResults
+            && apiKey.ForwardDefault is null && apiKey.ForwardAuthenticate is null && apiKey.ForwardDefaultSelector is null;
+    }
+
     public Task InvokeAsync(HttpContext context)
     {
         if (!RequestCredentials.Carried(context))
         {
-            return next(context);
+            return _next(context);
+        }
+
+        var scheme = SecurityServiceCollectionExtensions.SelectScheme(context, _options.Value.Authentication);
+        if (_apiKeysDirect && scheme == ApiKeyAuthenticationHandler.SchemeName && _keys.Authenticated(context.Request) is { } key)
+        {
+            Authenticated(context, key.Result, key.ResultTask);
+            return _next(context);
         }
 
         // The schemes answer synchronously (API key, certificate; a JWT with a static key): then the rest of the
         // request runs without an async frame of this middleware around it.
-        var authenticated = AuthenticateAsync(context);
-        return authenticated.IsCompletedSuccessfully ? next(context) : ContinueAsync(authenticated, context);
+        var authenticated = AuthenticateAsync(context, scheme);
+        return authenticated.IsCompletedSuccessfully ? _next(context) : ContinueAsync(authenticated, context);
     }
 
     private async Task ContinueAsync(Task authenticated, HttpContext context)
     {
         await authenticated;
-        await next(context);
+        await _next(context);
     }
 
-    private async Task AuthenticateAsync(HttpContext context)
+    private static async Task AuthenticateAsync(HttpContext context, string scheme)
     {
-        var scheme = SecurityServiceCollectionExtensions.SelectScheme(context, options.Value.Authentication);
         var result = await context.AuthenticateAsync(scheme);
-        if (result.Principal is { } principal)
+        if (result.Succeeded)
+        {
+            Authenticated(context, result, completed: null);
+        }
+        else if (result.Principal is { } principal)
         {
             context.User = principal;
         }
-
-        if (result.Succeeded)
-        {
-            var authenticated = new AuthenticatedRequest(result);
-            context.Features.Set<IHttpAuthenticationFeature>(authenticated);
-            context.Features.Set<IAuthenticateResultFeature>(authenticated);
-        }
     }
 
-    /// <summary>The request's user and the result it came from; setting the user forgets the result, as the framework's feature does.</summary>
-    private sealed class AuthenticatedRequest(AuthenticateResult result) : IHttpAuthenticationFeature, IAuthenticateResultFeature
+    /// <summary>The user and the result, as the framework's middleware records a success (one feature object for both).</summary>
+    private static void Authenticated(HttpContext context, AuthenticateResult result, Task<AuthenticateResult>? completed)
     {
-        private AuthenticateResult? _result = result;
-        private ClaimsPrincipal? _user = result.Principal;
+        var authenticated = new AuthenticatedRequest(result, completed);
+        context.Features.Set<IHttpAuthenticationFeature>(authenticated);
+        context.Features.Set<IAuthenticateResultFeature>(authenticated);
+    }
+}
 
-        public AuthenticateResult? AuthenticateResult
-        {
-            get => _result;
-            set
-            {
-                _result = value;
-                _user = value?.Principal;
-            }
-        }
+/// <summary>
+/// The request's user and the result it came from; setting the user forgets the result, as the framework's feature
+/// does. Carries the result as a completed task too when one exists already (an API key's), for the policy evaluator.
+/// </summary>
+internal sealed class AuthenticatedRequest(AuthenticateResult result, Task<AuthenticateResult>? completed)
+    : IHttpAuthenticationFeature, IAuthenticateResultFeature
+{
+    private AuthenticateResult? _result = result;
+    private ClaimsPrincipal? _user = result.Principal;
+    private Task<AuthenticateResult>? _completed = completed;
 
-        public ClaimsPrincipal? User
+    public AuthenticateResult? AuthenticateResult
+    {
+        get => _result;
+        set
         {
-            get => _user;
-            set
-            {
-                _user = value;
-                _result = null;
-            }
+            _result = value;
+            _user = value?.Principal;
+            _completed = null;
         }
     }
+
+    public ClaimsPrincipal? User
+    {
+        get => _user;
+        set
+        {
+            _user = value;
+            _result = null;
+            _completed = null;
+        }
+    }
+
+    /// <summary>The result as a completed task, when it is still the request's and one was given.</summary>
+    public Task<AuthenticateResult>? Completed => _completed is { } task && ReferenceEquals(task.Result, _result) ? task : null;
 }
 
 /// <summary>Whether a request carries anything an authentication scheme could read.</summary>
@@ -374,23 +428,29 @@ internal static class RequestCredentials
     }
 }
 
-/// <summary>Requests per second per principal (per IP address when anonymous): a token bucket, 429 with Retry-After.</summary>
-internal static class RequestRateLimits
+/// <summary>
+/// Requests per second per principal (per IP address when anonymous): the framework's limiters — a
+/// <see cref="TokenBucketRateLimiter"/> per client in a <see cref="PartitionedRateLimiter"/>, which replenishes them
+/// and drops idle ones — built once from <c>Security:Limits</c>. <see cref="Limiter"/> is null when the limit is off.
+/// </summary>
+internal sealed class ClientRateLimits : IDisposable
 {
-    public static void Configure(RateLimiterOptions limiter, RequestLimitOptions limits)
+    private static readonly object s_unknownAddress = new();
+
+    public ClientRateLimits(IOptions<SecurityOptions> options)
     {
-        limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-        if (limits.RequestsPerSecondPerClient <= 0)
+        var limits = options.Value.Limits;
+        Rate = limits.RequestsPerSecondPerClient;
+        Burst = limits.RequestBurstPerClient ?? Rate * 2;
+        if (Rate <= 0)
         {
             return;
         }
 
-        var rate = limits.RequestsPerSecondPerClient;
-        var burst = limits.RequestBurstPerClient ?? rate * 2;
         var bucket = new TokenBucketRateLimiterOptions
         {
-            TokenLimit = burst,
-            TokensPerPeriod = rate,
+            TokenLimit = Burst,
+            TokensPerPeriod = Rate,
             ReplenishmentPeriod = TimeSpan.FromSeconds(1),
             QueueLimit = 0,
             // The partitioned limiter replenishes its buckets itself (one timer, not one per client).
@@ -399,24 +459,27 @@ internal static class RequestRateLimits
         // RateLimitPartition.Get with one factory, not GetTokenBucketLimiter: that wraps its factory in a new closure
         // on every call, i.e. on every request, to use it only when a client's bucket is first created.
         Func<object, RateLimiter> createBucket = _ => new TokenBucketRateLimiter(bucket);
-        limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, object>(context =>
-            context.Request.Path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase)
-                ? RateLimitPartition.GetNoLimiter<object>(HealthPartition)
-                : RateLimitPartition.Get(ClientKey(context), createBucket));
-        limiter.OnRejected = async (rejected, cancellationToken) =>
-        {
-            var context = rejected.HttpContext;
-            var retryAfter = rejected.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
-            await Http.GatewayProblemWriter.WriteAsync(context, new Http.GatewayException(Http.GatewayErrors.TooManyRequests,
-                $"At most {rate} requests per second (bursts of {burst}) per client (Security:Limits:RequestsPerSecondPerClient); retry after {retryAfter} s.")
-            {
-                RetryAfterSeconds = retryAfter,
-            });
-        };
+        Limiter = PartitionedRateLimiter.Create<HttpContext, object>(context => RateLimitPartition.Get(ClientKey(context), createBucket));
     }
 
-    private static readonly object HealthPartition = new();
-    private static readonly object UnknownAddress = new();
+    /// <summary>Tokens per second per client; 0 or less: no limit.</summary>
+    public int Rate { get; }
+
+    /// <summary>The bucket size.</summary>
+    public int Burst { get; }
+
+    /// <summary>The buckets, or null when no limit is configured.</summary>
+    public PartitionedRateLimiter<HttpContext>? Limiter { get; }
+
+    /// <summary>The 429 answer, with the wait the refused lease names (at least 1 s).</summary>
+    public Task RejectAsync(HttpContext context, int retryAfter) =>
+        Http.GatewayProblemWriter.WriteAsync(context, new Http.GatewayException(Http.GatewayErrors.TooManyRequests,
+            $"At most {Rate} requests per second (bursts of {Burst}) per client (Security:Limits:RequestsPerSecondPerClient); retry after {retryAfter} s.")
+        {
+            RetryAfterSeconds = retryAfter,
+        }).AsTask();
+
+    public void Dispose() => Limiter?.Dispose();
 
     /// <summary>
     /// The principal's name (a string) or, when anonymous, the remote address (an <see cref="System.Net.IPAddress"/>,
@@ -425,5 +488,34 @@ internal static class RequestRateLimits
     private static object ClientKey(HttpContext context) =>
         context.User.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name }
             ? name
-            : context.Connection.RemoteIpAddress ?? UnknownAddress;
+            : context.Connection.RemoteIpAddress ?? s_unknownAddress;
+}
+
+/// <summary>
+/// The middleware of <see cref="ClientRateLimits"/>; health probes are never limited. The gateway's own instead of
+/// the framework's <c>UseRateLimiter</c>, over the same limiter: that one combines the global lease with an endpoint
+/// limiter's (no endpoint declares a policy) in a lease object of its own per request, asks that endpoint limiter
+/// (a partition closure per call) and keeps an async frame around the rest of every request to dispose the lease at
+/// its end (~350 B per single-record request with an API key, docs/benchmarks session 6). A token bucket's lease holds
+/// nothing (a granted token is spent, never returned), so it is disposed at once here and the rest of the request runs
+/// without a frame of this middleware; the decision, the buckets and the 429 answer are the same.
+/// </summary>
+internal sealed class RequestRateLimiting(RequestDelegate next, ClientRateLimits limits)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (limits.Limiter is not { } limiter || context.Request.Path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase))
+        {
+            return next(context);
+        }
+
+        using var lease = limiter.AttemptAcquire(context);
+        if (lease.IsAcquired)
+        {
+            return next(context);
+        }
+
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 1;
+        return limits.RejectAsync(context, retryAfter);
+    }
 }

@@ -131,6 +131,105 @@ public sealed class AuthenticationTests(KafkaClusterFixture cluster) : IClassFix
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
 
+    /// <summary>
+    /// Each API key's principal is built once and shared by the requests presenting it: requests alternating between
+    /// keys, refused keys and Basic with another key's name, one after the other and concurrently, must each act as
+    /// their own key (decision, 403 detail, audit), and a refused key after a known one must still be 401.
+    /// </summary>
+    [Fact]
+    public async Task ApiKey_SeveralKeysAndRefusedOnesInTurn_EachRequestActsAsItsOwnKey()
+    {
+        var settings = SecureGateway.ApiKeys(("alice", null), ("ops", "operators"));
+        settings["Security:Authorization:Rules:0:Role"] = "operators";
+        settings["Security:Authorization:Rules:0:Permissions:0"] = "cluster";
+        settings["Security:Authorization:Rules:1:Principal"] = "apikey:alice";
+        settings["Security:Authorization:Rules:1:Topics:0"] = "alice-*";
+        settings["Security:Authorization:Rules:1:Permissions:0"] = "produce";
+        await using var gateway = SecureGateway.InProcess(cluster, settings);
+        using var client = gateway.Client();
+
+        var sequence = new[] { "ops", "alice", "ops", "unknown", "ops", "basic-alice-as-ops", "alice", "ops" };
+        foreach (var who in sequence)
+        {
+            using var response = await client.SendAsync(ClusterRequest(who));
+            await AssertActsAs(who, response);
+        }
+
+        var concurrent = Enumerable.Range(0, 60).Select(i => sequence[i % sequence.Length]).ToArray();
+        var answers = await Task.WhenAll(concurrent.Select(who => client.SendAsync(ClusterRequest(who))));
+        for (var i = 0; i < concurrent.Length; i++)
+        {
+            using var response = answers[i];
+            await AssertActsAs(concurrent[i], response);
+        }
+
+        // Audited writes name the key that made them (POST /topics needs admin, which neither key holds).
+        foreach (var who in new[] { "alice", "ops", "alice" })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/topics") { Content = JsonContent.Create(new { name = "alice-audit", partitions = 1 }) };
+            request.Headers.Add("X-API-Key", SecureGateway.KeyOf(who));
+            using var response = await client.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        }
+
+        // The audit event is written when the response has completed, which can be after the client has it.
+        string[] audits = [];
+        for (var deadline = DateTime.UtcNow.AddSeconds(10); DateTime.UtcNow < deadline; await Task.Delay(20))
+        {
+            audits = [.. gateway.Logs.Events.Where(e => e.EventId.Id == 4200).Select(e => e.Message)];
+            if (audits.Length >= 3)
+            {
+                break;
+            }
+        }
+
+        Assert.True(audits.Length == 3, string.Join(" | ", audits));
+        Assert.True(audits.Count(m => m.StartsWith("Audit: apikey:alice POST topics ", StringComparison.Ordinal) && m.EndsWith("denied (403)", StringComparison.Ordinal)) == 2,
+            string.Join(" | ", audits));
+        Assert.True(audits.Count(m => m.StartsWith("Audit: apikey:ops POST topics ", StringComparison.Ordinal) && m.EndsWith("denied (403)", StringComparison.Ordinal)) == 1,
+            string.Join(" | ", audits));
+
+        static HttpRequestMessage ClusterRequest(string who)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "/cluster");
+            switch (who)
+            {
+                case "unknown":
+                    request.Headers.Add("X-API-Key", "not-a-configured-key");
+                    break;
+                case "basic-alice-as-ops":
+                    request.Headers.Authorization = SecureGateway.Basic("ops", SecureGateway.KeyOf("alice"));
+                    break;
+                default:
+                    request.Headers.Add("X-API-Key", SecureGateway.KeyOf(who));
+                    break;
+            }
+
+            return request;
+        }
+
+        static async Task AssertActsAs(string who, HttpResponseMessage response)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            switch (who)
+            {
+                case "ops":
+                    Assert.True(response.StatusCode == HttpStatusCode.OK, $"{who}: {(int)response.StatusCode} {body}");
+                    break;
+                case "alice":
+                    Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{who}: {(int)response.StatusCode} {body}");
+                    Assert.Contains("'apikey:alice' lacks the permission 'cluster'", body, StringComparison.Ordinal);
+                    break;
+                default:
+                    Assert.True(response.StatusCode == HttpStatusCode.Unauthorized, $"{who}: {(int)response.StatusCode} {body}");
+                    Assert.Contains("invalid_credentials", body, StringComparison.Ordinal);
+                    Assert.Contains(response.Headers.WwwAuthenticate, h => h.Scheme == "ApiKey");
+                    Assert.DoesNotContain("apikey:", body, StringComparison.Ordinal);
+                    break;
+            }
+        }
+    }
+
     [Fact]
     public async Task Jwt_ValidSymmetricToken_IsAuthenticated()
     {

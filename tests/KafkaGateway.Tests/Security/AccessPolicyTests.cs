@@ -98,6 +98,13 @@ public sealed class AccessPolicyTests
     [InlineData("cert:urn:x:y", "cert:urn:x:y", false, true)]
     [InlineData("urn:x:y", "cert:urn:x:y", true, true)]
     [InlineData("jwt:alice", "jwt:alice", false, true)]
+    [InlineData("apikey:alice", "apikey:alic", false, false)]
+    [InlineData("apikey:alice", "apikey:alicex", false, false)]
+    [InlineData("apikey:alice", "apikey-alice", false, false)]
+    [InlineData("apikey:alice", "APIKEY:alice", false, false)]
+    [InlineData("apikey:alice", "jwt:apikey:alice", true, false)]
+    [InlineData("alice", "alice", true, false)]
+    [InlineData("alice", ":alice", true, false)]
     public void PrincipalNames_Matches(string configured, string principal, bool bareNamesAllowed, bool expected) =>
         Assert.Equal(expected, PrincipalNames.Matches(configured, principal, bareNamesAllowed));
 
@@ -105,6 +112,8 @@ public sealed class AccessPolicyTests
     [InlineData("apikey.alice", "apikey:alice", true)]
     [InlineData("apikey.alice", "cert:alice", false)]
     [InlineData("cert.gateway.example.com", "cert:gateway.example.com", true)]
+    [InlineData("apikey.alice", "apikey.alice", false)]
+    [InlineData("apikey.alice", "apikey:alice.", false)]
     public void PrincipalNames_MatchesConfigurationKeySpelling(string configured, string principal, bool expected) =>
         Assert.Equal(expected, PrincipalNames.Matches(configured, principal, bareNamesAllowed: false, separator: '.'));
 
