@@ -91,14 +91,15 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
                 ? ProduceSchemaSelection.None
                 : new ProduceSchemaSelection(schemaId, schemaVersion, subject);
             var cancellationToken = http.RequestAborted;
-            var produce = new ProduceRequest(topic, ProduceDialect.Native, body, RequestUser.Of(http), selection, IdempotencyKey: idempotencyKey, Response: http.Response);
+            var produce = new ProduceRequest(topic, ProduceDialect.Native, body, RequestUser.Of(http), selection, IdempotencyKey: idempotencyKey, Response: http.Response, BodyOwner: read);
             return idempotencyKey is null
                 ? Answer((await producer.ProduceAsync(produce, cancellationToken)).Response)
                 : await ProduceOnceAsync(produce, idempotencyKey, cancellationToken);
         }
         finally
         {
-            // Everything taken from the body (encoded records, the idempotency fingerprint) is copied by now.
+            // Released by the produce path once the records are encoded; again here for every way out before that
+            // (bad query values, a refusal before encoding). Everything taken from the body is copied by now.
             read?.Dispose();
         }
     }

@@ -81,6 +81,8 @@ internal static class ProduceRequestReader
     /// <summary>Largest epoch-millisecond timestamp .NET represents (9999-12-31T23:59:59.999Z).</summary>
     private const long MaxTimestampMs = 253_402_300_799_999;
 
+    private static readonly KeyValuePair<string, byte[]?>[] s_noHeaders = [];
+
     private static readonly HashSet<string> s_v2Members = new(StringComparer.Ordinal) { "records", "value_schema", "value_schema_id", "key_schema", "key_schema_id" };
     private static readonly HashSet<string> s_v2RecordMembers = new(StringComparer.Ordinal) { "value", "key", "partition" };
 
@@ -137,7 +139,7 @@ internal static class ProduceRequestReader
             var index = 0;
             foreach (var value in body.EnumerateArray())
             {
-                result.Add(ReadValue(value, index, $"$[{index}]", key, limits, errors));
+                result.Add(ReadValue(value, index, RecordPaths.Value(index), key, limits, errors));
                 index++;
             }
         }
@@ -224,7 +226,7 @@ internal static class ProduceRequestReader
         var index = 0;
         foreach (var record in records.EnumerateArray())
         {
-            var path = $"$.records[{index}]";
+            var path = RecordPaths.Record(index);
             var invalid = UnicodeCheck.Walk(record, index, path, errors);
             result.Add(ReadRecord(record, index, path, limits, errors, allowEnvelope: false, invalid));
             index++;
@@ -266,7 +268,7 @@ internal static class ProduceRequestReader
         var index = 0;
         foreach (var record in records.EnumerateArray())
         {
-            var path = $"$.records[{index}]";
+            var path = RecordPaths.Record(index);
             var invalid = UnicodeCheck.Walk(record, index, path, errors);
             result.Add(ReadV2Record(record, index, path, routePartition, limits, errors) with { HasInvalidText = invalid });
             index++;
@@ -404,9 +406,10 @@ internal static class ProduceRequestReader
             timestamp = ReadTimestamp(timestampElement, index, $"{path}.timestamp", errors);
         }
 
-        var headers = record.TryGetProperty("headers", out var headersElement) && headersElement.ValueKind != JsonValueKind.Null
+        // The shared empty list for a record without headers: `[]` here was a new List per record (the branch's type).
+        IReadOnlyList<KeyValuePair<string, byte[]?>> headers = record.TryGetProperty("headers", out var headersElement) && headersElement.ValueKind != JsonValueKind.Null
             ? ReadHeaders(headersElement, index, $"{path}.headers", limits, errors)
-            : [];
+            : s_noHeaders;
         return new ProduceRecord(index, path, value, key, partition, headers, timestamp) { HasInvalidText = hasInvalidText };
     }
 
