@@ -147,7 +147,11 @@ public sealed partial class RecordProducer(
         {
             pool.EnsureBrokersReachable(identity);
             // Every record is valid: only now may the request's own schemas be registered (and their ids stamped in).
-            (valueEncoding, keyEncoding) = await admission.CommitSchemasAsync(request.User, valueEncoding, keyEncoding, messages, cancellationToken);
+            if (valueEncoding.Pending is not null || keyEncoding.Pending is not null)
+            {
+                // Awaited only when there is something to register: its task was allocated for every request.
+                (valueEncoding, keyEncoding) = await admission.CommitSchemasAsync(request.User, valueEncoding, keyEncoding, messages, cancellationToken);
+            }
             var started = Stopwatch.GetTimestamp();
             var deliveries = Send(lease, topic, records, messages);
             if (deliveries.FirstRefused == 0 && IsFatal(deliveries.RefusalCause, lease))

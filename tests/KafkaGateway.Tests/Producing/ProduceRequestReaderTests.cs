@@ -103,6 +103,35 @@ public sealed class ProduceRequestReaderTests
         Assert.Contains("UTF-8", error.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{\"a\":{\"\\ud800x\":1}}", "$.records[0].value.a.<invalid name>")]
+    [InlineData("{\"a\":[\"ok\",\"\\udc00\"]}", "$.records[0].value.a[1]")]
+    public void Walk_LoneSurrogateEscapeInsideAnObject_IsFoundWhereverItIs(string json, string expectedPath)
+    {
+        using var document = JsonDocument.Parse(json);
+        var errors = new List<ProduceError>();
+
+        var found = UnicodeCheck.Walk(document.RootElement, 0, "$.records[0].value", errors);
+
+        Assert.True(found);
+        var error = Assert.Single(errors);
+        Assert.Equal(expectedPath, error.Path);
+        Assert.Contains("surrogate", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"id\":\"s-1\",\"v\":[1,2.5,true,null]}")]
+    [InlineData("{\"text\":\"\\ud83d\\ude00 \\u00e9 \\n\",\"\\u0041\":\"x\"}")]
+    [InlineData("{\"plain\":\"é 😀\"}")]
+    public void Walk_ValidText_WithOrWithoutEscapes_FindsNothing(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var errors = new List<ProduceError>();
+
+        Assert.False(UnicodeCheck.Walk(document.RootElement, 0, "$", errors));
+        Assert.Empty(errors);
+    }
+
     private static ProduceBatch Read(string json, ProduceDialect dialect, int? routePartition, List<ProduceError> errors)
     {
         // The document stays alive with the batch's elements for the test's duration.
