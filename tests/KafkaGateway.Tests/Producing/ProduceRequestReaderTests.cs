@@ -58,6 +58,32 @@ public sealed class ProduceRequestReaderTests
     }
 
     [Fact]
+    public void Read_NativeRecordWithRepeatedMembers_TheLastOneCountsAsTryGetPropertySays()
+    {
+        var errors = new List<ProduceError>();
+
+        var batch = Read("""{"records":[{"value":1,"partition":0,"key":"a","value":2,"partition":1,"key":"b"}]}""", ProduceDialect.Native, null, errors);
+
+        Assert.Empty(errors);
+        var record = Assert.Single(batch.Records);
+        Assert.Equal(2, record.Value.GetInt32());
+        Assert.Equal(1, record.Partition);
+        Assert.Equal("b", record.Key!.Value.GetString());
+    }
+
+    [Fact]
+    public void Read_NativeRecordWithSeveralProblems_ListsThemInTheReadersOrder()
+    {
+        var errors = new List<ProduceError>();
+
+        Read("""{"records":[{"timestamp":"never","zz":1,"headers":5,"partition":-1,"key":"0123456789abcdefg","yy":2}]}""", ProduceDialect.Native, null, errors);
+
+        Assert.Equal(
+            ["$.records[0].zz", "$.records[0].yy", "$.records[0].value", "$.records[0].key", "$.records[0].partition", "$.records[0].timestamp", "$.records[0].headers"],
+            errors.Select(e => e.Path));
+    }
+
+    [Fact]
     public void Read_V2RecordWithPartitionOnAPartitionRoute_IsRefused()
     {
         var errors = new List<ProduceError>();
