@@ -27,7 +27,10 @@ internal sealed class ParametersDescribedByAttribute(string methodName) : Attrib
 /// <summary>
 /// Describes actions marked <see cref="ParametersDescribedByAttribute"/> with MVC's own description provider, run on
 /// a copy of the action whose parameters are the describing method's, so the description is the one MVC would give
-/// the action had it those parameters; the copy's description then replaces the action's.
+/// the action had it those parameters; the copy's description then replaces the action's. Also gives an action marked
+/// <see cref="ConsumesMetadataAttribute"/> exactly its media types as request formats: Swashbuckle takes the request body's
+/// media types from a <c>[Consumes]</c> attribute itself and from ApiExplorer's formats (every input formatter type the
+/// declared one matches) only without one, so this keeps the document what it was with <c>[Consumes]</c>.
 /// </summary>
 internal sealed class DescribedParametersProvider(
     IOptions<MvcOptions> mvcOptions,
@@ -58,6 +61,32 @@ internal sealed class DescribedParametersProvider(
             var description = inner.Results.Single(d => string.Equals(d.HttpMethod, context.Results[i].HttpMethod, StringComparison.Ordinal));
             description.ActionDescriptor = action;
             context.Results[i] = description;
+        }
+
+        foreach (var description in context.Results)
+        {
+            if (description.ActionDescriptor is ControllerActionDescriptor action
+                && action.MethodInfo.GetCustomAttribute<ConsumesMetadataAttribute>() is { } consumes)
+            {
+                RestrictRequestFormats(description, consumes.ContentTypes);
+            }
+        }
+    }
+
+    private static void RestrictRequestFormats(ApiDescription description, IReadOnlyList<string> contentTypes)
+    {
+        var formats = description.SupportedRequestFormats;
+        var kept = new List<ApiRequestFormat>();
+        foreach (var contentType in contentTypes)
+        {
+            kept.Add(formats.FirstOrDefault(f => string.Equals(f.MediaType, contentType, StringComparison.OrdinalIgnoreCase))
+                ?? new ApiRequestFormat { MediaType = contentType });
+        }
+
+        formats.Clear();
+        foreach (var format in kept)
+        {
+            formats.Add(format);
         }
     }
 

@@ -17,11 +17,20 @@ internal sealed class PooledJsonBody : IDisposable
     /// <summary>Said for an empty body, as MVC says it for a required body that is missing.</summary>
     public const string EmptyBodyMessage = "A non-empty request body is required.";
 
-    private byte[] _buffer = ArrayPool<byte>.Shared.Rent(4096);
+    /// <summary>What is rented first when the request says no length (chunked); a known length is rented as it is.</summary>
+    private const int UnknownLengthBuffer = 4096;
+
+    /// <summary>The most rented up front for a declared length: the buffer grows as bytes really arrive beyond it.</summary>
+    private const int MaxUpFrontBuffer = 1024 * 1024;
+
+    private byte[] _buffer;
     private JsonDocument? _document;
 
-    private PooledJsonBody()
+    private PooledJsonBody(long? contentLength)
     {
+        // Sized to the body (a 64-byte sensor reading takes a 64-byte array, not 4 KB), so a request holds the pool's
+        // smallest buffer that fits; Kestrel enforces the body-size limit while reading, whatever the header says.
+        _buffer = ArrayPool<byte>.Shared.Rent(contentLength is > 0 and var length ? (int)Math.Min(length, MaxUpFrontBuffer) : UnknownLengthBuffer);
     }
 
     /// <summary>The parsed body; valid until <see cref="Dispose"/>.</summary>
@@ -36,7 +45,7 @@ internal sealed class PooledJsonBody : IDisposable
     /// <param name="maxDepth">The parser's depth limit (Security:Limits:MaxJsonDepth through MVC's JsonOptions); 0 = default.</param>
     public static async ValueTask<(PooledJsonBody? Body, string? Path, string? Message)> ReadAsync(HttpRequest request, int maxDepth)
     {
-        var body = new PooledJsonBody();
+        var body = new PooledJsonBody(request.ContentLength);
         try
         {
             var reader = request.BodyReader;
@@ -93,7 +102,11 @@ internal sealed class PooledJsonBody : IDisposable
         _length += bytes.Length;
     }
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Returns the buffer and the document's token table to the pool; <see cref="Root"/> may no longer be read. Safe to
+    /// call more than once (the produce path releases the body as soon as its records are encoded, the action again at
+    /// its end), from one thread at a time.
+    /// </summary>
     public void Dispose()
     {
         _document?.Dispose();

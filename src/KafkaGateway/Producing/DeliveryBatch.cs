@@ -56,7 +56,11 @@ internal sealed class DeliveryBatch
     /// (a single-record request, the common one, allocates no closure); the others capture their index.
     /// </summary>
     public Action<DeliveryReport<byte[]?, byte[]?>> HandlerFor(int index) =>
-        index == 0 ? _firstHandler ??= OnFirstReport : report => OnReport(index, report);
+        index == 0 ? _firstHandler ??= OnFirstReport : LaterHandler(index);
+
+    // A method of its own: a lambda capturing the parameter builds its closure at the start of the method that
+    // declares it, so in HandlerFor every first record (every single-record request) allocated one it did not use.
+    private Action<DeliveryReport<byte[]?, byte[]?>> LaterHandler(int index) => report => OnReport(index, report);
 
     private void OnFirstReport(DeliveryReport<byte[]?, byte[]?> report) => OnReport(0, report);
 

@@ -21,6 +21,12 @@ namespace KafkaGateway.Producing;
 /// <param name="Lines">Bare values: the values of one chunk of NDJSON lines (then <paramref name="Body"/> is unused).</param>
 /// <param name="Key">Bare values: where their keys come from, if anywhere.</param>
 /// <param name="Response">The answer of the HTTP request, which announces a topic the request created (<see cref="ProduceTopics.CreatedHeader"/>).</param>
+/// <param name="BodyOwner">
+/// The owner of <paramref name="Body"/>'s pooled memory, when the produce path may release it: it is disposed as soon as
+/// every record is encoded into bytes of its own, so the buffer goes back to the pool before the wait for Kafka. Held
+/// across that wait (a few ms of linger at hundreds of concurrent requests), the buffers outnumbered what the shared
+/// pool keeps and were allocated anew for most requests (~2.4 KB of a single-record request's ~10.8 KB).
+/// </param>
 internal sealed record ProduceRequest(
     string Topic,
     ProduceDialect Dialect,
@@ -32,7 +38,8 @@ internal sealed record ProduceRequest(
     string? IdempotencyKey = null,
     IReadOnlyList<JsonElement>? Lines = null,
     ValueKeySource? Key = null,
-    HttpResponse? Response = null);
+    HttpResponse? Response = null,
+    IDisposable? BodyOwner = null);
 
 /// <summary>The answer to a request whose records are all in Kafka, with the key schema id REST Proxy v2 reports.</summary>
 internal sealed record ProduceResult(ProduceResponse Response, int? KeySchemaId);

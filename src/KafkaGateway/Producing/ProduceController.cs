@@ -42,7 +42,8 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
     /// <response code="504">Kafka did not confirm in time: the records may have been written.</response>
     [GatewayAccess(GatewayPermission.Produce)]
     [HttpPost]
-    [Consumes("application/json")]
+    // Metadata only: routing answers other media types 415 before this action is chosen (ConsumesMetadataAttribute).
+    [ConsumesMetadata("application/json")]
     [RequestExample("""{"records": [{"key": "s-1", "value": {"id": "s-1", "timestamp": 1732270000000, "value": 21.5}}]}""")]
     [ProducesResponseType<ProduceResponse>(StatusCodes.Status200OK)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status403Forbidden)]
@@ -63,7 +64,8 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
         var request = http.Request;
         if (string.IsNullOrEmpty(request.ContentType))
         {
-            // [Consumes] lets a request without Content-Type through; MVC's body binding answered it 415.
+            // Routing's accepts policy lets a request without Content-Type through (as [Consumes] did); MVC's body
+            // binding answered it 415.
             return new UnsupportedMediaTypeResult();
         }
 
@@ -91,14 +93,15 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
                 ? ProduceSchemaSelection.None
                 : new ProduceSchemaSelection(schemaId, schemaVersion, subject);
             var cancellationToken = http.RequestAborted;
-            var produce = new ProduceRequest(topic, ProduceDialect.Native, body, RequestUser.Of(http), selection, IdempotencyKey: idempotencyKey, Response: http.Response);
+            var produce = new ProduceRequest(topic, ProduceDialect.Native, body, RequestUser.Of(http), selection, IdempotencyKey: idempotencyKey, Response: http.Response, BodyOwner: read);
             return idempotencyKey is null
                 ? Answer((await producer.ProduceAsync(produce, cancellationToken)).Response)
                 : await ProduceOnceAsync(produce, idempotencyKey, cancellationToken);
         }
         finally
         {
-            // Everything taken from the body (encoded records, the idempotency fingerprint) is copied by now.
+            // Released by the produce path once the records are encoded; again here for every way out before that
+            // (bad query values, a refusal before encoding). Everything taken from the body is copied by now.
             read?.Dispose();
         }
     }

@@ -81,6 +81,8 @@ internal static class ProduceRequestReader
     /// <summary>Largest epoch-millisecond timestamp .NET represents (9999-12-31T23:59:59.999Z).</summary>
     private const long MaxTimestampMs = 253_402_300_799_999;
 
+    private static readonly KeyValuePair<string, byte[]?>[] s_noHeaders = [];
+
     private static readonly HashSet<string> s_v2Members = new(StringComparer.Ordinal) { "records", "value_schema", "value_schema_id", "key_schema", "key_schema_id" };
     private static readonly HashSet<string> s_v2RecordMembers = new(StringComparer.Ordinal) { "value", "key", "partition" };
 
@@ -137,7 +139,7 @@ internal static class ProduceRequestReader
             var index = 0;
             foreach (var value in body.EnumerateArray())
             {
-                result.Add(ReadValue(value, index, $"$[{index}]", key, limits, errors));
+                result.Add(ReadValue(value, index, RecordPaths.Value(index), key, limits, errors));
                 index++;
             }
         }
@@ -224,7 +226,7 @@ internal static class ProduceRequestReader
         var index = 0;
         foreach (var record in records.EnumerateArray())
         {
-            var path = $"$.records[{index}]";
+            var path = RecordPaths.Record(index);
             var invalid = UnicodeCheck.Walk(record, index, path, errors);
             result.Add(ReadRecord(record, index, path, limits, errors, allowEnvelope: false, invalid));
             index++;
@@ -266,7 +268,7 @@ internal static class ProduceRequestReader
         var index = 0;
         foreach (var record in records.EnumerateArray())
         {
-            var path = $"$.records[{index}]";
+            var path = RecordPaths.Record(index);
             var invalid = UnicodeCheck.Walk(record, index, path, errors);
             result.Add(ReadV2Record(record, index, path, routePartition, limits, errors) with { HasInvalidText = invalid });
             index++;
@@ -293,7 +295,7 @@ internal static class ProduceRequestReader
 
         // REST Proxy v2: a missing value is a null value.
         var value = record.TryGetProperty("value", out var v) ? v : default;
-        var key = ReadKey(record, index, path, limits, errors);
+        var key = ReadKey(record.TryGetProperty("key", out var keyMember) ? keyMember : default, index, path, limits, errors);
         var partition = routePartition;
         if (record.TryGetProperty("partition", out var partitionElement) && partitionElement.ValueKind != JsonValueKind.Null)
         {
@@ -378,35 +380,62 @@ internal static class ProduceRequestReader
             return new ProduceRecord(index, path, default, null, null, [], null) { HasInvalidText = hasInvalidText };
         }
 
+        // One pass over the members instead of an enumeration for unknown members plus a TryGetProperty scan per known
+        // one. Assigning as they come keeps TryGetProperty's rule for a repeated member (the last one counts); the
+        // problems are listed in the order they were (unknown members, then value, key, partition, timestamp, headers).
+        JsonElement value = default, keyElement = default, partitionElement = default, timestampElement = default, headersElement = default;
+        var hasValue = false;
         foreach (var member in record.EnumerateObject())
         {
-            if (!IsRecordMember(member) && !(allowEnvelope && member.NameEquals("valueSchema"u8)))
+            if (member.NameEquals("value"u8))
+            {
+                value = member.Value;
+                hasValue = true;
+            }
+            else if (member.NameEquals("key"u8))
+            {
+                keyElement = member.Value;
+            }
+            else if (member.NameEquals("partition"u8))
+            {
+                partitionElement = member.Value;
+            }
+            else if (member.NameEquals("timestamp"u8))
+            {
+                timestampElement = member.Value;
+            }
+            else if (member.NameEquals("headers"u8))
+            {
+                headersElement = member.Value;
+            }
+            else if (!(allowEnvelope && member.NameEquals("valueSchema"u8)))
             {
                 errors.Add(new ProduceError(index, $"{path}.{SafeName(member)}", "unknown member (a record has value, key, partition, headers, timestamp)"));
             }
         }
 
-        if (!record.TryGetProperty("value", out var value))
+        if (!hasValue)
         {
             errors.Add(new ProduceError(index, $"{path}.value", "required member missing"));
         }
 
-        var key = ReadKey(record, index, path, limits, errors);
+        var key = ReadKey(keyElement, index, path, limits, errors);
         int? partition = null;
-        if (record.TryGetProperty("partition", out var partitionElement) && partitionElement.ValueKind != JsonValueKind.Null)
+        if (partitionElement.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
         {
             partition = ReadPartition(partitionElement, index, $"{path}.partition", errors);
         }
 
         DateTimeOffset? timestamp = null;
-        if (record.TryGetProperty("timestamp", out var timestampElement) && timestampElement.ValueKind != JsonValueKind.Null)
+        if (timestampElement.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null))
         {
             timestamp = ReadTimestamp(timestampElement, index, $"{path}.timestamp", errors);
         }
 
-        var headers = record.TryGetProperty("headers", out var headersElement) && headersElement.ValueKind != JsonValueKind.Null
+        // The shared empty list for a record without headers: `[]` here was a new List per record (the branch's type).
+        IReadOnlyList<KeyValuePair<string, byte[]?>> headers = headersElement.ValueKind is not (JsonValueKind.Undefined or JsonValueKind.Null)
             ? ReadHeaders(headersElement, index, $"{path}.headers", limits, errors)
-            : [];
+            : s_noHeaders;
         return new ProduceRecord(index, path, value, key, partition, headers, timestamp) { HasInvalidText = hasInvalidText };
     }
 
@@ -418,9 +447,10 @@ internal static class ProduceRequestReader
         member.NameEquals("value"u8) || member.NameEquals("key"u8) || member.NameEquals("partition"u8)
         || member.NameEquals("headers"u8) || member.NameEquals("timestamp"u8);
 
-    private static JsonElement? ReadKey(JsonElement record, int index, string path, ProduceLimits limits, List<ProduceError> errors)
+    /// <summary>The record's <c>key</c> member (<c>default</c> when it has none); null when absent or JSON null.</summary>
+    private static JsonElement? ReadKey(JsonElement key, int index, string path, ProduceLimits limits, List<ProduceError> errors)
     {
-        if (!record.TryGetProperty("key", out var key) || key.ValueKind == JsonValueKind.Null)
+        if (key.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null)
         {
             return null;
         }

@@ -93,8 +93,8 @@ public sealed partial class RecordProducer(
 
                 var value = record.Value.ValueKind == System.Text.Json.JsonValueKind.Undefined
                     ? null
-                    : RecordEncoder.Encode(valueEncoding, record.Value, record.ValuePath ?? record.Path + ".value", record.Index, errors);
-                var key = record.Key is null ? null : RecordEncoder.EncodeKey(keyEncoding, record.Key, record.KeyPath ?? record.Path + ".key", record.Index, errors);
+                    : RecordEncoder.Encode(valueEncoding, record.Value, record.ValuePath ?? RecordPaths.ValueOf(record.Path, record.Index), record.Index, errors);
+                var key = record.Key is null ? null : RecordEncoder.EncodeKey(keyEncoding, record.Key, record.KeyPath ?? RecordPaths.KeyOf(record.Path, record.Index), record.Index, errors);
                 // No Headers object for a record without headers (the common case when tracing is off).
                 Headers? headers = null;
                 var clientTraceContext = false;
@@ -124,13 +124,18 @@ public sealed partial class RecordProducer(
                 {
                     Key = key,
                     Value = value,
-                    Headers = headers,
+                    // Confluent's Produce builds an empty Headers (and its list) for a message without any, to hand
+                    // to the serializers; the gateway's byte-array serializers add none, so one shared empty instance
+                    // serves every such record (librdkafka gets no header list for an empty one either way).
+                    Headers = headers ?? s_noHeaders,
                     // Stamped here rather than left to the client so the answer can say when each record was taken.
                     Timestamp = new Timestamp(record.Timestamp ?? now),
                 };
             }
         }
 
+        // Every record is bytes of its own now (and every problem a string): nothing reads the body's JSON after this.
+        request.BodyOwner?.Dispose();
         if (errors.Count > 0)
         {
             activity?.SetStatus(ActivityStatusCode.Error, "invalid records");
@@ -142,7 +147,11 @@ public sealed partial class RecordProducer(
         {
             pool.EnsureBrokersReachable(identity);
             // Every record is valid: only now may the request's own schemas be registered (and their ids stamped in).
-            (valueEncoding, keyEncoding) = await admission.CommitSchemasAsync(request.User, valueEncoding, keyEncoding, messages, cancellationToken);
+            if (valueEncoding.Pending is not null || keyEncoding.Pending is not null)
+            {
+                // Awaited only when there is something to register: its task was allocated for every request.
+                (valueEncoding, keyEncoding) = await admission.CommitSchemasAsync(request.User, valueEncoding, keyEncoding, messages, cancellationToken);
+            }
             var started = Stopwatch.GetTimestamp();
             var deliveries = Send(lease, topic, records, messages);
             if (deliveries.FirstRefused == 0 && IsFatal(deliveries.RefusalCause, lease))
@@ -169,6 +178,12 @@ public sealed partial class RecordProducer(
             lease.Dispose();
         }
     }
+
+    /// <summary>
+    /// The Headers of every record without headers. Never added to: the producers' serializers are Confluent's byte-array
+    /// ones, which ignore headers (a serializer that writes headers, e.g. schema-id headers, would need a Headers per record).
+    /// </summary>
+    private static readonly Headers s_noHeaders = [];
 
     private static bool IsFatal(Exception? refusal, ProducerLease lease) =>
         lease.Broken || refusal is KafkaException { Error: { IsFatal: true } or { Code: ErrorCode.Local_Fatal } };
@@ -216,6 +231,8 @@ public sealed partial class RecordProducer(
     {
         var producer = lease.Producer;
         var batch = new DeliveryBatch(messages.Length, lease.Pooled);
+        // What Produce(topic, ...) builds per record; immutable, so one serves the request's records.
+        TopicPartition? anyPartition = null;
         for (var i = 0; i < messages.Length; i++)
         {
             // Queued in request order; the idempotent producer keeps that order per partition. The request's
@@ -230,7 +247,7 @@ public sealed partial class RecordProducer(
                 }
                 else
                 {
-                    producer.Produce(topic, messages[i], handler);
+                    producer.Produce(anyPartition ??= new TopicPartition(topic, Partition.Any), messages[i], handler);
                 }
             }
             catch (Exception ex)

@@ -40,15 +40,9 @@ public sealed class TopicSchemaResolver(
     public async ValueTask<RecordEncoding> ResolveValueAsync(string topic, ProduceSchemaSelection selection, string? inlineSchema, CancellationToken cancellationToken)
     {
         var subject = string.IsNullOrEmpty(selection.Subject) ? ValueSubject(topic, inlineSchema) : selection.Subject;
-        if (selection.SchemaId is { } id)
+        if (selection.SchemaId is not null || selection.SchemaVersion is not null)
         {
-            return new RecordEncoding(TopicFormat.Avro, id, null, await Explicit(() => codecs.GetAsync(id, cancellationToken)));
-        }
-
-        if (selection.SchemaVersion is { } version)
-        {
-            var registered = await Explicit(() => registry.GetVersionAsync(subject, version, cancellationToken));
-            return new RecordEncoding(TopicFormat.Avro, registered.Id, registered.Version, await codecs.GetAsync(registered.Id, cancellationToken));
+            return await SelectedAsync(subject, selection, cancellationToken);
         }
 
         if (inlineSchema is not null)
@@ -75,6 +69,22 @@ public sealed class TopicSchemaResolver(
         }
 
         return new RecordEncoding(format, null, null, null);
+    }
+
+    /// <summary>
+    /// The schema chosen with <c>schemaId</c> or <c>schemaVersion</c>. A method of its own: the lookups' lambdas capture
+    /// locals, and their closure is allocated at the start of the method that declares them, i.e. for every request.
+    /// </summary>
+    private async Task<RecordEncoding> SelectedAsync(string subject, ProduceSchemaSelection selection, CancellationToken cancellationToken)
+    {
+        if (selection.SchemaId is { } id)
+        {
+            return new RecordEncoding(TopicFormat.Avro, id, null, await Explicit(() => codecs.GetAsync(id, cancellationToken)));
+        }
+
+        var version = selection.SchemaVersion!.Value;
+        var registered = await Explicit(() => registry.GetVersionAsync(subject, version, cancellationToken));
+        return new RecordEncoding(TopicFormat.Avro, registered.Id, registered.Version, await codecs.GetAsync(registered.Id, cancellationToken));
     }
 
     /// <summary>

@@ -17,7 +17,21 @@ internal static class UnicodeCheck
     /// <summary>Adds an error for every invalid string or member name inside <paramref name="element"/>; true when there was one.</summary>
     public static bool Walk(JsonElement element, int? index, string path, List<ProduceError> errors)
     {
-        // Paths are built only for problems: the walk visits every value of every record.
+        // Every string and member name lies verbatim within the element's raw bytes: when those are valid UTF-8 and
+        // hold no \u escape (the only way to spell a lone surrogate), every text inside is valid. One vectorised pass
+        // instead of the walk (which visited every value of every record: ~4 % of the 100-record produce profile).
+        if (element.ValueKind == JsonValueKind.Undefined)
+        {
+            return false;
+        }
+
+        var raw = JsonMarshal.GetRawUtf8Value(element);
+        if (raw.IndexOf("\\u"u8) < 0 && System.Text.Unicode.Utf8.IsValid(raw))
+        {
+            return false;
+        }
+
+        // Paths are built only for problems.
         var before = errors.Count;
         var segments = t_segments ??= new List<Segment>(16);
         segments.Clear();

@@ -18,21 +18,34 @@ internal sealed partial class AvroJsonEncoder
             return;
         }
 
+        if (MembersInSchemaOrder(node.Fields, value))
+        {
+            // The object holds exactly the schema's fields in the schema's order (what clients usually send): one
+            // forward walk instead of a TryGetProperty scan per field. No member can repeat (the names are the
+            // fields' and the counts are equal), so the values are those the scans would find, and no member is
+            // unexpected; what is written and reported is the same.
+            var members = value.EnumerateObject();
+            foreach (var field in node.Fields)
+            {
+                members.MoveNext();
+                WriteField(field, members.Current.Value);
+                if (ShouldStop)
+                {
+                    break;
+                }
+            }
+
+            _depth--;
+            return;
+        }
+
         var matched = 0;
         foreach (var field in node.Fields)
         {
             if (value.TryGetProperty(field.Utf8Name, out var fieldValue))
             {
                 matched++;
-                Push(new PathSegment(field.Name, -1));
-                var errorsBefore = _errors.Count;
-                Write(field.Node, fieldValue);
-                if (field.LogicalTypeHint is { } hint && _errors.Count > errorsBefore)
-                {
-                    AddHint(errorsBefore, hint);
-                }
-
-                Pop();
+                WriteField(field, fieldValue);
             }
             else if (field.DefaultBytes is not null)
             {
@@ -65,6 +78,36 @@ internal sealed partial class AvroJsonEncoder
         }
 
         _depth--;
+    }
+
+    private void WriteField(AvroField field, JsonElement fieldValue)
+    {
+        Push(new PathSegment(field.Name, -1));
+        var errorsBefore = _errors.Count;
+        Write(field.Node, fieldValue);
+        if (field.LogicalTypeHint is { } hint && _errors.Count > errorsBefore)
+        {
+            AddHint(errorsBefore, hint);
+        }
+
+        Pop();
+    }
+
+    /// <summary>Whether <paramref name="value"/>'s members are <paramref name="fields"/>, one each, in that order.</summary>
+    private static bool MembersInSchemaOrder(AvroField[] fields, JsonElement value)
+    {
+        var i = 0;
+        foreach (var member in value.EnumerateObject())
+        {
+            if (i == fields.Length || !member.NameEquals(fields[i].Utf8Name))
+            {
+                return false;
+            }
+
+            i++;
+        }
+
+        return i == fields.Length;
     }
 
     private void ReportUnexpectedProperties(AvroSchemaNode node, JsonElement value)

@@ -58,6 +58,32 @@ public sealed class ProduceRequestReaderTests
     }
 
     [Fact]
+    public void Read_NativeRecordWithRepeatedMembers_TheLastOneCountsAsTryGetPropertySays()
+    {
+        var errors = new List<ProduceError>();
+
+        var batch = Read("""{"records":[{"value":1,"partition":0,"key":"a","value":2,"partition":1,"key":"b"}]}""", ProduceDialect.Native, null, errors);
+
+        Assert.Empty(errors);
+        var record = Assert.Single(batch.Records);
+        Assert.Equal(2, record.Value.GetInt32());
+        Assert.Equal(1, record.Partition);
+        Assert.Equal("b", record.Key!.Value.GetString());
+    }
+
+    [Fact]
+    public void Read_NativeRecordWithSeveralProblems_ListsThemInTheReadersOrder()
+    {
+        var errors = new List<ProduceError>();
+
+        Read("""{"records":[{"timestamp":"never","zz":1,"headers":5,"partition":-1,"key":"0123456789abcdefg","yy":2}]}""", ProduceDialect.Native, null, errors);
+
+        Assert.Equal(
+            ["$.records[0].zz", "$.records[0].yy", "$.records[0].value", "$.records[0].key", "$.records[0].partition", "$.records[0].timestamp", "$.records[0].headers"],
+            errors.Select(e => e.Path));
+    }
+
+    [Fact]
     public void Read_V2RecordWithPartitionOnAPartitionRoute_IsRefused()
     {
         var errors = new List<ProduceError>();
@@ -101,6 +127,35 @@ public sealed class ProduceRequestReaderTests
         Assert.Equal(3, error.RecordIndex);
         Assert.Equal("$.records[3].value.a[1].b", error.Path);
         Assert.Contains("UTF-8", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"a\":{\"\\ud800x\":1}}", "$.records[0].value.a.<invalid name>")]
+    [InlineData("{\"a\":[\"ok\",\"\\udc00\"]}", "$.records[0].value.a[1]")]
+    public void Walk_LoneSurrogateEscapeInsideAnObject_IsFoundWhereverItIs(string json, string expectedPath)
+    {
+        using var document = JsonDocument.Parse(json);
+        var errors = new List<ProduceError>();
+
+        var found = UnicodeCheck.Walk(document.RootElement, 0, "$.records[0].value", errors);
+
+        Assert.True(found);
+        var error = Assert.Single(errors);
+        Assert.Equal(expectedPath, error.Path);
+        Assert.Contains("surrogate", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"id\":\"s-1\",\"v\":[1,2.5,true,null]}")]
+    [InlineData("{\"text\":\"\\ud83d\\ude00 \\u00e9 \\n\",\"\\u0041\":\"x\"}")]
+    [InlineData("{\"plain\":\"é 😀\"}")]
+    public void Walk_ValidText_WithOrWithoutEscapes_FindsNothing(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        var errors = new List<ProduceError>();
+
+        Assert.False(UnicodeCheck.Walk(document.RootElement, 0, "$", errors));
+        Assert.Empty(errors);
     }
 
     private static ProduceBatch Read(string json, ProduceDialect dialect, int? routePartition, List<ProduceError> errors)

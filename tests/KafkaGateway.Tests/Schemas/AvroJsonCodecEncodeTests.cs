@@ -74,6 +74,25 @@ public sealed class AvroJsonCodecEncodeTests
         Assert.Equal(["$.foo: unknown field (schema sensor has fields timestamp, id, value)"], errors);
     }
 
+    [Theory]
+    [InlineData("""{"id":"s-1","timestamp":1732270000000,"value":21.5}""", """{"value":21.5,"id":"s-1","timestamp":1732270000000}""")]
+    [InlineData("""{"id":"s-\u00e9","timestamp":0,"value":-1e3}""", """{"timestamp":0,"value":-1e3,"id":"s-\u00e9"}""")]
+    public void Encode_FieldsInSchemaOrderOrNot_SameBytes(string inSchemaOrder, string reordered)
+    {
+        // The in-order walk and the per-field lookups must write the same record.
+        Assert.Equal(EncodeValid(s_sensor, reordered), EncodeValid(s_sensor, inSchemaOrder));
+    }
+
+    [Fact]
+    public void Encode_FieldsInSchemaOrderOrNot_SameErrorsInSchemaOrder()
+    {
+        var inOrder = EncodeErrors(s_sensor, """{"id":1,"timestamp":"yesterday","value":"hot"}""");
+        var reordered = EncodeErrors(s_sensor, """{"value":"hot","id":1,"timestamp":"yesterday"}""");
+
+        Assert.Equal(3, inOrder.Length);
+        Assert.Equal(reordered, inOrder);
+    }
+
     [Fact]
     public void Encode_DuplicateField_ReportsDuplicate()
     {
