@@ -96,14 +96,13 @@ public static partial class HostingExtensions
     }
 
     /// <summary>
-    /// Serilog's request log (one event per request, Information; Error for 5xx). Given the host's Serilog logger:
-    /// without one the middleware asks the static <see cref="Log"/> for a new contextual logger on every request,
-    /// even when the event is below the minimum level and nothing is written.
+    /// The request log: the event Serilog's <c>UseSerilogRequestLogging</c> writes (one per request, Information; Error
+    /// for 5xx), written by <see cref="RequestCompletionLog"/> without Serilog's per-request diagnostic-context
+    /// collection, which nothing in the gateway adds properties to.
     /// </summary>
     public static WebApplication UseGatewayRequestLogging(this WebApplication app)
     {
-        var logger = app.Services.GetRequiredService<Serilog.ILogger>();
-        app.UseSerilogRequestLogging(options => options.Logger = logger);
+        app.UseMiddleware<RequestCompletionLog>();
         return app;
     }
 

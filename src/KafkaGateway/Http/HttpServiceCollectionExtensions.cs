@@ -30,6 +30,7 @@ public static class HttpServiceCollectionExtensions
                 // A JsonElement body is validated by the gateway (Avro schema, request shape), not by walking it with
                 // MVC's validation visitor on every request.
                 options.ModelMetadataDetailsProviders.Add(new SuppressChildValidationMetadataProvider(typeof(JsonElement)));
+                ModelStateFilters.Configure(options);
             })
             .ConfigureApiBehaviorOptions(options => options.InvalidModelStateResponseFactory = context =>
             {
@@ -44,6 +45,8 @@ public static class HttpServiceCollectionExtensions
         // Values without validators skip MVC's validation visitor (see GatewayObjectModelValidator).
         services.Replace(ServiceDescriptor.Singleton<IObjectModelValidator>(provider => new GatewayObjectModelValidator(
             provider.GetRequiredService<IModelMetadataProvider>(), provider.GetRequiredService<IOptions<MvcOptions>>().Value)));
+
+        services.TryAddEnumerable(ServiceDescriptor.Transient<Microsoft.AspNetCore.Mvc.ApplicationModels.IApplicationModelProvider, ModelStateFilters>());
 
         services.AddEndpointsApiExplorer();
         // Actions that read their request themselves are described by the parameters of a describing method.

@@ -1,12 +1,8 @@
-using System.Diagnostics;
 using KafkaGateway.Security;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using OpenTelemetry;
-using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
 
 namespace KafkaGateway.Observability;
 
@@ -26,7 +22,7 @@ public static class ObservabilityServiceCollectionExtensions
     internal static readonly string[] AspNetCoreMeters =
         ["Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "Microsoft.AspNetCore.Diagnostics"];
 
-    /// <summary>Adds metrics and tracing; the exporter choice is read from the final configuration when the tracer starts.</summary>
+    /// <summary>Adds metrics and tracing; the exporter choice is read from the final configuration when the host starts.</summary>
     public static WebApplicationBuilder AddObservability(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -34,20 +30,15 @@ public static class ObservabilityServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ObservabilityOptions>, ObservabilityOptionsValidator>());
         services.TryAddSingleton<TopicLabels>();
         services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("kafkagateway"))
+            .ConfigureResource(resource => resource.AddService(ServiceName))
             .WithMetrics(metrics => metrics
                 .AddMeter(AspNetCoreMeters)
                 .AddMeter(GatewayTelemetry.MeterNames)
                 // The runtime's own meter (GC, allocation, thread pool, CPU): read at scrape time, nothing per request.
                 .AddMeter("System.Runtime")
-                .AddPrometheusExporter())
-            .WithTracing(tracing => tracing
-                .AddSource(GatewayTelemetry.ActivitySourceName)
-                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context =>
-                    !context.Request.Path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase)
-                    && !context.Request.Path.StartsWithSegments(MetricsPath, StringComparison.OrdinalIgnoreCase))
-                .SetSampler(provider => CreateSampler(provider.GetRequiredService<IOptions<ObservabilityOptions>>().Value.Tracing))
-                .AddProcessor(provider => CreateExportProcessor(provider.GetRequiredService<IOptions<ObservabilityOptions>>().Value.Tracing)));
+                .AddPrometheusExporter());
+        // Not WithTracing: its tracer listens to every request whether or not anything is exported (see GatewayTracing).
+        services.AddHostedService<GatewayTracing>();
         return builder;
     }
 
@@ -58,33 +49,6 @@ public static class ObservabilityServiceCollectionExtensions
         return app;
     }
 
-    private static BaseProcessor<Activity> CreateExportProcessor(TracingSettings settings)
-    {
-        if (!settings.Exporter.Equals("otlp", StringComparison.OrdinalIgnoreCase))
-        {
-            return new NoExport();
-        }
-
-        var exporter = new OtlpTraceExporter(new OtlpExporterOptions
-        {
-            Endpoint = new Uri(settings.OtlpEndpoint!),
-            Protocol = settings.OtlpProtocol.Equals("http/protobuf", StringComparison.OrdinalIgnoreCase)
-                ? OtlpExportProtocol.HttpProtobuf
-                : OtlpExportProtocol.Grpc,
-        });
-        return new BatchActivityExportProcessor(exporter);
-    }
-
-    /// <summary>
-    /// Without an exporter a recorded span goes nowhere, so root spans are not recorded: the activities still exist
-    /// (trace ids for ProblemDetails and logs, a caller's <c>traceparent</c> continued to Kafka) but carry no tags, which
-    /// the instrumentation then does not build per request. A request whose caller sampled its trace is still recorded.
-    /// </summary>
-    private static ParentBasedSampler CreateSampler(TracingSettings settings) =>
-        settings.Exporter.Equals("otlp", StringComparison.OrdinalIgnoreCase)
-            ? new ParentBasedSampler(new AlwaysOnSampler())
-            : new ParentBasedSampler(new AlwaysOffSampler());
-
-    /// <summary>No exporter: recorded spans (those a caller sampled) go nowhere.</summary>
-    private sealed class NoExport : BaseProcessor<Activity>;
+    /// <summary>The <c>service.name</c> of metrics and traces.</summary>
+    internal const string ServiceName = "kafkagateway";
 }

@@ -4,6 +4,9 @@ using System.Text;
 using Confluent.Kafka;
 using KafkaGateway.IntegrationTests.Harness;
 using KafkaGateway.IntegrationTests.Security;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 
 namespace KafkaGateway.IntegrationTests.Observability;
 
@@ -140,6 +143,46 @@ public sealed class ObservabilityTests(KafkaClusterFixture cluster) : IClassFixt
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.False(record.Message.Headers?.TryGetLastBytes("traceparent", out _) ?? false,
             "a trace id nobody recorded was written to the record");
+    }
+
+    [Fact]
+    public async Task Produce_WithOtlpExporter_ExportsTheRequestAndProduceSpans()
+    {
+        // The collector: an HTTP endpoint taking OTLP/HTTP protobuf exports (span names are plain UTF-8 in protobuf).
+        var exports = new System.Collections.Concurrent.ConcurrentQueue<byte[]>();
+        var collectorBuilder = WebApplication.CreateSlimBuilder();
+        collectorBuilder.WebHost.UseUrls("http://127.0.0.1:0");
+        await using var collector = collectorBuilder.Build();
+        collector.MapPost("/v1/traces", async (HttpRequest request) =>
+        {
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body);
+            exports.Enqueue(body.ToArray());
+            return Results.Ok();
+        });
+        await collector.StartAsync();
+        var settings = SecureGateway.ApiKeys(("alice", null));
+        settings["Observability:Tracing:Exporter"] = "otlp";
+        settings["Observability:Tracing:OtlpProtocol"] = "http/protobuf";
+        settings["Observability:Tracing:OtlpEndpoint"] = collector.Urls.Single() + "/v1/traces";
+        var topic = cluster.CreateTopic(partitions: 1);
+        // The request span names its path (url.path), the produce span its topic; service.name is the resource.
+        string[] expected = [$"produce {topic}", "serialize", $"/topics/{topic}/records", "http.route", "kafkagateway"];
+        await using var gateway = SecureGateway.InProcess(cluster, settings);
+        using var client = gateway.Client("alice");
+
+        var status = (await client.PostAsJsonAsync($"/topics/{topic}/records", new { value = new { n = 1 } })).StatusCode;
+        // The batch exporter sends every few seconds; the request span ends after the client has its answer.
+        var exported = "";
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!expected.All(e => exported.Contains(e, StringComparison.Ordinal)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
+            exported = string.Join("\n", exports.Select(e => Encoding.UTF8.GetString(e)));
+        }
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.All(expected, e => Assert.Contains(e, exported, StringComparison.Ordinal));
     }
 
     private List<ConsumeResult<byte[], byte[]>> ConsumeRaw(string topic, int count)

@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using KafkaGateway.Hosting;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Serilog;
+using Serilog.Core;
+using Serilog.Events;
+using Serilog.Extensions.Hosting;
+
+namespace KafkaGateway.Tests.Hosting;
+
+/// <summary>
+/// The gateway's request log against Serilog's <c>UseSerilogRequestLogging</c> (default options, the host's logger)
+/// as the judge: the same request through both must give the same event, apart from the elapsed time and timestamp.
+/// </summary>
+public sealed class RequestCompletionLogTests
+{
+    public static TheoryData<string, string, int, bool, bool> Requests => new()
+    {
+        { "GET", "/health/live", 200, false, false },
+        { "POST", "/topics/sensors/records", 404, false, true },
+        { "DELETE", "/topics/t%20x", 503, false, false },
+        { "POST", "/topics/sensors/records", 200, true, false },
+        { "POST", "/topics/sensors/records", 200, true, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(Requests))]
+    public async Task InvokeAsync_AnyOutcome_WritesSerilogsRequestEvent(string method, string path, int status, bool throws, bool completesLater)
+    {
+        using var activity = new Activity("request").SetIdFormat(ActivityIdFormat.W3C).Start();
+        // Completing now, a throw is synchronous (no task); completing later, the task faults.
+        RequestDelegate endpoint = completesLater
+            ? async context =>
+            {
+                await Task.Yield();
+                Respond(context, status, throws);
+            }
+            : context =>
+            {
+                Respond(context, status, throws);
+                return Task.CompletedTask;
+            };
+
+        var expected = await RunAsync(method, path, endpoint, (logger, next) =>
+        {
+            var services = new ServiceCollection().AddSingleton(new DiagnosticContext(logger)).BuildServiceProvider();
+            var app = new ApplicationBuilder(services);
+            app.UseSerilogRequestLogging(options => options.Logger = logger);
+            app.Run(next);
+            return app.Build();
+        });
+        var actual = await RunAsync(method, path, endpoint, (logger, next) => new RequestCompletionLog(next, logger).InvokeAsync);
+
+        Assert.Equal(expected.Level, actual.Level);
+        Assert.Equal(expected.MessageTemplate.Text, actual.MessageTemplate.Text);
+        Assert.Equal(expected.Exception?.Message, actual.Exception?.Message);
+        Assert.Equal(throws, actual.Exception is InvalidOperationException);
+        Assert.Equal(expected.TraceId, actual.TraceId);
+        Assert.Equal(activity.TraceId, actual.TraceId);
+        Assert.Equal(expected.SpanId, actual.SpanId);
+        Assert.Equal(expected.Properties.Keys.Order(), actual.Properties.Keys.Order());
+        foreach (var (name, value) in expected.Properties.Where(p => p.Key != "Elapsed"))
+        {
+            Assert.Equal(value.ToString(), actual.Properties[name].ToString());
+        }
+
+        Assert.IsType<double>(Assert.IsType<ScalarValue>(actual.Properties["Elapsed"]).Value);
+        Assert.Equal(RequestCompletionLog.SourceContext, ((ScalarValue)actual.Properties[Constants.SourceContextPropertyName]).Value);
+    }
+
+    [Fact]
+    public async Task InvokeAsync_LevelBelowMinimum_WritesNothingAndStillRunsTheRequest()
+    {
+        var events = new EventSink();
+        using var logger = new LoggerConfiguration().MinimumLevel.Warning().WriteTo.Sink(events).CreateLogger();
+        var ran = false;
+        var middleware = new RequestCompletionLog(_ => { ran = true; return Task.CompletedTask; }, logger);
+
+        await middleware.InvokeAsync(new DefaultHttpContext());
+
+        Assert.True(ran);
+        Assert.Empty(events.Events);
+    }
+
+    private static void Respond(HttpContext context, int status, bool throws)
+    {
+        context.Response.StatusCode = status;
+        if (throws)
+        {
+            throw new InvalidOperationException("boom");
+        }
+    }
+
+    private static async Task<LogEvent> RunAsync(
+        string method, string path, RequestDelegate endpoint, Func<Serilog.ILogger, RequestDelegate, RequestDelegate> build)
+    {
+        var events = new EventSink();
+        using var logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(events).CreateLogger();
+        var pipeline = build(logger, endpoint);
+        var context = new DefaultHttpContext();
+        context.Request.Method = method;
+        context.Request.Path = PathString.FromUriComponent(path);
+
+        try
+        {
+            await pipeline(context);
+        }
+        catch (InvalidOperationException)
+        {
+            // The endpoint's exception goes on past the request log, as it does past Serilog's.
+        }
+
+        return Assert.Single(events.Events);
+    }
+
+    private sealed class EventSink : ILogEventSink
+    {
+        public List<LogEvent> Events { get; } = [];
+
+        public void Emit(LogEvent logEvent) => Events.Add(logEvent);
+    }
+}
