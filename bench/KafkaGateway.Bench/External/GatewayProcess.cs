@@ -169,6 +169,31 @@ internal sealed class GatewayProcess : IAsyncDisposable
         throw new InvalidOperationException($"The gateway did not become ready within 180 s; see {_logPath}.");
     }
 
+    /// <summary>
+    /// The runtime settings the gateway's build carries in its runtimeconfig.json (GC mode, thread-pool spinning), as the
+    /// image and <c>dotnet run</c> get them: the bench sets none of its own, so the figures are the shipped build's.
+    /// </summary>
+    public static string RuntimeSettings()
+    {
+        var path = Path.ChangeExtension(GatewayDll(), ".runtimeconfig.json");
+        using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path));
+        if (!document.RootElement.GetProperty("runtimeOptions").TryGetProperty("configProperties", out var properties))
+        {
+            return "none";
+        }
+
+        var settings = new List<string>();
+        foreach (var property in properties.EnumerateObject())
+        {
+            if (property.Name.StartsWith("System.GC.", StringComparison.Ordinal) || property.Name.StartsWith("System.Threading.", StringComparison.Ordinal))
+            {
+                settings.Add($"`{property.Name}` = {property.Value.GetRawText()}");
+            }
+        }
+
+        return settings.Count == 0 ? "none" : string.Join(", ", settings);
+    }
+
     /// <summary>src/KafkaGateway's build of this bench's configuration (the bench's project reference builds it).</summary>
     private static string GatewayDll()
     {

@@ -70,7 +70,8 @@ internal sealed class HttpSuite(BenchSettings settings)
             "threads\" is the part of it on threads named rdk:… (the gateway's Kafka clients and the embedded brokers). Each gateway " +
             "is warmed up until its JIT settled (see the warm-up line in the log) before anything is measured. Allocations are the " +
             "runtime's `dotnet.gc.heap.total_allocated` (the gateway's /metrics) over the same run. Each figure is the median of " +
-            $"{settings.Rounds} runs (min-max in brackets).");
+            $"{settings.Rounds} runs (min-max in brackets). The gateway's runtime settings are its build's runtimeconfig.json: " +
+            $"{GatewayProcess.RuntimeSettings()}.");
         report.Line();
         _ = anonymous;
         _ = secured;
