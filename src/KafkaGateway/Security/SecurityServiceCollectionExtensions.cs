@@ -424,7 +424,8 @@ internal static class RequestCredentials
         var headers = context.Request.Headers;
         return headers.Authorization.Count > 0
             || headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName)
-            || context.Connection.ClientCertificate is not null;
+            // The feature itself: Connection.ClientCertificate creates an empty TLS feature for a plain-HTTP request.
+            || context.Features.Get<ITlsConnectionFeature>()?.ClientCertificate is not null;
     }
 }
 
