@@ -70,6 +70,13 @@ public sealed record SchemaRegistryOptions
     public string Topic { get; init; } = "_schemas";
 
     /// <summary>
+    /// <c>SchemaRegistry:ReservedTopics</c> — the topics of other schema registries on the same cluster (another
+    /// gateway's built-in registry with its own <c>SchemaRegistry:Topic</c>, a Confluent Schema Registry's
+    /// <c>kafkastore.topic</c>), refused to every request like <see cref="Topic"/> (default none).
+    /// </summary>
+    public string[] ReservedTopics { get; init; } = [];
+
+    /// <summary>
     /// <c>SchemaRegistry:DefaultCompatibility</c> — built-in registry: compatibility level applied when neither the
     /// subject nor the global configuration sets one (default BACKWARD).
     /// </summary>
@@ -118,6 +125,7 @@ public sealed record SchemaRegistryOptions
             .Append(", ValueSubjectNameStrategy = ").Append(ValueSubjectNameStrategy)
             .Append(", KeySubjectNameStrategy = ").Append(KeySubjectNameStrategy)
             .Append(", Topic = ").Append(Topic)
+            .Append(", ReservedTopics = [").AppendJoin(", ", ReservedTopics).Append(']')
             .Append(", DefaultCompatibility = ").Append(DefaultCompatibility)
             .Append(", MaxSchemaLength = ").Append(MaxSchemaLength)
             .Append(", ForwardTimeoutSeconds = ").Append(ForwardTimeoutSeconds);

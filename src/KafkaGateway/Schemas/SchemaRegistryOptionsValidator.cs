@@ -33,6 +33,14 @@ internal sealed class SchemaRegistryOptionsValidator(TimeProvider time) : IValid
             failures.Add($"{Prefix}Topic = '{options.Topic}' is not a Kafka topic name: {violation}");
         }
 
+        for (var i = 0; i < options.ReservedTopics.Length; i++)
+        {
+            if (Kafka.TopicNameRules.Violation(options.ReservedTopics[i]) is { } reservedViolation)
+            {
+                failures.Add($"{Prefix}ReservedTopics:{i} = '{options.ReservedTopics[i]}' is not a Kafka topic name: {reservedViolation}");
+            }
+        }
+
         if (!CompatibilityLevelNames.TryParse(options.DefaultCompatibility, out _))
         {
             failures.Add($"{Prefix}DefaultCompatibility must be one of NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE (was '{options.DefaultCompatibility}').");

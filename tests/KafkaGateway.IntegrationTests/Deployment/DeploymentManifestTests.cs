@@ -65,6 +65,10 @@ public sealed class DeploymentManifestTests
         // The profile's gateway forwards to Confluent (no built-in registry runs) and reserves Confluent's topic.
         Assert.Equal("http://schema-registry:8081", Env("gateway-confluent-sr", "SchemaRegistry__Url"));
         Assert.Equal(confluentTopic, Env("gateway-confluent-sr", "SchemaRegistry__Topic"));
+        // Both gateways share the Kafka cluster: each reserves the other registry's topic too, so no request through
+        // either can write a record into a registry topic.
+        Assert.Equal(confluentTopic, Env("gateway", "SchemaRegistry__ReservedTopics__0"));
+        Assert.Equal(builtInTopic, Env("gateway-confluent-sr", "SchemaRegistry__ReservedTopics__0"));
     }
 
     [Fact]

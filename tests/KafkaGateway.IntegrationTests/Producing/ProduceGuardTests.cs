@@ -203,8 +203,28 @@ public sealed class ProduceGuardTests(GatewayClusterFixture cluster) : IClassFix
     [InlineData("__transaction_state")]
     public async Task ProduceAndAdmin_ReservedTopic_Answer403ReservedTopicOnEveryRoute(string topic)
     {
-        // Whatever exists under that name, nothing may reach it (tests' gateways keep their registry elsewhere,
-        // so create the topic to be sure the refusal is not a 404 in disguise).
+        await AssertReservedOnEveryRouteAsync(Client(), topic);
+    }
+
+    [Fact]
+    public async Task ProduceAndAdmin_AnotherRegistrysTopic_Answer403ReservedTopicOnEveryRouteOnlyWhenConfigured()
+    {
+        // SchemaRegistry:ReservedTopics names another registry's topic on the same cluster (the compose file: each
+        // gateway names the other registry's topic). Without the setting the same name is an ordinary topic.
+        const string topic = "other-registry-schemas";
+        EnsureTopic(topic);
+        using (var unreserved = await Client().PostAsJsonAsync($"/topics/{topic}/records", new { value = new { id = "s" } }))
+        {
+            Assert.DoesNotContain("reserved_topic", await unreserved.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+
+        using var gateway = GatewayFactory.For(cluster, new Dictionary<string, string?> { ["SchemaRegistry:ReservedTopics:0"] = topic });
+        await AssertReservedOnEveryRouteAsync(gateway.CreateClient(), topic);
+    }
+
+    private void EnsureTopic(string topic)
+    {
+        // Create the topic to be sure a refusal is not a 404 in disguise.
         try
         {
             cluster.Cluster.CreateTopic(topic, 1, 1);
@@ -213,8 +233,12 @@ public sealed class ProduceGuardTests(GatewayClusterFixture cluster) : IClassFix
         {
             // Already there.
         }
+    }
 
-        var client = Client();
+    private async Task AssertReservedOnEveryRouteAsync(HttpClient client, string topic)
+    {
+        // Whatever exists under that name, nothing may reach it.
+        EnsureTopic(topic);
         var before = HighWatermark(topic);
         var answers = new List<(string Route, HttpResponseMessage Response)>
         {

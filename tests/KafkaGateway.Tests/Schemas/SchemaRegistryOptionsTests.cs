@@ -31,6 +31,7 @@ public sealed class SchemaRegistryOptionsTests
         { "missing CA file", new() { ["SchemaRegistry:Tls:CaLocation"] = "/nonexistent/ca.pem" }, "SchemaRegistry:Tls:CaLocation file '/nonexistent/ca.pem' does not exist" },
         // The built-in registry's keys share the section, and since issue 16 the class and its one validator.
         { "topic name", new() { ["SchemaRegistry:Topic"] = "schemas/v1" }, "SchemaRegistry:Topic = 'schemas/v1' is not a Kafka topic name" },
+        { "reserved topic name", new() { ["SchemaRegistry:ReservedTopics:0"] = "_confluent_schemas", ["SchemaRegistry:ReservedTopics:1"] = "a b" }, "SchemaRegistry:ReservedTopics:1 = 'a b' is not a Kafka topic name" },
         { "compatibility", new() { ["SchemaRegistry:DefaultCompatibility"] = "SIDEWAYS" }, "SchemaRegistry:DefaultCompatibility must be one of NONE, BACKWARD" },
         { "schema length", new() { ["SchemaRegistry:MaxSchemaLength"] = "100" }, "SchemaRegistry:MaxSchemaLength must be between 1024 and 16777216 (was 100)." },
         { "forward timeout", new() { ["SchemaRegistry:ForwardTimeoutSeconds"] = "0" }, "SchemaRegistry:ForwardTimeoutSeconds must be between 1 and 300 (was 0)." },

@@ -19,7 +19,11 @@ public static class SchemaRegistryServiceCollectionExtensions
         // SchemaRegistryOptions (the whole SchemaRegistry section) is bound and validated by AddSchemaRegistryClient.
         services.TryAddSingleton<RegistryTopic>();
         // Reserved whether the registry is built in or external: a Confluent registry on the cluster reads it too.
-        services.TryAddSingleton(sp => new Kafka.ReservedTopics(sp.GetRequiredService<IOptions<SchemaRegistryOptions>>().Value.Topic));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<SchemaRegistryOptions>>().Value;
+            return new Kafka.ReservedTopics(options.Topic, options.ReservedTopics);
+        });
         services.TryAddSingleton(sp => new BuiltInSchemaRegistry(
             sp.GetRequiredService<RegistryTopic>(),
             sp.GetRequiredService<IOptions<SchemaRegistryOptions>>(),
