@@ -64,6 +64,9 @@ public sealed class ApiMetadataFiltersTests(GatewayClusterFixture cluster) : ICl
             Producing.ProduceTests.Json("""{"value": {"id": "s-1", "timestamp": 1732270000000, "value": 21.5}}"""));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        // The answer declares its length (JsonAnswer) and keeps MVC's content type.
+        Assert.Equal((await response.Content.ReadAsByteArrayAsync()).Length, response.Content.Headers.ContentLength);
+        Assert.Equal("application/json; charset=utf-8", response.Content.Headers.ContentType?.ToString());
         var filters = Assert.Single(recorder.Lists, l => l.Action == produce).Filters;
         Assert.DoesNotContain(filters, ApiMetadataFilters.IsMetadataOnly);
         Assert.Equal(produce.FilterDescriptors.Count, filters.Count);
