@@ -25,9 +25,11 @@ internal sealed class ParametersDescribedByAttribute(string methodName) : Attrib
 }
 
 /// <summary>
-/// Describes actions marked <see cref="ParametersDescribedByAttribute"/> with MVC's own description provider, run on
-/// a copy of the action whose parameters are the describing method's, so the description is the one MVC would give
-/// the action had it those parameters; the copy's description then replaces the action's. Also gives an action marked
+/// Describes actions marked <see cref="ParametersDescribedByAttribute"/>, and actions whose metadata-only filters
+/// <see cref="ApiMetadataFilters"/> took out of the runtime filter list, with MVC's own description provider, run on
+/// a copy of the action whose parameters are the describing method's and whose filters are the declared ones, so the
+/// description is the one MVC would give the action had it those parameters and filters; the copy's description then
+/// replaces the action's. Also gives an action marked
 /// <see cref="ConsumesMetadataAttribute"/> exactly its media types as request formats: Swashbuckle takes the request body's
 /// media types from a <c>[Consumes]</c> attribute itself and from ApiExplorer's formats (every input formatter type the
 /// declared one matches) only without one, so this keeps the document what it was with <c>[Consumes]</c>.
@@ -50,13 +52,22 @@ internal sealed class DescribedParametersProvider(
         ArgumentNullException.ThrowIfNull(context);
         for (var i = 0; i < context.Results.Count; i++)
         {
-            if (context.Results[i].ActionDescriptor is not ControllerActionDescriptor action
-                || action.MethodInfo.GetCustomAttribute<ParametersDescribedByAttribute>() is not { } described)
+            if (context.Results[i].ActionDescriptor is not ControllerActionDescriptor action)
             {
                 continue;
             }
 
-            var inner = new ApiDescriptionProviderContext([WithParametersOf(action, DescribingMethod(action, described.MethodName))]);
+            var described = action.MethodInfo.GetCustomAttribute<ParametersDescribedByAttribute>();
+            var filters = ApiMetadataFilters.DescribedFilters(action);
+            if (described is null && filters is null)
+            {
+                continue;
+            }
+
+            var inner = new ApiDescriptionProviderContext([DescribedCopy(
+                action,
+                described is null ? null : DescribingMethod(action, described.MethodName),
+                filters ?? action.FilterDescriptors)]);
             _describer.OnProvidersExecuting(inner);
             var description = inner.Results.Single(d => string.Equals(d.HttpMethod, context.Results[i].HttpMethod, StringComparison.Ordinal));
             description.ActionDescriptor = action;
@@ -99,7 +110,12 @@ internal sealed class DescribedParametersProvider(
         action.ControllerTypeInfo.GetMethod(name, BindingFlags.Static | BindingFlags.NonPublic | BindingFlags.Public)
             ?? throw new InvalidOperationException($"{action.DisplayName}: [ParametersDescribedBy] names no static method '{name}'.");
 
-    private ControllerActionDescriptor WithParametersOf(ControllerActionDescriptor action, MethodInfo describing) => new()
+    /// <summary>
+    /// A copy of <paramref name="action"/> as ApiExplorer should see it: with the parameters of the describing method
+    /// (when there is one) and with the filters the action was declared with, metadata-only ones included (see
+    /// <see cref="ApiMetadataFilters"/>).
+    /// </summary>
+    private ControllerActionDescriptor DescribedCopy(ControllerActionDescriptor action, MethodInfo? describing, IList<Microsoft.AspNetCore.Mvc.Filters.FilterDescriptor> filters) => new()
     {
         ActionName = action.ActionName,
         ControllerName = action.ControllerName,
@@ -108,12 +124,12 @@ internal sealed class DescribedParametersProvider(
         AttributeRouteInfo = action.AttributeRouteInfo,
         ActionConstraints = action.ActionConstraints,
         EndpointMetadata = action.EndpointMetadata,
-        FilterDescriptors = action.FilterDescriptors,
+        FilterDescriptors = filters,
         Properties = action.Properties,
         RouteValues = action.RouteValues,
         DisplayName = action.DisplayName,
         BoundProperties = action.BoundProperties,
-        Parameters = [.. describing.GetParameters().Select(parameter => (Microsoft.AspNetCore.Mvc.Abstractions.ParameterDescriptor)new ControllerParameterDescriptor
+        Parameters = describing is null ? action.Parameters : [.. describing.GetParameters().Select(parameter => (Microsoft.AspNetCore.Mvc.Abstractions.ParameterDescriptor)new ControllerParameterDescriptor
         {
             Name = parameter.Name!,
             ParameterType = parameter.ParameterType,

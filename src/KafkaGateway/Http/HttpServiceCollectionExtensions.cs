@@ -47,6 +47,8 @@ public static class HttpServiceCollectionExtensions
             provider.GetRequiredService<IModelMetadataProvider>(), provider.GetRequiredService<IOptions<MvcOptions>>().Value)));
 
         services.TryAddEnumerable(ServiceDescriptor.Transient<Microsoft.AspNetCore.Mvc.ApplicationModels.IApplicationModelProvider, ModelStateFilters>());
+        // The invoker walks an action's filter list at every stage of every request: API-description metadata leaves it.
+        services.TryAddEnumerable(ServiceDescriptor.Transient<Microsoft.AspNetCore.Mvc.Abstractions.IActionDescriptorProvider, ApiMetadataFilters>());
 
         services.AddEndpointsApiExplorer();
         // Actions that read their request themselves are described by the parameters of a describing method.
