@@ -40,7 +40,7 @@ try
     app.UseRequestRateLimits();
     // Audit sits before authorization so refusals (401/403) are audited too.
     app.UseAudit();
-    app.UseAuthorization();
+    app.UseGatewayAuthorization();
     app.UseEndpointAccessCheck();
 
     app.MapHealthEndpoints();

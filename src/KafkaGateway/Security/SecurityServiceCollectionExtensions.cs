@@ -150,6 +150,21 @@ public static class SecurityServiceCollectionExtensions
         return app;
     }
 
+    /// <summary>
+    /// Authorization of every request (<see cref="GatewayAuthorization"/>): the framework's <c>UseAuthorization</c>
+    /// steps with the gateway's evaluator and result handler held instead of resolved per request.
+    /// </summary>
+    public static WebApplication UseGatewayAuthorization(this WebApplication app)
+    {
+        // The framework's own check that AddAuthorization ran.
+        _ = app.Services.GetRequiredService<IAuthorizationPolicyProvider>();
+        app.UseMiddleware<GatewayAuthorization>();
+        // WebApplication adds the framework's UseAuthorization behind everything else unless this mark is set (so a
+        // pipeline without this call would still authorize every request, through the framework's middleware).
+        ((IApplicationBuilder)app).Properties["__AuthorizationMiddlewareSet"] = true;
+        return app;
+    }
+
     private static string SelectScheme(HttpContext context) =>
         SelectScheme(context, context.RequestServices.GetRequiredService<IOptions<SecurityOptions>>().Value.Authentication);
 
