@@ -32,7 +32,7 @@ try
     // client got (a GatewayException becomes its 4xx in the handler, not a 500 in the log).
     app.UseGatewayRequestLogging();
     app.UseExceptionHandler();
-    app.UseStatusCodePages();
+    app.UseGatewayStatusCodePages();
     app.UseGatewayHsts();
     app.UseGatewayCors();
     app.UseGatewayAuthentication();
@@ -40,7 +40,7 @@ try
     app.UseRequestRateLimits();
     // Audit sits before authorization so refusals (401/403) are audited too.
     app.UseAudit();
-    app.UseAuthorization();
+    app.UseGatewayAuthorization();
     app.UseEndpointAccessCheck();
 
     app.MapHealthEndpoints();

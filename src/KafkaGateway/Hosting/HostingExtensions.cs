@@ -106,6 +106,17 @@ public static partial class HostingExtensions
         return app;
     }
 
+    /// <summary>
+    /// Status-code pages (a ProblemDetails body for a 4xx/5xx answer without one), as <c>UseStatusCodePages()</c>
+    /// with the same options and handler, written by <see cref="GatewayStatusCodePages"/> without the framework
+    /// middleware's per-request items entry and async frame.
+    /// </summary>
+    public static WebApplication UseGatewayStatusCodePages(this WebApplication app)
+    {
+        app.UseMiddleware<GatewayStatusCodePages>();
+        return app;
+    }
+
     /// <summary>Maps <c>/health/live</c> and <c>/health/ready</c> (anonymous; details for the <c>cluster</c> permission).</summary>
     public static WebApplication MapHealthEndpoints(this WebApplication app)
     {

@@ -25,4 +25,8 @@ internal static partial class SecurityLog
     [LoggerMessage(EventId = 4205, Level = LogLevel.Warning,
         Message = "The client certificate CRL was due for renewal at {NextUpdate:O}; revocations after that are unknown to the gateway")]
     public static partial void CrlStale(ILogger logger, DateTimeOffset nextUpdate);
+
+    /// <summary>The framework authorization middleware's Debug line (same category and template).</summary>
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Policy authentication schemes {policyName} did not succeed")]
+    public static partial void PolicySchemesFailed(ILogger logger, IReadOnlyList<string> policyName);
 }

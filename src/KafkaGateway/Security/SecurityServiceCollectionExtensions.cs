@@ -88,8 +88,7 @@ public static class SecurityServiceCollectionExtensions
     {
         if (!app.Environment.IsDevelopment())
         {
-            // Read per request, not here: options are validated when the host starts, after the pipeline is built.
-            app.UseWhen(context => app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.HstsMaxAgeDays > 0, branch => branch.UseHsts());
+            UseWhenEnabled(app, () => app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.HstsMaxAgeDays > 0, branch => branch.UseHsts());
         }
 
         return app;
@@ -102,11 +101,29 @@ public static class SecurityServiceCollectionExtensions
     /// </summary>
     public static WebApplication UseGatewayCors(this WebApplication app)
     {
-        // Read per request (a cached options value), not here: options are validated when the host starts.
-        var options = app.Services.GetRequiredService<IOptions<SecurityOptions>>();
-        app.UseWhen(_ => options.Value.Cors.AllowedOrigins.Count > 0, branch => branch.UseCors());
+        UseWhenEnabled(app, () => app.Services.GetRequiredService<IOptions<SecurityOptions>>().Value.Cors.AllowedOrigins.Count > 0, branch => branch.UseCors());
         return app;
     }
+
+    /// <summary>
+    /// Adds <paramref name="configure"/>'s middleware when <paramref name="enabled"/> says so, decided when the pipeline
+    /// is built: the host builds it when it starts, after the options were validated and before the server accepts a
+    /// request (test hosts have added their settings by then), not here, where the configuration is not final yet. A
+    /// feature that is off is then no step at all, instead of a predicate asked on every request (UseWhen).
+    /// </summary>
+    private static void UseWhenEnabled(WebApplication app, Func<bool> enabled, Action<IApplicationBuilder> configure) =>
+        ((IApplicationBuilder)app).Use(next =>
+        {
+            if (!enabled())
+            {
+                return next;
+            }
+
+            var branch = ((IApplicationBuilder)app).New();
+            configure(branch);
+            branch.Run(next);
+            return branch.Build();
+        });
 
     /// <summary>
     /// Authentication of requests that carry credentials (an <c>Authorization</c> or API-key header, a client
@@ -136,7 +153,10 @@ public static class SecurityServiceCollectionExtensions
     /// </summary>
     public static WebApplication UseRequestRateLimits(this WebApplication app)
     {
-        app.UseMiddleware<RequestRateLimiting>();
+        // Without a limit no step at all (decided when the pipeline is built, after the options were validated).
+        ((IApplicationBuilder)app).Use(next => app.Services.GetRequiredService<ClientRateLimits>() is { Limiter: not null } limits
+            ? new RequestRateLimiting(next, limits).InvokeAsync
+            : next);
         return app;
     }
 
@@ -147,6 +167,21 @@ public static class SecurityServiceCollectionExtensions
     public static WebApplication UseAudit(this WebApplication app)
     {
         app.UseMiddleware<AuditMiddleware>();
+        return app;
+    }
+
+    /// <summary>
+    /// Authorization of every request (<see cref="GatewayAuthorization"/>): the framework's <c>UseAuthorization</c>
+    /// steps with the gateway's evaluator and result handler held instead of resolved per request.
+    /// </summary>
+    public static WebApplication UseGatewayAuthorization(this WebApplication app)
+    {
+        // The framework's own check that AddAuthorization ran.
+        _ = app.Services.GetRequiredService<IAuthorizationPolicyProvider>();
+        app.UseMiddleware<GatewayAuthorization>();
+        // WebApplication adds the framework's UseAuthorization behind everything else unless this mark is set (so a
+        // pipeline without this call would still authorize every request, through the framework's middleware).
+        ((IApplicationBuilder)app).Properties["__AuthorizationMiddlewareSet"] = true;
         return app;
     }
 

@@ -102,6 +102,9 @@ public sealed class ObservabilityTests(KafkaClusterFixture cluster) : IClassFixt
         Assert.DoesNotContain("aspnetcore_authorization_", text, StringComparison.Ordinal);
         Assert.DoesNotContain("aspnetcore_rate_limiting_", text, StringComparison.Ordinal);
         Assert.DoesNotContain("aspnetcore_memory_pool_", text, StringComparison.Ordinal);
+        // Requests in flight: kept, as one series (a view without tag keys; no hashing of labels per request).
+        Assert.Contains("http_server_active_requests{otel_scope_name=\"Microsoft.AspNetCore.Hosting\"} ", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("http_server_active_requests{otel_scope_name=\"Microsoft.AspNetCore.Hosting\",", text, StringComparison.Ordinal);
     }
 
     [Fact]
