@@ -36,12 +36,26 @@ internal sealed class JsonAnswer<T>(T value, JsonTypeInfo<T> typeInfo) : IAction
         if (write.IsCompletedSuccessfully)
         {
             write.GetAwaiter().GetResult();
+            JsonAnswerWriter.Done(body);
             return Task.CompletedTask;
         }
 
-        // The pending write may still read the buffer: this thread's next answer gets a new one.
+        // The pending write may still read the buffer: this thread's next answer gets a new one, and this one goes
+        // back to the pool when the write is over.
         JsonAnswerWriter.Release(body);
-        return write.AsTask();
+        return AwaitWriteAsync(write, body);
+    }
+
+    private static async Task AwaitWriteAsync(ValueTask<System.IO.Pipelines.FlushResult> write, PooledBufferWriter body)
+    {
+        try
+        {
+            await write;
+        }
+        finally
+        {
+            body.Dispose();
+        }
     }
 }
 
@@ -51,38 +65,35 @@ internal static class JsonAnswerWriter
     // Reset to this when done, so a cached writer does not keep the last request's pipe reachable (never written to).
     private static readonly System.Buffers.ArrayBufferWriter<byte> s_detached = new(1);
 
-    // A buffer that grew beyond this for a large answer (a batch of many records) is not kept for the next one.
+    // A thread's body buffer starts at this, and one that grew beyond the second for a large answer (a batch of many
+    // records) gives its array back to the pool instead of keeping it for the next answer.
+    private const int InitialBufferBytes = 512;
     private const int KeptBufferBytes = 16 * 1024;
 
     [ThreadStatic]
     private static Utf8JsonWriter? t_writer;
 
     [ThreadStatic]
-    private static System.Buffers.ArrayBufferWriter<byte>? t_body;
+    private static PooledBufferWriter? t_body;
 
     /// <summary>
-    /// <paramref name="value"/> serialized into this thread's body buffer, valid until this thread's next call; a
-    /// caller that needs it longer (an asynchronous write) calls <see cref="Release"/> first.
+    /// <paramref name="value"/> serialized into this thread's body buffer, valid until this thread's next call; the
+    /// caller then calls <see cref="Done"/>, or <see cref="Release"/> when it needs the bytes longer (an asynchronous
+    /// write) and disposes the buffer itself.
     /// </summary>
-    public static System.Buffers.ArrayBufferWriter<byte> Serialize<T>(T value, JsonTypeInfo<T> typeInfo)
+    public static PooledBufferWriter Serialize<T>(T value, JsonTypeInfo<T> typeInfo)
     {
-        var body = t_body;
-        if (body is null || body.Capacity > KeptBufferBytes)
-        {
-            body = new System.Buffers.ArrayBufferWriter<byte>(256);
-            t_body = body;
-        }
-        else
-        {
-            body.ResetWrittenCount();
-        }
-
+        var body = t_body ??= new PooledBufferWriter(InitialBufferBytes);
+        body.Reset(KeptBufferBytes);
         Write(body, value, typeInfo);
         return body;
     }
 
+    /// <summary>The answer in <paramref name="body"/> was sent: a large array goes back to the pool now.</summary>
+    public static void Done(PooledBufferWriter body) => body.Reset(KeptBufferBytes);
+
     /// <summary>Gives up this thread's claim on <paramref name="body"/> (the next <see cref="Serialize"/> takes a new buffer).</summary>
-    public static void Release(System.Buffers.ArrayBufferWriter<byte> body)
+    public static void Release(PooledBufferWriter body)
     {
         if (ReferenceEquals(t_body, body))
         {

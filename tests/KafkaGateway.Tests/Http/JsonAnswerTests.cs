@@ -50,5 +50,23 @@ public sealed class JsonAnswerTests
         Assert.NotSame(reused, fresh);
         Assert.Equal(secondText, Encoding.UTF8.GetString(reused.WrittenSpan));
         Assert.Equal(firstText, Encoding.UTF8.GetString(fresh.WrittenSpan));
+        reused.Dispose();
+    }
+
+    [Fact]
+    public void Serialize_LargeAnswer_ExactBytesThenTheLargeArrayGoesBackAtDone()
+    {
+        var records = Enumerable.Range(0, 1000).Select(i => new ProducedRecord(i % 3, 1_000_000 + i, 1732270000000 + i)).ToArray();
+        var large = new ProduceResponse("sensors", 7, 3, records);
+
+        var body = JsonAnswerWriter.Serialize(large, ProducingJsonContext.Default.ProduceResponse);
+        var text = Encoding.UTF8.GetString(body.WrittenSpan);
+        var grown = body.Capacity;
+        JsonAnswerWriter.Done(body);
+
+        Assert.Equal(JsonSerializer.Serialize(large, new JsonOptions().JsonSerializerOptions), text);
+        Assert.True(grown > 16 * 1024, $"capacity {grown}");
+        Assert.True(body.Capacity <= 16 * 1024, $"capacity {body.Capacity} kept after Done");
+        Assert.Equal(0, body.WrittenCount);
     }
 }
