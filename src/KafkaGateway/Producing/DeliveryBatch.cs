@@ -161,14 +161,26 @@ internal sealed class DeliveryBatch : IValueTaskSource
             _producer?.OnMessageTimedOut();
         }
 
-        bool first;
+        // One lock per report: the slot, and whether this is the record's first callback (which holds the batch).
+        bool first, complete = false;
         lock (_lock)
         {
-            first = !_slots[index].Called;
-            _slots[index].Called = true;
+            ref var slot = ref _slots[index];
+            first = !slot.Called;
+            slot.Called = true;
+            if (!_sealed && slot.Report is null && slot.Failure is null)
+            {
+                slot.Report = report;
+                slot.AfterTimeout = afterTimeout;
+                complete = --_pending == 0;
+            }
         }
 
-        Settle(index, report, null, afterTimeout);
+        if (complete)
+        {
+            Complete();
+        }
+
         if (first)
         {
             // Last: nothing of this batch is touched after the record's hold is let go.
@@ -208,7 +220,7 @@ internal sealed class DeliveryBatch : IValueTaskSource
     public void Failed(int index, Exception exception)
     {
         Volatile.Write(ref _reusable, false);
-        Settle(index, null, exception, false);
+        Fail(index, exception);
     }
 
     /// <summary>
@@ -281,7 +293,7 @@ internal sealed class DeliveryBatch : IValueTaskSource
 
     internal Exception? FailureAt(int index) => _slots[index].Failure;
 
-    private void Settle(int index, DeliveryReport<byte[]?, byte[]?>? report, Exception? failure, bool afterTimeout)
+    private void Fail(int index, Exception failure)
     {
         lock (_lock)
         {
@@ -291,9 +303,7 @@ internal sealed class DeliveryBatch : IValueTaskSource
                 return;
             }
 
-            slot.Report = report;
             slot.Failure = failure;
-            slot.AfterTimeout = afterTimeout;
             if (--_pending > 0)
             {
                 return;
