@@ -283,9 +283,13 @@ internal sealed class DeliveryBatch : IValueTaskSource
 
     private void LetGo()
     {
-        if (Interlocked.Decrement(ref _holders) == 0 && Volatile.Read(ref _reusable))
+        if (Interlocked.Decrement(ref _holders) == 0 && Volatile.Read(ref _reusable) && _pool is { } pool)
         {
-            _pool?.Return(this);
+            // Nothing in the pool keeps the last request's reports or its (possibly retired) producer reachable.
+            Array.Clear(_slots, 0, _count);
+            _count = 0;
+            _producer = null;
+            pool.Return(this);
         }
     }
 
