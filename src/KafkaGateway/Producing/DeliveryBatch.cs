@@ -1,48 +1,130 @@
+using System.Threading.Tasks.Sources;
 using Confluent.Kafka;
 
 namespace KafkaGateway.Producing;
 
 /// <summary>
 /// The delivery reports of one request's records, filled in by librdkafka's delivery callbacks (on the producer's
-/// poll thread) and completed when the last one arrived. One task per request instead of one per record.
+/// poll thread) and complete when the last one arrived or the delivery deadline passed. The request awaits it as a
+/// <see cref="ValueTask"/> (the batch is its own completion source), so a request allocates no task for its wait.
 /// </summary>
-internal sealed class DeliveryBatch
+/// <remarks>
+/// <para>
+/// Batches are reused (<see cref="Rent"/>), which is safe only if no delivery report of one request can ever land in
+/// the batch of another. A report can arrive after the deadline sealed the batch and the request was answered, so the
+/// batch does not go back to the pool when the request is done with it: it counts its holders — the request
+/// (until <see cref="Release"/>) and every record handed to librdkafka (until that record's report) — and only the last
+/// of them returns it. librdkafka reports every message it accepted exactly once (Confluent's handle of the callback is
+/// freed by the first call), so when the count reaches zero no callback of the batch can run again, and its next
+/// request starts with nothing in flight. A batch that saw a record refused before it was queued (the record's
+/// callback may or may not have been registered) is never reused: the garbage collector takes it.
+/// </para>
+/// <para>
+/// The completion's version (<see cref="ManualResetValueTaskSourceCore{TResult}.Version"/>) is the batch's generation:
+/// a <see cref="ValueTask"/> of an earlier use throws rather than observe a later request's completion.
+/// </para>
+/// </remarks>
+internal sealed class DeliveryBatch : IValueTaskSource
 {
     private readonly Lock _lock = new();
-    private readonly DeliveryReport<byte[]?, byte[]?>?[] _reports;
-    private readonly Exception?[] _failures;
-    private readonly TaskCompletionSource _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly ProducerPool.PooledProducer? _producer;
-    // Set per record whose report came after a record of the same producer timed out inside librdkafka.
-    private readonly bool[] _afterTimeout;
+    private readonly DeliveryBatchPool? _pool;
+    private Slot[] _slots;
+    // Per index, built once per pooled batch: the delegate Confluent calls with the record's report.
+    private Action<DeliveryReport<byte[]?, byte[]?>>?[] _handlers;
+    private ManualResetValueTaskSourceCore<bool> _completion = new() { RunContinuationsAsynchronously = true };
+    private ProducerPool.PooledProducer? _producer;
+    private int _count;
     private int _pending;
+    private int _completed;
+    // The request, plus every record handed to librdkafka whose report has not arrived (see the remarks).
+    private int _holders;
+    private bool _reusable;
     private bool _sealed;
     private DeliveryDeadlines? _deadlines;
-    private Action<DeliveryReport<byte[]?, byte[]?>>? _firstHandler;
+
+    private struct Slot
+    {
+        public DeliveryReport<byte[]?, byte[]?>? Report;
+        public Exception? Failure;
+        // The report came after a record of the same producer timed out inside librdkafka.
+        public bool AfterTimeout;
+        // A callback ran for this record (whether or not the sealed batch took its report).
+        public bool Called;
+    }
 
     /// <param name="count">Records in the request.</param>
     /// <param name="producer">The producer the records go to; its message timeouts are watched (see <see cref="AfterMessageTimeout"/>).</param>
     public DeliveryBatch(int count, ProducerPool.PooledProducer? producer = null)
+        : this(null, count)
     {
+        Start(count, producer);
+    }
+
+    private DeliveryBatch(DeliveryBatchPool? pool, int capacity)
+    {
+        _pool = pool;
+        _slots = new Slot[capacity];
+        _handlers = new Action<DeliveryReport<byte[]?, byte[]?>>?[capacity];
+    }
+
+    /// <summary>A batch for <paramref name="count"/> records, reused when one is free (see the remarks).</summary>
+    public static DeliveryBatch Rent(int count, ProducerPool.PooledProducer? producer) =>
+        DeliveryBatchPool.Shared.Rent(count, producer);
+
+    /// <summary>A fresh batch of <paramref name="capacity"/> records that <paramref name="pool"/> may take back.</summary>
+    internal static DeliveryBatch CreatePooled(DeliveryBatchPool pool, int capacity) => new(pool, capacity);
+
+    /// <summary>How many records this batch can take without growing (its pool's size class).</summary>
+    internal int Capacity => _slots.Length;
+
+    /// <summary>Prepares the batch for a request of <paramref name="count"/> records (fresh or back from the pool).</summary>
+    internal void Start(int count, ProducerPool.PooledProducer? producer)
+    {
+        if (count > _slots.Length)
+        {
+            _slots = new Slot[count];
+            _handlers = new Action<DeliveryReport<byte[]?, byte[]?>>?[count];
+        }
+        else
+        {
+            Array.Clear(_slots, 0, _count);
+        }
+
+        _count = count;
         _producer = producer;
-        _reports = new DeliveryReport<byte[]?, byte[]?>?[count];
-        _failures = new Exception?[count];
-        _afterTimeout = new bool[count];
         _pending = count;
+        _completed = 0;
+        _holders = 1;
+        _reusable = _pool is not null;
+        _sealed = false;
+        _deadlines = null;
+        FirstRefused = -1;
+        RefusalCause = null;
+        Deadline = 0;
+        Previous = null;
+        Next = null;
+        Linked = false;
+        _completion.Reset();
         if (count == 0)
         {
-            _completion.TrySetResult();
+            Complete();
         }
     }
+
+    /// <summary>Records in the request.</summary>
+    public int Count => _count;
 
     /// <summary>The producer the records went to (null in unit tests).</summary>
     public ProducerPool.PooledProducer? Producer => _producer;
 
     /// <summary>
-    /// Completes when every record has a report or a failure, or when the delivery deadline it is watched by
+    /// Whether every record has a report or a failure, or the delivery deadline it is watched by
     /// (<see cref="DeliveryDeadlines.WaitAsync"/>) passed; <see cref="Snapshot"/> tells which.
     /// </summary>
-    public Task Completion => _completion.Task;
+    public bool IsComplete => Volatile.Read(ref _completed) != 0;
+
+    /// <summary>Completes as <see cref="IsComplete"/> says; awaited once, by the request (or a test).</summary>
+    public ValueTask Completion => IsComplete ? ValueTask.CompletedTask : new ValueTask(this, _completion.Version);
 
     // What DeliveryDeadlines keeps per waiting batch: its place in the deadline-ordered list (guarded by that
     // list's lock) instead of a timer and a promise task per request.
@@ -52,14 +134,18 @@ internal sealed class DeliveryBatch
     internal bool Linked;
 
     /// <summary>
-    /// The delivery callback of record <paramref name="index"/>. The first record's is bound to the batch itself
-    /// (a single-record request, the common one, allocates no closure); the others capture their index.
+    /// The delivery callback of record <paramref name="index"/>, for the record about to be handed to librdkafka: from
+    /// now on the batch waits for that callback before it can be reused. The first record's is bound to the batch
+    /// itself; the others capture their index, built once per index of a pooled batch.
     /// </summary>
-    public Action<DeliveryReport<byte[]?, byte[]?>> HandlerFor(int index) =>
-        index == 0 ? _firstHandler ??= OnFirstReport : LaterHandler(index);
+    public Action<DeliveryReport<byte[]?, byte[]?>> HandlerFor(int index)
+    {
+        Interlocked.Increment(ref _holders);
+        return _handlers[index] ??= index == 0 ? OnFirstReport : LaterHandler(index);
+    }
 
     // A method of its own: a lambda capturing the parameter builds its closure at the start of the method that
-    // declares it, so in HandlerFor every first record (every single-record request) allocated one it did not use.
+    // declares it, so in HandlerFor every first record would allocate one it did not use.
     private Action<DeliveryReport<byte[]?, byte[]?>> LaterHandler(int index) => report => OnReport(index, report);
 
     private void OnFirstReport(DeliveryReport<byte[]?, byte[]?> report) => OnReport(0, report);
@@ -75,19 +161,51 @@ internal sealed class DeliveryBatch
             _producer?.OnMessageTimedOut();
         }
 
-        Settle(index, report, null, afterTimeout);
+        // One lock per report: the slot, and whether this is the record's first callback (which holds the batch).
+        bool first, complete = false;
+        lock (_lock)
+        {
+            ref var slot = ref _slots[index];
+            first = !slot.Called;
+            slot.Called = true;
+            if (!_sealed && slot.Report is null && slot.Failure is null)
+            {
+                slot.Report = report;
+                slot.AfterTimeout = afterTimeout;
+                complete = --_pending == 0;
+            }
+        }
+
+        if (complete)
+        {
+            Complete();
+        }
+
+        if (first)
+        {
+            // Last: nothing of this batch is touched after the record's hold is let go.
+            LetGo();
+        }
     }
 
     /// <summary>Watched by <paramref name="deadlines"/> from now on: told when the last record settled.</summary>
     internal void Watch(DeliveryDeadlines deadlines) => Volatile.Write(ref _deadlines, deadlines);
 
     /// <summary>The delivery timeout passed: the wait ends; records without a report stay without one.</summary>
-    internal void DeadlinePassed() => _completion.TrySetResult();
+    internal void DeadlinePassed() => SetComplete();
 
     private void Complete()
     {
-        _completion.TrySetResult();
+        SetComplete();
         Volatile.Read(ref _deadlines)?.Settled(this);
+    }
+
+    private void SetComplete()
+    {
+        if (Interlocked.Exchange(ref _completed, 1) == 0)
+        {
+            _completion.SetResult(true);
+        }
     }
 
     /// <summary>
@@ -96,10 +214,14 @@ internal sealed class DeliveryBatch
     /// written again if the broker had written it already, so "persisted" no longer means "once". Read after
     /// <see cref="Snapshot"/>.
     /// </summary>
-    public bool AfterMessageTimeout(int index) => _afterTimeout[index];
+    public bool AfterMessageTimeout(int index) => _slots[index].AfterTimeout;
 
     /// <summary>Record <paramref name="index"/> was refused before it was queued.</summary>
-    public void Failed(int index, Exception exception) => Settle(index, null, exception, false);
+    public void Failed(int index, Exception exception)
+    {
+        Volatile.Write(ref _reusable, false);
+        Fail(index, exception);
+    }
 
     /// <summary>
     /// Record <paramref name="index"/> was refused before it was queued, and the records after it are not sent: a
@@ -107,6 +229,8 @@ internal sealed class DeliveryBatch
     /// </summary>
     public void Refused(int index, Exception exception)
     {
+        // Whether librdkafka kept the refused record's callback is not the batch's to know: never reused.
+        Volatile.Write(ref _reusable, false);
         lock (_lock)
         {
             if (_sealed)
@@ -116,11 +240,11 @@ internal sealed class DeliveryBatch
 
             FirstRefused = index;
             RefusalCause = exception;
-            for (var i = index; i < _reports.Length; i++)
+            for (var i = index; i < _count; i++)
             {
-                if (_reports[i] is null && _failures[i] is null)
+                if (_slots[i].Report is null && _slots[i].Failure is null)
                 {
-                    _failures[i] = exception;
+                    _slots[i].Failure = exception;
                     _pending--;
                 }
             }
@@ -142,29 +266,48 @@ internal sealed class DeliveryBatch
 
     /// <summary>
     /// What is known now. Reports arriving later (after a delivery timeout) are ignored, so the answer built from
-    /// the snapshot never changes underneath.
+    /// the snapshot never changes underneath. Valid until <see cref="Release"/>.
     /// </summary>
-    public (DeliveryReport<byte[]?, byte[]?>?[] Reports, Exception?[] Failures) Snapshot()
+    public DeliverySnapshot Snapshot()
     {
         lock (_lock)
         {
             _sealed = true;
-            return (_reports, _failures);
+        }
+
+        return new DeliverySnapshot(this);
+    }
+
+    /// <summary>The request is done with the batch (after reading its snapshot): reused once no report is outstanding.</summary>
+    public void Release() => LetGo();
+
+    private void LetGo()
+    {
+        if (Interlocked.Decrement(ref _holders) == 0 && Volatile.Read(ref _reusable) && _pool is { } pool)
+        {
+            // Nothing in the pool keeps the last request's reports or its (possibly retired) producer reachable.
+            Array.Clear(_slots, 0, _count);
+            _count = 0;
+            _producer = null;
+            pool.Return(this);
         }
     }
 
-    private void Settle(int index, DeliveryReport<byte[]?, byte[]?>? report, Exception? failure, bool afterTimeout)
+    internal DeliveryReport<byte[]?, byte[]?>? ReportAt(int index) => _slots[index].Report;
+
+    internal Exception? FailureAt(int index) => _slots[index].Failure;
+
+    private void Fail(int index, Exception failure)
     {
         lock (_lock)
         {
-            if (_sealed || _reports[index] is not null || _failures[index] is not null)
+            ref var slot = ref _slots[index];
+            if (_sealed || slot.Report is not null || slot.Failure is not null)
             {
                 return;
             }
 
-            _reports[index] = report;
-            _failures[index] = failure;
-            _afterTimeout[index] = afterTimeout;
+            slot.Failure = failure;
             if (--_pending > 0)
             {
                 return;
@@ -172,5 +315,129 @@ internal sealed class DeliveryBatch
         }
 
         Complete();
+    }
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _completion.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _completion.OnCompleted(continuation, state, token, flags);
+
+    void IValueTaskSource.GetResult(short token) => _completion.GetResult(token);
+}
+
+/// <summary>What a sealed <see cref="DeliveryBatch"/> holds, read by the request before it releases the batch.</summary>
+internal readonly struct DeliverySnapshot(DeliveryBatch batch)
+{
+    /// <summary>Records in the request.</summary>
+    public int Count => batch.Count;
+
+    /// <summary>Record <paramref name="index"/>'s delivery report, or null.</summary>
+    public DeliveryReport<byte[]?, byte[]?>? Report(int index) => batch.ReportAt(index);
+
+    /// <summary>Why record <paramref name="index"/> was not queued, or null.</summary>
+    public Exception? Failure(int index) => batch.FailureAt(index);
+
+    /// <summary><see cref="DeliveryBatch.AfterMessageTimeout"/>.</summary>
+    public bool AfterMessageTimeout(int index) => batch.AfterMessageTimeout(index);
+}
+
+/// <summary>
+/// Free <see cref="DeliveryBatch"/>es by size class (1, 16, 128 and 1,024 records), each class bounded; a request of
+/// more records gets a batch of its own. Most requests carry one record, and at a few hundred concurrent requests the
+/// single-record class holds a few hundred batches (~200 B each with their slots).
+/// </summary>
+internal sealed class DeliveryBatchPool
+{
+    private static readonly int[] s_capacities = [1, 16, 128, 1024];
+    private static readonly int[] s_retained = [1024, 256, 64, 16];
+
+    private readonly Lock _lock = new();
+    private readonly DeliveryBatch[][] _free;
+    private readonly int[] _counts;
+
+    public DeliveryBatchPool()
+    {
+        _free = new DeliveryBatch[s_capacities.Length][];
+        for (var c = 0; c < s_capacities.Length; c++)
+        {
+            _free[c] = new DeliveryBatch[s_retained[c]];
+        }
+
+        _counts = new int[s_capacities.Length];
+    }
+
+    /// <summary>The gateway's pool (batches are created by a static send path).</summary>
+    public static DeliveryBatchPool Shared { get; } = new();
+
+    /// <summary>Batches waiting in the pool now (tests).</summary>
+    internal int Free
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _counts.Sum();
+            }
+        }
+    }
+
+    public DeliveryBatch Rent(int count, ProducerPool.PooledProducer? producer)
+    {
+        var sizeClass = SizeClass(count);
+        DeliveryBatch? batch = null;
+        if (sizeClass >= 0)
+        {
+            lock (_lock)
+            {
+                if (_counts[sizeClass] > 0)
+                {
+                    var at = --_counts[sizeClass];
+                    batch = _free[sizeClass][at];
+                    _free[sizeClass][at] = null!;
+                }
+            }
+
+            batch ??= DeliveryBatch.CreatePooled(this, s_capacities[sizeClass]);
+        }
+        else
+        {
+            // Larger than any class: used once.
+            batch = new DeliveryBatch(count, producer);
+            return batch;
+        }
+
+        batch.Start(count, producer);
+        return batch;
+    }
+
+    /// <summary>Takes back a batch whose request and reports are all done (<see cref="DeliveryBatch.Release"/>).</summary>
+    public void Return(DeliveryBatch batch)
+    {
+        var sizeClass = Array.IndexOf(s_capacities, batch.Capacity);
+        if (sizeClass < 0)
+        {
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_counts[sizeClass] < _free[sizeClass].Length)
+            {
+                _free[sizeClass][_counts[sizeClass]++] = batch;
+            }
+        }
+    }
+
+    private static int SizeClass(int count)
+    {
+        for (var c = 0; c < s_capacities.Length; c++)
+        {
+            if (count <= s_capacities[c])
+            {
+                return c;
+            }
+        }
+
+        return -1;
     }
 }

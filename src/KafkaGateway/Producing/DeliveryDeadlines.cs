@@ -45,11 +45,11 @@ public sealed class DeliveryDeadlines : IDisposable
     /// Waits until every record of <paramref name="batch"/> has a report or failure, or the timeout passed; then
     /// <see cref="DeliveryBatch.Snapshot"/> tells which.
     /// </summary>
-    internal Task WaitAsync(DeliveryBatch batch)
+    internal ValueTask WaitAsync(DeliveryBatch batch)
     {
-        if (batch.Completion.IsCompleted)
+        if (batch.IsComplete)
         {
-            return Task.CompletedTask;
+            return ValueTask.CompletedTask;
         }
 
         batch.Watch(this);
@@ -57,9 +57,9 @@ public sealed class DeliveryDeadlines : IDisposable
         {
             // Checked under the lock: a batch that completed before it was linked unlinks nothing (Settled found it
             // unlinked), so it must not be linked now.
-            if (batch.Completion.IsCompleted)
+            if (batch.IsComplete)
             {
-                return Task.CompletedTask;
+                return ValueTask.CompletedTask;
             }
 
             batch.Deadline = Stopwatch.GetTimestamp() + _timeoutTicks;
@@ -100,15 +100,17 @@ public sealed class DeliveryDeadlines : IDisposable
 
     private void Expire()
     {
-        DeliveryBatch? expired = null;
         var now = Stopwatch.GetTimestamp();
         lock (_lock)
         {
             while (_head is { } head && head.Deadline <= now)
             {
                 Unlink(head);
-                head.Next = expired;
-                expired = head;
+                // Under the lock: a linked batch belongs to a request still waiting, so this ends that request's wait.
+                // Outside it, the batch could meanwhile complete, be released and be rented by another request
+                // (DeliveryBatch is pooled), whose wait this would end. Ending a wait only queues the continuation
+                // (RunContinuationsAsynchronously), so the lock stays short.
+                head.DeadlinePassed();
             }
 
             if (_head is null && _armed)
@@ -116,15 +118,6 @@ public sealed class DeliveryDeadlines : IDisposable
                 _armed = false;
                 _timer.Change(System.Threading.Timeout.Infinite, System.Threading.Timeout.Infinite);
             }
-        }
-
-        // Outside the lock: ending a wait runs no continuation inline (RunContinuationsAsynchronously), but keep
-        // the lock short anyway.
-        while (expired is { } batch)
-        {
-            expired = batch.Next;
-            batch.Next = null;
-            batch.DeadlinePassed();
         }
     }
 

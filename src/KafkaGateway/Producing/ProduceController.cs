@@ -55,27 +55,40 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status504GatewayTimeout)]
     [ParametersDescribedBy(nameof(ProduceParameters))]
-    public async Task<IActionResult> Produce()
+    public Task<IActionResult> Produce()
     {
         // No parameters for MVC to bind (its per-parameter binding was the largest MVC cost of a single-record
         // request): the request is read here, with MVC's rules and its error answers (415 without a content type,
         // 400 validation_failed with field paths for bad values). ProduceParameters describes it to the OpenAPI document.
-        var http = HttpContext;
-        var request = http.Request;
+        // Not an async method: the body is usually read at once, and then the one state machine of the request is the
+        // produce path's, which ends in the answer itself (a box per request less than awaiting it here).
+        var request = HttpContext.Request;
         if (string.IsNullOrEmpty(request.ContentType))
         {
             // Routing's accepts policy lets a request without Content-Type through (as [Consumes] did); MVC's body
             // binding answered it 415.
-            return new UnsupportedMediaTypeResult();
+            return Task.FromResult<IActionResult>(new UnsupportedMediaTypeResult());
         }
 
+        var reading = PooledJsonBody.ReadAsync(request, jsonOptions.Value.JsonSerializerOptions.MaxDepth);
+        return reading.IsCompletedSuccessfully ? ProduceRead(reading.Result) : ReadThenProduceAsync(reading);
+    }
+
+    private async Task<IActionResult> ReadThenProduceAsync(ValueTask<(PooledJsonBody? Body, string? Path, string? Message)> reading) =>
+        await ProduceRead(await reading);
+
+    private Task<IActionResult> ProduceRead((PooledJsonBody? Body, string? Path, string? Message) reading)
+    {
+        var (read, path, message) = reading;
+        var http = HttpContext;
+        var request = http.Request;
         List<ValidationFailure>? failures = null;
-        var (read, path, message) = await PooledJsonBody.ReadAsync(request, jsonOptions.Value.JsonSerializerOptions.MaxDepth);
         if (read is null)
         {
             (failures ??= []).Add(new ValidationFailure(path, message));
         }
 
+        var handedOver = false;
         try
         {
             var topic = (string)request.RouteValues["topic"]!;
@@ -86,7 +99,7 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
             var idempotencyKey = RequestValues.Header(request, RecordProducer.IdempotencyHeader);
             if (failures is not null)
             {
-                return new GatewayProblemResult(ValidationProblems.ToException(failures));
+                return Task.FromResult<IActionResult>(new GatewayProblemResult(ValidationProblems.ToException(failures)));
             }
 
             var selection = schemaId is null && schemaVersion is null && subject is null
@@ -94,17 +107,27 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
                 : new ProduceSchemaSelection(schemaId, schemaVersion, subject);
             var cancellationToken = http.RequestAborted;
             var produce = new ProduceRequest(topic, ProduceDialect.Native, body, RequestUser.Of(http), selection, IdempotencyKey: idempotencyKey, Response: http.Response, BodyOwner: read);
-            return idempotencyKey is null
-                ? Answer((await producer.ProduceAsync(produce, cancellationToken)).Response)
-                : await ProduceOnceAsync(produce, idempotencyKey, cancellationToken);
+            if (idempotencyKey is null)
+            {
+                // From here the produce path releases the body: once the records are encoded, or on its way out.
+                handedOver = true;
+                return producer.ProduceAsync(produce, s_answer, cancellationToken);
+            }
+
+            handedOver = true;
+            return ProduceOnceAsync(produce, idempotencyKey, cancellationToken);
         }
         finally
         {
-            // Released by the produce path once the records are encoded; again here for every way out before that
-            // (bad query values, a refusal before encoding). Everything taken from the body is copied by now.
-            read?.Dispose();
+            // Every way out before the produce path took the body (bad query values, a throw while reading them).
+            if (!handedOver)
+            {
+                read?.Dispose();
+            }
         }
     }
+
+    private static readonly Func<ProduceResponse, int?, IActionResult> s_answer = static (response, _) => Answer(response);
 
     /// <summary>
     /// A request with an Idempotency-Key. A method of its own: the callback's closure would otherwise be allocated at
@@ -112,15 +135,23 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
     /// </summary>
     private async Task<IActionResult> ProduceOnceAsync(ProduceRequest produce, string idempotencyKey, CancellationToken cancellationToken)
     {
-        var (response, replayed) = await idempotency.GetOrProduceAsync(
-            AccessPolicy.PrincipalName(produce.User), produce.Topic, idempotencyKey, produce.Body,
-            async () => (await producer.ProduceAsync(produce, cancellationToken)).Response, cancellationToken);
-        if (replayed)
+        try
         {
-            Response.Headers[IdempotencyCache.ReplayedHeader] = "true";
-        }
+            var (response, replayed) = await idempotency.GetOrProduceAsync(
+                AccessPolicy.PrincipalName(produce.User), produce.Topic, idempotencyKey, produce.Body,
+                async () => (await producer.ProduceAsync(produce, cancellationToken)).Response, cancellationToken);
+            if (replayed)
+            {
+                Response.Headers[IdempotencyCache.ReplayedHeader] = "true";
+            }
 
-        return Answer(response);
+            return Answer(response);
+        }
+        finally
+        {
+            // A replayed answer never reached the produce path, which releases the body otherwise (idempotent).
+            produce.BodyOwner?.Dispose();
+        }
     }
 
         /// <summary>What <see cref="Produce"/> reads from the request, as the OpenAPI document shows it (never called).</summary>

@@ -18,16 +18,16 @@ public sealed class DeliveryBatchTests
         var batch = new DeliveryBatch(3);
         batch.HandlerFor(2)(Persisted(0, 12));
         batch.Failed(0, new KafkaException(ErrorCode.Local_QueueFull));
-        Assert.False(batch.Completion.IsCompleted);
+        Assert.False(batch.IsComplete);
 
         batch.HandlerFor(1)(Persisted(1, 7));
-        await batch.Completion.WaitAsync(TimeSpan.FromSeconds(5));
+        await batch.Completion.AsTask().WaitAsync(TimeSpan.FromSeconds(5));
 
-        var (reports, failures) = batch.Snapshot();
-        Assert.Null(reports[0]);
-        Assert.IsType<KafkaException>(failures[0]);
-        Assert.Equal(7, reports[1]!.Offset.Value);
-        Assert.Equal(12, reports[2]!.Offset.Value);
+        var snapshot = batch.Snapshot();
+        Assert.Null(snapshot.Report(0));
+        Assert.IsType<KafkaException>(snapshot.Failure(0));
+        Assert.Equal(7, snapshot.Report(1)!.Offset.Value);
+        Assert.Equal(12, snapshot.Report(2)!.Offset.Value);
     }
 
     [Fact]
@@ -36,12 +36,12 @@ public sealed class DeliveryBatchTests
         var batch = new DeliveryBatch(2);
         batch.HandlerFor(0)(Persisted(0, 1));
 
-        var (reports, _) = batch.Snapshot();
+        var snapshot = batch.Snapshot();
         batch.HandlerFor(1)(Persisted(0, 2));
 
-        Assert.NotNull(reports[0]);
-        Assert.Null(reports[1]);
-        Assert.False(batch.Completion.IsCompleted);
+        Assert.NotNull(snapshot.Report(0));
+        Assert.Null(snapshot.Report(1));
+        Assert.False(batch.IsComplete);
     }
 
     [Fact]
@@ -51,8 +51,8 @@ public sealed class DeliveryBatchTests
         batch.HandlerFor(0)(Persisted(0, 1));
         batch.HandlerFor(0)(Persisted(0, 9));
 
-        Assert.False(batch.Completion.IsCompleted);
-        Assert.Equal(1, batch.Snapshot().Reports[0]!.Offset.Value);
+        Assert.False(batch.IsComplete);
+        Assert.Equal(1, batch.Snapshot().Report(0)!.Offset.Value);
     }
 
     [Fact]
@@ -64,15 +64,15 @@ public sealed class DeliveryBatchTests
         var batch = new DeliveryBatch(4);
         var refusal = new KafkaException(ErrorCode.Local_QueueFull);
         batch.Refused(1, refusal);
-        Assert.False(batch.Completion.IsCompleted);
+        Assert.False(batch.IsComplete);
 
         batch.HandlerFor(0)(Persisted(0, 3));
-        await batch.Completion.WaitAsync(TimeSpan.FromSeconds(5));
+        await batch.Completion.AsTask().WaitAsync(TimeSpan.FromSeconds(5));
 
-        var (reports, failures) = batch.Snapshot();
+        var snapshot = batch.Snapshot();
         Assert.Equal(1, batch.FirstRefused);
         Assert.Same(refusal, batch.RefusalCause);
-        Assert.NotNull(reports[0]);
-        Assert.All(failures.Skip(1), f => Assert.Same(refusal, f));
+        Assert.NotNull(snapshot.Report(0));
+        Assert.All(Enumerable.Range(1, 3), i => Assert.Same(refusal, snapshot.Failure(i)));
     }
 }

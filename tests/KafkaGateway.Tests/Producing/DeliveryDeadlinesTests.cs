@@ -24,14 +24,14 @@ public sealed class DeliveryDeadlinesTests
         batch.HandlerFor(0)(Persisted(5));
 
         var waited = Stopwatch.StartNew();
-        await deadlines.WaitAsync(batch).WaitAsync(TimeSpan.FromSeconds(10));
+        await deadlines.WaitAsync(batch).AsTask().WaitAsync(TimeSpan.FromSeconds(10));
         waited.Stop();
 
         Assert.True(waited.Elapsed >= s_timeout, $"ended after {waited.Elapsed.TotalMilliseconds} ms");
-        var (reports, failures) = batch.Snapshot();
-        Assert.Equal(5, reports[0]!.Offset.Value);
-        Assert.Null(reports[1]);
-        Assert.Null(failures[1]);
+        var snapshot = batch.Snapshot();
+        Assert.Equal(5, snapshot.Report(0)!.Offset.Value);
+        Assert.Null(snapshot.Report(1));
+        Assert.Null(snapshot.Failure(1));
         Assert.False(batch.Linked);
     }
 
@@ -42,7 +42,7 @@ public sealed class DeliveryDeadlinesTests
         var first = new DeliveryBatch(1);
         var settled = new DeliveryBatch(1);
         var last = new DeliveryBatch(1);
-        var waits = new[] { deadlines.WaitAsync(first), deadlines.WaitAsync(settled), deadlines.WaitAsync(last) };
+        var waits = new[] { deadlines.WaitAsync(first).AsTask(), deadlines.WaitAsync(settled).AsTask(), deadlines.WaitAsync(last).AsTask() };
 
         // The middle one of three leaves the list; the list around it must still reach the other two.
         settled.HandlerFor(0)(Persisted(1));
@@ -51,9 +51,9 @@ public sealed class DeliveryDeadlinesTests
         Assert.False(waits[0].IsCompleted);
 
         await Task.WhenAll(waits).WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Null(first.Snapshot().Reports[0]);
-        Assert.Null(last.Snapshot().Reports[0]);
-        Assert.Equal(1, settled.Snapshot().Reports[0]!.Offset.Value);
+        Assert.Null(first.Snapshot().Report(0));
+        Assert.Null(last.Snapshot().Report(0));
+        Assert.Equal(1, settled.Snapshot().Report(0)!.Offset.Value);
     }
 
     [Fact]
@@ -63,7 +63,7 @@ public sealed class DeliveryDeadlinesTests
         var batch = new DeliveryBatch(1);
         batch.Refused(0, new KafkaException(ErrorCode.Local_QueueFull));
 
-        Assert.True(deadlines.WaitAsync(batch).IsCompletedSuccessfully);
+        Assert.True(deadlines.WaitAsync(batch).AsTask().IsCompletedSuccessfully);
         Assert.False(batch.Linked);
     }
 }

@@ -808,17 +808,38 @@ public sealed partial class BuiltInSchemaRegistry : ISchemaRegistry, IDisposable
     async Task<RegisteredSchema> ISchemaRegistry.GetLatestAsync(string subject, CancellationToken cancellationToken) =>
         ToRegistered(await GetVersionAsync(subject, "latest", includeDeleted: false, cancellationToken));
 
-    async Task<RegisteredSchema?> ISchemaRegistry.FindLatestAsync(string subject, CancellationToken cancellationToken)
+    /// <remarks>
+    /// Asked by every produce request (Development's registry): once the registry is loaded it answers with a task
+    /// completed once per stored version (<see cref="s_latestAnswers"/>) instead of a new <see cref="RegisteredSchema"/>
+    /// and task per request. A version that changes (soft delete, a new latest) is a new <see cref="StoredVersion"/>,
+    /// so a kept answer never describes another one.
+    /// </remarks>
+    Task<RegisteredSchema?> ISchemaRegistry.FindLatestAsync(string subject, CancellationToken cancellationToken) =>
+        _loaded.Task.IsCompleted ? FindLatestLoaded(subject) : FindLatestWhenLoadedAsync(subject, cancellationToken);
+
+    private async Task<RegisteredSchema?> FindLatestWhenLoadedAsync(string subject, CancellationToken cancellationToken)
     {
         await WaitUntilLoadedAsync(cancellationToken);
+        return await FindLatestLoaded(subject);
+    }
+
+    private Task<RegisteredSchema?> FindLatestLoaded(string subject)
+    {
         StoredVersion? latest;
         lock (_stateLock)
         {
             latest = _state.LatestLive(subject);
         }
 
-        return latest is null ? null : ToRegistered(latest);
+        return latest is null
+            ? s_noSchema
+            : s_latestAnswers.GetValue(latest, static version => Task.FromResult<RegisteredSchema?>(version.ToRegistered()));
     }
+
+    private static readonly Task<RegisteredSchema?> s_noSchema = Task.FromResult<RegisteredSchema?>(null);
+
+    // Keyed by the stored version's identity (records compare by value), and gone with it.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<StoredVersion, Task<RegisteredSchema?>> s_latestAnswers = new();
 
     async Task<RegisteredSchema> ISchemaRegistry.GetVersionAsync(string subject, int version, CancellationToken cancellationToken) =>
         ToRegistered(await GetVersionAsync(subject, version.ToString(CultureInfo.InvariantCulture), includeDeleted: false, cancellationToken));

@@ -40,6 +40,8 @@ public sealed class RegistryState
 {
     private readonly Dictionary<string, SortedDictionary<int, StoredVersion>> _subjects = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _subjectCompatibility = new(StringComparer.Ordinal);
+    // LatestLive's answers for subjects that exist; an entry goes whenever a record changes its subject.
+    private readonly Dictionary<string, StoredVersion?> _latestLive = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Type, string Name, string Namespace, string AssociationType), RegistryAssociation> _associations = [];
 
     // The schema each id was first given to; kept after deletes, as ids are never given to another schema.
@@ -85,6 +87,7 @@ public sealed class RegistryState
 
                 break;
             case RegistryRecordKind.DeleteSubject when record.Subject is not null && record.Value is not null:
+                _latestLive.Remove(record.Subject);
                 if (_subjects.TryGetValue(record.Subject, out var versions))
                 {
                     foreach (var stored in versions.Values.Where(v => v.Version <= record.Version && !v.Deleted).ToList())
@@ -103,6 +106,7 @@ public sealed class RegistryState
 
     private bool ApplySchema(string subject, int version, RegistryRecordValue? value)
     {
+        _latestLive.Remove(subject);
         if (value is null)
         {
             if (_subjects.TryGetValue(subject, out var existing) && existing.Remove(version) && existing.Count == 0)
@@ -191,13 +195,20 @@ public sealed class RegistryState
                 $"reference '{reference.Name}' names subject '{reference.Subject}' version {reference.Version}, which is not registered."));
 
     /// <summary>
-    /// The subject's latest version that is not soft-deleted, or null; asked by every produce request, so without
-    /// copying the versions (<see cref="Versions"/>) or a LINQ enumerator.
+    /// The subject's latest version that is not soft-deleted, or null; asked by every produce request, so kept per
+    /// subject (<see cref="_latestLive"/>, dropped whenever a record changes the subject) instead of walking the
+    /// subject's versions, whose sorted-set enumerator allocates its stack on every walk.
     /// </summary>
     public StoredVersion? LatestLive(string subject)
     {
+        if (_latestLive.TryGetValue(subject, out var known))
+        {
+            return known;
+        }
+
         if (!_subjects.TryGetValue(subject, out var versions))
         {
+            // Not kept: a produce request may name any subject, and "none" needs no walk.
             return null;
         }
 
@@ -210,6 +221,7 @@ public sealed class RegistryState
             }
         }
 
+        _latestLive[subject] = latest;
         return latest;
     }
 
