@@ -66,8 +66,11 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
         if (string.IsNullOrEmpty(request.ContentType))
         {
             // Routing's accepts policy lets a request without Content-Type through (as [Consumes] did); MVC's body
-            // binding answered it 415.
-            return Task.FromResult<IActionResult>(new UnsupportedMediaTypeResult());
+            // binding answered it 415. Answered as every gateway error is (application/problem+json, the catalogue's
+            // code): MVC's client-error mapping turned an UnsupportedMediaTypeResult into a ProblemDetails object
+            // result, which the controller's [Produces("application/json")] then sent as application/json.
+            return Task.FromResult<IActionResult>(new GatewayProblemResult(new GatewayException(GatewayErrors.UnsupportedMediaType,
+                "The request has no Content-Type: send the records as application/json.")));
         }
 
         var reading = PooledJsonBody.ReadAsync(request, jsonOptions.Value.JsonSerializerOptions.MaxDepth);

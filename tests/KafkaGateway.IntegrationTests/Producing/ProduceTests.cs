@@ -268,7 +268,7 @@ public sealed class ProduceTests(GatewayClusterFixture cluster) : IClassFixture<
     }
 
     [Fact]
-    public async Task Produce_WithoutContentType_Answers415AndWritesNothing()
+    public async Task Produce_WithoutContentType_Answers415ProblemJsonAndWritesNothing()
     {
         var topic = cluster.CreateTopic(1);
         using var client = cluster.CreateClient();
@@ -278,7 +278,10 @@ public sealed class ProduceTests(GatewayClusterFixture cluster) : IClassFixture<
         var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
 
         Assert.Equal(HttpStatusCode.UnsupportedMediaType, response.StatusCode);
+        // Typed as every other error, e.g. the 415 routing gives a text/plain body (it was application/json).
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("unsupported_media_type", problem.GetProperty("code").GetString());
+        Assert.Contains("Content-Type", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(0, HighWatermark(topic, 0));
     }
 
