@@ -3,9 +3,11 @@ using System.Buffers;
 namespace KafkaGateway.Http;
 
 /// <summary>
-/// An <see cref="IBufferWriter{T}"/> over arrays rented from <see cref="ArrayPool{T}.Shared"/>: growing rents a larger
-/// array and returns the smaller one, so a large answer (a batch of a thousand records, ~58 KB) costs no new arrays
-/// once the pool has them, where <see cref="ArrayBufferWriter{T}"/> allocated every doubling (~130 KB per answer).
+/// Bytes in arrays rented from <see cref="ArrayPool{T}.Shared"/>, as an <see cref="IBufferWriter{T}"/> or appended:
+/// growing rents a larger array (at least double) and returns the smaller one. The gateway's one growable pooled
+/// buffer: request bodies (<see cref="PooledJsonBody"/>), NDJSON chunks, JSON answers (<see cref="JsonAnswer{T}"/>:
+/// a 1,000-record answer, ~58 KB, costs no new arrays once the pool has them, where <see cref="ArrayBufferWriter{T}"/>
+/// allocated every doubling, ~130 KB per answer).
 /// </summary>
 internal sealed class PooledBufferWriter(int initialCapacity) : IBufferWriter<byte>, IDisposable
 {
@@ -37,6 +39,13 @@ internal sealed class PooledBufferWriter(int initialCapacity) : IBufferWriter<by
             _buffer = ArrayPool<byte>.Shared.Rent(initialCapacity);
             ArrayPool<byte>.Shared.Return(large);
         }
+    }
+
+    /// <summary>Appends <paramref name="bytes"/> (growing at most once).</summary>
+    public void Append(ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(GetSpan(bytes.Length));
+        _written += bytes.Length;
     }
 
     public void Advance(int count)

@@ -23,14 +23,14 @@ internal sealed class PooledJsonBody : IDisposable
     /// <summary>The most rented up front for a declared length: the buffer grows as bytes really arrive beyond it.</summary>
     private const int MaxUpFrontBuffer = 1024 * 1024;
 
-    private byte[] _buffer;
+    private readonly PooledBufferWriter _bytes;
     private JsonDocument? _document;
 
     private PooledJsonBody(long? contentLength)
     {
         // Sized to the body (a 64-byte sensor reading takes a 64-byte array, not 4 KB), so a request holds the pool's
         // smallest buffer that fits; Kestrel enforces the body-size limit while reading, whatever the header says.
-        _buffer = ArrayPool<byte>.Shared.Rent(contentLength is > 0 and var length ? (int)Math.Min(length, MaxUpFrontBuffer) : UnknownLengthBuffer);
+        _bytes = new PooledBufferWriter(contentLength is > 0 and var length ? (int)Math.Min(length, MaxUpFrontBuffer) : UnknownLengthBuffer);
     }
 
     /// <summary>The parsed body; valid until <see cref="Dispose"/>.</summary>
@@ -55,7 +55,7 @@ internal sealed class PooledJsonBody : IDisposable
                 var read = await reader.ReadAsync(cancellationToken);
                 foreach (var segment in read.Buffer)
                 {
-                    body.Append(segment.Span);
+                    body._bytes.Append(segment.Span);
                 }
 
                 reader.AdvanceTo(read.Buffer.End);
@@ -65,13 +65,13 @@ internal sealed class PooledJsonBody : IDisposable
                 }
             }
 
-            if (body._length == 0)
+            if (body._bytes.WrittenCount == 0)
             {
                 body.Dispose();
                 return (null, "$", EmptyBodyMessage);
             }
 
-            body._document = JsonDocument.Parse(body._buffer.AsMemory(0, body._length), new JsonDocumentOptions { MaxDepth = maxDepth });
+            body._document = JsonDocument.Parse(body._bytes.WrittenMemory, new JsonDocumentOptions { MaxDepth = maxDepth });
             return (body, null, null);
         }
         catch (JsonException ex)
@@ -86,22 +86,6 @@ internal sealed class PooledJsonBody : IDisposable
         }
     }
 
-    private int _length;
-
-    private void Append(ReadOnlySpan<byte> bytes)
-    {
-        if (_length + bytes.Length > _buffer.Length)
-        {
-            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_buffer.Length * 2, _length + bytes.Length));
-            _buffer.AsSpan(0, _length).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = larger;
-        }
-
-        bytes.CopyTo(_buffer.AsSpan(_length));
-        _length += bytes.Length;
-    }
-
     /// <summary>
     /// Returns the buffer and the document's token table to the pool; <see cref="Root"/> may no longer be read. Safe to
     /// call more than once (the produce path releases the body as soon as its records are encoded, the action again at
@@ -111,10 +95,6 @@ internal sealed class PooledJsonBody : IDisposable
     {
         _document?.Dispose();
         _document = null;
-        if (_buffer.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(_buffer);
-            _buffer = [];
-        }
+        _bytes.Dispose();
     }
 }

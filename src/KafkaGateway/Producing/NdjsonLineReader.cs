@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json;
+using KafkaGateway.Http;
 
 namespace KafkaGateway.Producing;
 
@@ -177,13 +178,13 @@ internal sealed class NdjsonChunk : IDisposable
     private readonly List<(int Offset, int Length, long Line)> _lines = [];
     private readonly List<JsonDocument> _documents = [];
     private readonly List<long> _valueLines = [];
-    private byte[] _text = ArrayPool<byte>.Shared.Rent(16 * 1024);
+    private readonly PooledBufferWriter _text = new(16 * 1024);
 
     /// <summary>Lines with a value in this chunk (valid or not).</summary>
     public int Count => _lines.Count + Errors.Count;
 
     /// <summary>Bytes of text held.</summary>
-    public int Bytes { get; private set; }
+    public int Bytes => _text.WrittenCount;
 
     /// <summary>The parsed values, in line order (when <see cref="Errors"/> is empty, one per line).</summary>
     public List<JsonElement> Values { get; } = [];
@@ -203,17 +204,9 @@ internal sealed class NdjsonChunk : IDisposable
     public void Add(ReadOnlySequence<byte> line, long number)
     {
         var length = (int)line.Length;
-        if (Bytes + length > _text.Length)
-        {
-            var larger = ArrayPool<byte>.Shared.Rent(Math.Max(_text.Length * 2, Bytes + length));
-            _text.AsSpan(0, Bytes).CopyTo(larger);
-            ArrayPool<byte>.Shared.Return(_text);
-            _text = larger;
-        }
-
-        line.CopyTo(_text.AsSpan(Bytes));
         _lines.Add((Bytes, length, number));
-        Bytes += length;
+        line.CopyTo(_text.GetSpan(length));
+        _text.Advance(length);
         Mark(number);
     }
 
@@ -231,7 +224,7 @@ internal sealed class NdjsonChunk : IDisposable
         {
             try
             {
-                var document = JsonDocument.Parse(_text.AsMemory(offset, length), options);
+                var document = JsonDocument.Parse(_text.WrittenMemory.Slice(offset, length), options);
                 _documents.Add(document);
                 Values.Add(document.RootElement);
                 _valueLines.Add(line);
@@ -253,11 +246,7 @@ internal sealed class NdjsonChunk : IDisposable
         }
 
         _documents.Clear();
-        if (_text.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(_text);
-            _text = [];
-        }
+        _text.Dispose();
     }
 
     private void Mark(long number)

@@ -143,9 +143,7 @@ internal sealed class GatewayAuthorization
         }
         else
         {
-            var recorded = new AuthenticatedRequest(result, completed: null);
-            context.Features.Set<IHttpAuthenticationFeature>(recorded);
-            context.Features.Set<IAuthenticateResultFeature>(recorded);
+            AuthenticatedRequest.Record(context, result, completed: null);
         }
     }
 

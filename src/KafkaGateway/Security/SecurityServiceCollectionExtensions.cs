@@ -405,13 +405,8 @@ internal sealed class GatewayAuthentication
         }
     }
 
-    /// <summary>The user and the result, as the framework's middleware records a success (one feature object for both).</summary>
-    private static void Authenticated(HttpContext context, AuthenticateResult result, Task<AuthenticateResult>? completed)
-    {
-        var authenticated = new AuthenticatedRequest(result, completed);
-        context.Features.Set<IHttpAuthenticationFeature>(authenticated);
-        context.Features.Set<IAuthenticateResultFeature>(authenticated);
-    }
+    private static void Authenticated(HttpContext context, AuthenticateResult result, Task<AuthenticateResult>? completed) =>
+        AuthenticatedRequest.Record(context, result, completed);
 }
 
 /// <summary>
@@ -445,6 +440,14 @@ internal sealed class AuthenticatedRequest(AuthenticateResult result, Task<Authe
             _result = null;
             _completed = null;
         }
+    }
+
+    /// <summary>The user and the result, as the framework's middlewares record a success (one feature object for both).</summary>
+    public static void Record(HttpContext context, AuthenticateResult result, Task<AuthenticateResult>? completed)
+    {
+        var authenticated = new AuthenticatedRequest(result, completed);
+        context.Features.Set<IHttpAuthenticationFeature>(authenticated);
+        context.Features.Set<IAuthenticateResultFeature>(authenticated);
     }
 
     /// <summary>The result as a completed task, when it is still the request's and one was given.</summary>

@@ -24,6 +24,20 @@ public sealed class PooledBufferWriterTests
     }
 
     [Fact]
+    public void Append_BeyondTheArray_KeepsEveryByteInOrder()
+    {
+        using var writer = new PooledBufferWriter(16);
+
+        writer.Append("0123456789"u8);
+        writer.Append(new byte[100]);
+        writer.Append("end"u8);
+
+        Assert.Equal(113, writer.WrittenCount);
+        Assert.Equal("0123456789"u8.ToArray(), writer.WrittenSpan[..10].ToArray());
+        Assert.Equal("end"u8.ToArray(), writer.WrittenSpan[^3..].ToArray());
+    }
+
+    [Fact]
     public void Advance_MoreThanTheArrayHolds_Throws()
     {
         using var writer = new PooledBufferWriter(16);
