@@ -135,6 +135,19 @@ public sealed unsafe class MockCluster : IDisposable
         }
     }
 
+    /// <summary>
+    /// Makes <paramref name="brokerId"/> the leader of a partition (the mock picks a random replica as leader when it
+    /// creates a topic); clients learn it with their next metadata refresh.
+    /// </summary>
+    public void SetPartitionLeader(string topic, int partition, int brokerId)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(topic);
+        fixed (byte* t = LibrdkafkaNative.Utf8Z(topic))
+        {
+            ThrowOnError(Api.PartitionSetLeader(Handle, t, partition, brokerId), $"set the leader of '{topic}' [{partition}]");
+        }
+    }
+
     /// <summary>The broker the mock names as controller in metadata (admin requests go there); broker 1 from the start.</summary>
     public void SetControllerId(int brokerId) => Api.SetControllerId(Handle, brokerId);
 
@@ -250,6 +263,8 @@ public sealed unsafe class MockCluster : IDisposable
             (delegate* unmanaged<IntPtr, byte*, int, int, int>)LibrdkafkaNative.GetExport("rd_kafka_mock_topic_create");
         public static readonly delegate* unmanaged<IntPtr, byte*, int> TopicDelete =
             (delegate* unmanaged<IntPtr, byte*, int>)LibrdkafkaNative.GetExport("rd_kafka_mock_topic_delete");
+        public static readonly delegate* unmanaged<IntPtr, byte*, int, int, int> PartitionSetLeader =
+            (delegate* unmanaged<IntPtr, byte*, int, int, int>)LibrdkafkaNative.GetExport("rd_kafka_mock_partition_set_leader");
         public static readonly delegate* unmanaged<IntPtr, int, void> SetControllerId =
             (delegate* unmanaged<IntPtr, int, void>)LibrdkafkaNative.GetExport("rd_kafka_mock_set_controller_id");
         public static readonly delegate* unmanaged<IntPtr, int, int> BrokerSetDown =

@@ -88,17 +88,19 @@ public sealed class EpochBumpProduceTests(ITestOutputHelper output) : FaultClust
 
     private async Task<(int PartitionA, int LeaderA, int PartitionB, int LeaderB)> TwoPartitionsWithDistinctLeadersAsync(string topic)
     {
+        // The mock gives each partition a random replica as leader, so two of three partitions share a leader and all
+        // three do one time in nine: the test names the leaders itself, then waits until metadata shows them.
+        const int partitionA = 0, leaderA = 1, partitionB = 1, leaderB = 2;
+        Cluster.Cluster.SetPartitionLeader(topic, partitionA, leaderA);
+        Cluster.Cluster.SetPartitionLeader(topic, partitionB, leaderB);
         using var admin = new AdminClientBuilder(Cluster.ClientConfig()).Build();
-        List<PartitionMetadata> partitions = [];
-        // A new topic's metadata may name no leader (-1) for a partition for a moment: ask until two leaders differ.
         await Harness.Harness.WaitUntilAsync(() =>
         {
-            partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions;
-            return partitions.Where(p => p.Leader >= 0).Select(p => p.Leader).Distinct().Count() >= 2;
-        }, TimeSpan.FromSeconds(15), "two partitions of the new topic with distinct leaders");
-        var first = partitions.First(p => p.Leader >= 0);
-        var second = partitions.First(p => p.Leader >= 0 && p.Leader != first.Leader);
-        return (first.PartitionId, first.Leader, second.PartitionId, second.Leader);
+            var partitions = admin.GetMetadata(topic, TimeSpan.FromSeconds(10)).Topics.Single().Partitions;
+            return partitions.Single(p => p.PartitionId == partitionA).Leader == leaderA
+                && partitions.Single(p => p.PartitionId == partitionB).Leader == leaderB;
+        }, TimeSpan.FromSeconds(15), "the partitions' leaders named by the test in metadata");
+        return (partitionA, leaderA, partitionB, leaderB);
     }
 
     private static string Value(ConsumeResult<byte[], byte[]> record) =>
