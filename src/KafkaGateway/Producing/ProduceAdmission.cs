@@ -82,7 +82,8 @@ public sealed class ProduceAdmission(
                 $"Partition {request.RoutePartition} does not exist: partitions are numbered from 0. Nothing was written.");
         }
 
-        var errors = new List<ProduceError>();
+        // Given back by the produce path once every record is encoded without a problem (ProduceErrorLists).
+        var errors = ProduceErrorLists.Rent();
         // Options are fixed at start (IOptions): the limits are built once, not per request.
         var limits = _limits ??= ProduceLimits.From(options.Value);
         var batch = request.Dialect == ProduceDialect.Values

@@ -118,6 +118,9 @@ public sealed partial class RecordProducer(
                 return Task.FromException<TAnswer>(Invalid(admitted.Errors, admitted.Hint));
             }
 
+            // Empty, and nothing of this request reads it again: the next request of this thread may use it.
+            ProduceErrorLists.Return(admitted.Errors);
+
             lease = pool.Lease(identity);
             pool.EnsureBrokersReachable(identity);
             var started = Stopwatch.GetTimestamp();
