@@ -23,6 +23,13 @@ namespace KafkaGateway.Producing;
 /// The completion's version (<see cref="ManualResetValueTaskSourceCore{TResult}.Version"/>) is the batch's generation:
 /// a <see cref="ValueTask"/> of an earlier use throws rather than observe a later request's completion.
 /// </para>
+/// <para>
+/// The batch also carries what its request reads once the wait ended (<see cref="Sent"/>: the answer's topic and schema,
+/// the messages, the producer lease), so that the request's only async frame holds nothing but the batch across the
+/// wait. That state belongs to the request alone: readable only while the request holds the batch, cleared by
+/// <see cref="Release"/> (late reports never read it), and a second <see cref="Release"/> changes nothing, so the
+/// request's hold cannot be let go twice while a record's report is still outstanding.
+/// </para>
 /// </remarks>
 internal sealed class DeliveryBatch : IValueTaskSource
 {
@@ -40,6 +47,9 @@ internal sealed class DeliveryBatch : IValueTaskSource
     private int _holders;
     private bool _reusable;
     private bool _sealed;
+    // The request holds the batch (from Start until Release); _sent is its state and only its own.
+    private bool _requestHolds;
+    private SentRequest _sent;
     private DeliveryDeadlines? _deadlines;
 
     private struct Slot
@@ -95,6 +105,8 @@ internal sealed class DeliveryBatch : IValueTaskSource
         _pending = count;
         _completed = 0;
         _holders = 1;
+        _requestHolds = true;
+        _sent = default;
         _reusable = _pool is not null;
         _sealed = false;
         _deadlines = null;
@@ -278,8 +290,51 @@ internal sealed class DeliveryBatch : IValueTaskSource
         return new DeliverySnapshot(this);
     }
 
-    /// <summary>The request is done with the batch (after reading its snapshot): reused once no report is outstanding.</summary>
-    public void Release() => LetGo();
+    /// <summary>
+    /// The request is done with the batch (after reading its snapshot and <see cref="Sent"/>): reused once no report is
+    /// outstanding. Only the first call lets go of the request's hold; a second one changes nothing (letting go twice
+    /// would hand the batch to the next request while a record of this one can still report into it).
+    /// </summary>
+    public void Release()
+    {
+        if (!_requestHolds)
+        {
+            return;
+        }
+
+        _requestHolds = false;
+        // Nothing of the request stays reachable from a batch that waits for late reports or sits in the pool.
+        _sent = default;
+        LetGo();
+    }
+
+    /// <summary>
+    /// Keeps <paramref name="sent"/> for the request until it reads it back after the wait (<see cref="Sent"/>); only
+    /// while the request holds the batch.
+    /// </summary>
+    internal void Attach(in SentRequest sent)
+    {
+        EnsureHeldByRequest();
+        _sent = sent;
+    }
+
+    /// <summary>What the request attached (<see cref="Attach"/>); throws once the request released the batch.</summary>
+    internal ref readonly SentRequest Sent
+    {
+        get
+        {
+            EnsureHeldByRequest();
+            return ref _sent;
+        }
+    }
+
+    private void EnsureHeldByRequest()
+    {
+        if (!_requestHolds)
+        {
+            throw new InvalidOperationException("The request released this delivery batch: its state is gone, and the batch may already serve another request.");
+        }
+    }
 
     private void LetGo()
     {
@@ -324,6 +379,14 @@ internal sealed class DeliveryBatch : IValueTaskSource
 
     void IValueTaskSource.GetResult(short token) => _completion.GetResult(token);
 }
+
+/// <summary>
+/// What a request that handed its records to Kafka needs once the wait for their reports ended: the answer's topic and
+/// schemas, the messages (timestamps, sizes), when it started, and the producer lease it gives back then.
+/// </summary>
+internal readonly record struct SentRequest(
+    string Topic, RecordEncoding ValueEncoding, int? KeySchemaId, string Identity,
+    Message<byte[]?, byte[]?>[] Messages, long Started, ProducerLease Lease);
 
 /// <summary>What a sealed <see cref="DeliveryBatch"/> holds, read by the request before it releases the batch.</summary>
 internal readonly struct DeliverySnapshot(DeliveryBatch batch)

@@ -203,7 +203,7 @@ public sealed partial class IdempotencyCache(IOptions<ProducerOptions> options, 
     {
         if (answer.Response is { } response)
         {
-            return (response.Records.Count * (long)ProducedRecordBytes) + (response.Topic.Length * 2L);
+            return (response.Records.Length * (long)ProducedRecordBytes) + (response.Topic.Length * 2L);
         }
 
         var failure = answer.Failure!;

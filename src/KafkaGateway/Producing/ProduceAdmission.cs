@@ -44,8 +44,12 @@ internal sealed record ProduceRequest(
 /// <summary>The answer to a request whose records are all in Kafka, with the key schema id REST Proxy v2 reports.</summary>
 internal sealed record ProduceResult(ProduceResponse Response, int? KeySchemaId);
 
-/// <summary>A request that passed every check that needs no encoding: its records and how to encode them.</summary>
-internal sealed record AdmittedBatch(IReadOnlyList<ProduceRecord> Records, RecordEncoding ValueEncoding, RecordEncoding KeyEncoding, List<ProduceError> Errors)
+/// <summary>
+/// A request that passed every check that needs no encoding: its records and how to encode them. A struct: it only
+/// travels from admission to the encoding, which a single-record request does synchronously (an object per request
+/// otherwise, ~57 B in the session 8 profile).
+/// </summary>
+internal readonly record struct AdmittedBatch(IReadOnlyList<ProduceRecord> Records, RecordEncoding ValueEncoding, RecordEncoding KeyEncoding, List<ProduceError> Errors)
 {
     /// <summary>The reader's hint about what the body looks like (<see cref="ProduceBatch.Hint"/>), said with every problem.</summary>
     public string? Hint { get; init; }
@@ -78,7 +82,8 @@ public sealed class ProduceAdmission(
                 $"Partition {request.RoutePartition} does not exist: partitions are numbered from 0. Nothing was written.");
         }
 
-        var errors = new List<ProduceError>();
+        // Given back by the produce path once every record is encoded without a problem (ProduceErrorLists).
+        var errors = ProduceErrorLists.Rent();
         // Options are fixed at start (IOptions): the limits are built once, not per request.
         var limits = _limits ??= ProduceLimits.From(options.Value);
         var batch = request.Dialect == ProduceDialect.Values

@@ -5,7 +5,9 @@ namespace KafkaGateway.Producing;
 /// <param name="ValueSchemaId">Registry id of the value schema (Avro topics), else null.</param>
 /// <param name="ValueSchemaVersion">Version of the value schema in its subject, when known.</param>
 /// <param name="Records">Where each record landed, in request order.</param>
-public sealed record ProduceResponse(string Topic, int? ValueSchemaId, int? ValueSchemaVersion, IReadOnlyList<ProducedRecord> Records);
+// An array rather than IReadOnlyList: the source-generated serializer walks an array by index, while it enumerated the
+// interface through a boxed enumerator on every answer. The same JSON and the same OpenAPI schema (an array of ProducedRecord).
+public sealed record ProduceResponse(string Topic, int? ValueSchemaId, int? ValueSchemaVersion, ProducedRecord[] Records);
 
 /// <summary>Where one record landed.</summary>
 /// <param name="Partition">Partition.</param>

@@ -63,7 +63,7 @@ public sealed partial class RecordProducer(
         var admitting = admission.AdmitAsync(request, cancellationToken);
         // Shape problems found so far are reported together with every value problem (all errors at once).
         return admitting.IsCompletedSuccessfully
-            ? ProduceEncodedAsync(request, admitting.Result, answer, cancellationToken)
+            ? ProduceEncoded(request, admitting.Result, answer, cancellationToken)
             : AdmitThenProduceAsync(request, admitting, answer, cancellationToken);
     }
 
@@ -82,19 +82,125 @@ public sealed partial class RecordProducer(
             throw;
         }
 
-        return await ProduceEncodedAsync(request, admitted, answer, cancellationToken);
+        return await ProduceEncoded(request, admitted, answer, cancellationToken);
     }
 
     /// <summary>
     /// Serializes the admitted records (all-or-nothing), registers the schemas the request brought once every record
     /// is valid, and produces them.
     /// </summary>
+    /// <remarks>
+    /// The common request (no span to record, no schema to register) is not an async method up to the wait for Kafka:
+    /// it encodes and queues its records synchronously and then awaits in <see cref="AwaitDeliveriesAsync"/>, whose
+    /// state machine holds only the batch (which carries the rest, <see cref="SentRequest"/>) and the answer. As one
+    /// async method, every local that lived across the wait became a field of the request's one state-machine box
+    /// (241 B in the session 8 profile). A span must be the current activity only within the produce path, which an
+    /// async method of its own guarantees (its execution-context changes do not leak into the caller), and registering
+    /// schemas waits for the registry: both take <see cref="ProduceEncodedAsync"/>, the one async method as before.
+    /// </remarks>
+    private Task<TAnswer> ProduceEncoded<TAnswer>(
+        ProduceRequest request, AdmittedBatch admitted, Func<ProduceResponse, int?, TAnswer> answer, CancellationToken cancellationToken)
+    {
+        if (GatewayTelemetry.ActivitySource.HasListeners() || admitted.ValueEncoding.Pending is not null || admitted.KeyEncoding.Pending is not null)
+        {
+            return ProduceEncodedAsync(request, admitted, answer, cancellationToken);
+        }
+
+        var lease = default(ProducerLease);
+        try
+        {
+            var identity = identities.For(request.User);
+            var messages = Encode(request, admitted, recorded: false);
+            // Every record is bytes of its own now (and every problem a string): nothing reads the body's JSON after this.
+            request.BodyOwner?.Dispose();
+            if (admitted.Errors.Count > 0)
+            {
+                return Task.FromException<TAnswer>(Invalid(admitted.Errors, admitted.Hint));
+            }
+
+            // Empty, and nothing of this request reads it again: the next request of this thread may use it.
+            ProduceErrorLists.Return(admitted.Errors);
+
+            lease = pool.Lease(identity);
+            pool.EnsureBrokersReachable(identity);
+            var started = Stopwatch.GetTimestamp();
+            var deliveries = Send(ref lease, identity, request.Topic, admitted.Records, messages);
+            deliveries.Attach(new SentRequest(request.Topic, admitted.ValueEncoding, admitted.KeyEncoding.SchemaId, identity, messages, started, lease));
+            // The batch owns the lease now: returned once the answer is built (Answered).
+            lease = default;
+            return AwaitDeliveriesAsync(deliveries, answer);
+        }
+        catch (Exception ex)
+        {
+            // The same ways out as the async method's: the body released, the lease returned, the failure in the task.
+            request.BodyOwner?.Dispose();
+            lease.Dispose();
+            return Faulted<TAnswer>(ex);
+        }
+    }
+
+    /// <summary>
+    /// The wait for the delivery reports (or the deadline), then the answer. Ends when every record has a report or the
+    /// delivery timeout passed; records without a report are answered as possibly persisted by <see cref="Outcomes"/>.
+    /// Only the batch, the answer and this producer cross the await.
+    /// </summary>
+    private async Task<TAnswer> AwaitDeliveriesAsync<TAnswer>(DeliveryBatch deliveries, Func<ProduceResponse, int?, TAnswer> answer)
+    {
+        try
+        {
+            await deadlines.WaitAsync(deliveries);
+        }
+        catch
+        {
+            // Not expected (the wait does not fail); the batch is not released (never reused), the producer is.
+            deliveries.Sent.Lease.Dispose();
+            throw;
+        }
+
+        return Answered(deliveries, answer);
+    }
+
+    /// <summary>
+    /// The answer from the reports and the <see cref="SentRequest"/> <paramref name="deliveries"/> holds once its wait
+    /// ended. Releases the batch and returns the producer lease whatever the outcome: the producer is not closed under
+    /// a waiting request, and nothing here reads the batch after its release.
+    /// </summary>
+    private TAnswer Answered<TAnswer>(DeliveryBatch deliveries, Func<ProduceResponse, int?, TAnswer> answer)
+    {
+        var sent = deliveries.Sent;
+        try
+        {
+            return answer(Outcomes(deliveries, sent), sent.KeySchemaId);
+        }
+        finally
+        {
+            deliveries.Release();
+            sent.Lease.Dispose();
+        }
+    }
+
+    /// <summary>What an async method's task holds for <paramref name="exception"/>: canceled for a cancellation, else faulted.</summary>
+    private static Task<T> Faulted<T>(Exception exception)
+    {
+        if (exception is OperationCanceledException canceled)
+        {
+            var source = new TaskCompletionSource<T>();
+            source.TrySetCanceled(canceled.CancellationToken);
+            return source.Task;
+        }
+
+        return Task.FromException<T>(exception);
+    }
+
+    /// <summary>
+    /// <see cref="ProduceEncoded"/> as one async method: with the produce span current for the whole path (when a
+    /// listener wants spans), and when the request brings schemas to register before its records are queued.
+    /// </summary>
     private async Task<TAnswer> ProduceEncodedAsync<TAnswer>(
         ProduceRequest request, AdmittedBatch admitted, Func<ProduceResponse, int?, TAnswer> answer, CancellationToken cancellationToken)
     {
-        var (topic, records, valueEncoding, keyEncoding, errors) = (request.Topic, admitted.Records, admitted.ValueEncoding, admitted.KeyEncoding, admitted.Errors);
+        var (topic, valueEncoding, keyEncoding, errors) = (request.Topic, admitted.ValueEncoding, admitted.KeyEncoding, admitted.Errors);
         var identity = identities.For(request.User);
-        var idempotencyKey = request.IdempotencyKey;
         using var activity = GatewayTelemetry.ActivitySource.HasListeners()
             ? GatewayTelemetry.ActivitySource.StartActivity(SpanName(topic), ActivityKind.Producer)
             : null;
@@ -105,8 +211,65 @@ public sealed partial class RecordProducer(
         {
             activity!.SetTag("messaging.system", "kafka");
             activity.SetTag("messaging.destination.name", topic);
-            activity.SetTag("messaging.batch.message_count", records.Count);
+            activity.SetTag("messaging.batch.message_count", admitted.Records.Count);
         }
+
+        var messages = Encode(request, admitted, recorded);
+        // Every record is bytes of its own now (and every problem a string): nothing reads the body's JSON after this.
+        request.BodyOwner?.Dispose();
+        if (errors.Count > 0)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, "invalid records");
+            throw Invalid(errors, admitted.Hint);
+        }
+
+        var lease = pool.Lease(identity);
+        try
+        {
+            pool.EnsureBrokersReachable(identity);
+            // Every record is valid: only now may the request's own schemas be registered (and their ids stamped in).
+            if (valueEncoding.Pending is not null || keyEncoding.Pending is not null)
+            {
+                // Awaited only when there is something to register: its task was allocated for every request.
+                (valueEncoding, keyEncoding) = await admission.CommitSchemasAsync(request.User, valueEncoding, keyEncoding, messages, cancellationToken);
+            }
+            var started = Stopwatch.GetTimestamp();
+            var deliveries = Send(ref lease, identity, topic, admitted.Records, messages);
+            deliveries.Attach(new SentRequest(topic, valueEncoding, keyEncoding.SchemaId, identity, messages, started, lease));
+            lease = default;
+            try
+            {
+                await deadlines.WaitAsync(deliveries);
+            }
+            catch
+            {
+                deliveries.Sent.Lease.Dispose();
+                throw;
+            }
+
+            return Answered(deliveries, answer);
+        }
+        catch (GatewayException ex)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Code);
+            throw;
+        }
+        finally
+        {
+            // Before the records were handed over (else the batch returns the lease once the answer is built).
+            lease.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Every admitted record as a Kafka message, in request order; problems go to the admitted error list (then
+    /// nothing may be produced). The trace context of the current activity goes into each record when it names a
+    /// trace someone records.
+    /// </summary>
+    private Message<byte[]?, byte[]?>[] Encode(ProduceRequest request, in AdmittedBatch admitted, bool recorded)
+    {
+        var (records, valueEncoding, keyEncoding, errors) = (admitted.Records, admitted.ValueEncoding, admitted.KeyEncoding, admitted.Errors);
+        var idempotencyKey = request.IdempotencyKey;
         // Each record carries the produce span's W3C context, so a consumer can continue the trace: when the gateway
         // exports traces, or when the client sent its own trace context. Otherwise the trace id names nothing anyone
         // recorded, and a header per record costs two native calls and ~70 bytes on the wire (1,000-record profile).
@@ -170,57 +333,33 @@ public sealed partial class RecordProducer(
                     // serves every such record (librdkafka gets no header list for an empty one either way).
                     Headers = headers ?? s_noHeaders,
                     // Stamped here rather than left to the client so the answer can say when each record was taken.
-                    Timestamp = new Timestamp(record.Timestamp ?? now),
+                    Timestamp = record.TimestampMs is { } millis ? new Timestamp(millis, TimestampType.CreateTime) : new Timestamp(now),
                 };
             }
         }
 
-        // Every record is bytes of its own now (and every problem a string): nothing reads the body's JSON after this.
-        request.BodyOwner?.Dispose();
-        if (errors.Count > 0)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, "invalid records");
-            throw Invalid(errors, admitted.Hint);
-        }
+        return messages;
+    }
 
-        var lease = pool.Lease(identity);
-        try
+    /// <summary>
+    /// Queues the records on <paramref name="lease"/>'s producer. When that producer failed fatally before this request
+    /// queued anything, nothing is written, so the whole batch goes to the fresh producer that replaces it (leased into
+    /// <paramref name="lease"/>) instead of failing the client.
+    /// </summary>
+    private DeliveryBatch Send(
+        ref ProducerLease lease, string identity, string topic, IReadOnlyList<ProduceRecord> records, Message<byte[]?, byte[]?>[] messages)
+    {
+        var deliveries = Send(lease, topic, records, messages);
+        if (deliveries.FirstRefused == 0 && IsFatal(deliveries.RefusalCause, lease))
         {
-            pool.EnsureBrokersReachable(identity);
-            // Every record is valid: only now may the request's own schemas be registered (and their ids stamped in).
-            if (valueEncoding.Pending is not null || keyEncoding.Pending is not null)
-            {
-                // Awaited only when there is something to register: its task was allocated for every request.
-                (valueEncoding, keyEncoding) = await admission.CommitSchemasAsync(request.User, valueEncoding, keyEncoding, messages, cancellationToken);
-            }
-            var started = Stopwatch.GetTimestamp();
-            var deliveries = Send(lease, topic, records, messages);
-            if (deliveries.FirstRefused == 0 && IsFatal(deliveries.RefusalCause, lease))
-            {
-                // The producer failed fatally before this request queued anything: nothing is written, so the whole
-                // batch goes to the fresh producer that replaces it instead of failing the client.
-                lease.MarkBroken();
-                lease.Dispose();
-                lease = default;
-                lease = pool.Lease(identity);
-                deliveries = Send(lease, topic, records, messages);
-            }
-
-            // Ends when every record has a report or the delivery timeout passed; records without a report are answered
-            // as possibly persisted by Collect. Awaited here rather than in an async method of its own (one box less).
-            await deadlines.WaitAsync(deliveries);
-            return answer(Collect(topic, valueEncoding, deliveries, identity, messages, started), keyEncoding.SchemaId);
-        }
-        catch (GatewayException ex)
-        {
-            activity?.SetStatus(ActivityStatusCode.Error, ex.Code);
-            throw;
-        }
-        finally
-        {
-            // After the delivery reports (or the deadline): the producer is not closed under a waiting request.
+            lease.MarkBroken();
             lease.Dispose();
+            lease = default;
+            lease = pool.Lease(identity);
+            deliveries = Send(lease, topic, records, messages);
         }
+
+        return deliveries;
     }
 
     /// <summary>
@@ -270,14 +409,19 @@ public sealed partial class RecordProducer(
         return false;
     }
 
+    [ThreadStatic]
+    private static TopicPartition? t_anyPartition;
+
     private static DeliveryBatch Send(
         ProducerLease lease, string topic, IReadOnlyList<ProduceRecord> records, Message<byte[]?, byte[]?>[] messages)
     {
         var producer = lease.Producer;
         // Reused: returned by the last of the request and the records' delivery reports (see DeliveryBatch).
         var batch = DeliveryBatch.Rent(messages.Length, lease.Pooled);
-        // What Produce(topic, ...) builds per record; immutable, so one serves the request's records.
-        TopicPartition? anyPartition = null;
+        // What Produce(topic, ...) builds per record; immutable, so one serves the request's records, and this thread's
+        // last one serves its next request to the same topic (a thread sends to one topic after another: one entry,
+        // nothing to bound).
+        TopicPartition? anyPartition = t_anyPartition is { } last && string.Equals(last.Topic, topic, StringComparison.Ordinal) ? last : null;
         for (var i = 0; i < messages.Length; i++)
         {
             // Queued in request order; the idempotent producer keeps that order per partition. The request's
@@ -292,7 +436,7 @@ public sealed partial class RecordProducer(
                 }
                 else
                 {
-                    producer.Produce(anyPartition ??= new TopicPartition(topic, Partition.Any), messages[i], handler);
+                    producer.Produce(anyPartition ??= t_anyPartition = new TopicPartition(topic, Partition.Any), messages[i], handler);
                 }
             }
             catch (Exception ex)
@@ -308,28 +452,9 @@ public sealed partial class RecordProducer(
         return batch;
     }
 
-    /// <summary>
-    /// The answer from the reports <paramref name="batch"/> holds once its wait ended. Releases the batch whatever the
-    /// outcome: nothing here reads it after that, and a late report settles it on its own (see <see cref="DeliveryBatch"/>).
-    /// </summary>
-    private ProduceResponse Collect(
-        string topic, RecordEncoding valueEncoding, DeliveryBatch batch, string identity,
-        Message<byte[]?, byte[]?>[] messages, long started)
+    private ProduceResponse Outcomes(DeliveryBatch batch, in SentRequest sent)
     {
-        try
-        {
-            return Outcomes(topic, valueEncoding, batch, identity, messages, started);
-        }
-        finally
-        {
-            batch.Release();
-        }
-    }
-
-    private ProduceResponse Outcomes(
-        string topic, RecordEncoding valueEncoding, DeliveryBatch batch, string identity,
-        Message<byte[]?, byte[]?>[] messages, long started)
-    {
+        var (topic, valueEncoding, identity, messages, started) = (sent.Topic, sent.ValueEncoding, sent.Identity, sent.Messages, sent.Started);
         var snapshot = batch.Snapshot();
         var count = snapshot.Count;
         var produced = new ProducedRecord[count];

@@ -152,7 +152,7 @@ public sealed class ValuesController(
         new(topic, ProduceDialect.Values, default, User, new ProduceSchemaSelection(schemaId, schemaVersion, subject), Key: KeySource(topic, key, keyField), Response: Response);
 
     private static ValuesResponse Answer(ProduceResponse response, int count) =>
-        new(response.Topic, response.ValueSchemaId, response.ValueSchemaVersion, count, response.Records.Count, 0, response.Records);
+        new(response.Topic, response.ValueSchemaId, response.ValueSchemaVersion, count, response.Records.Length, 0, response.Records);
 
     private ValueKeySource? KeySource(string topic, string? key, string? keyField)
     {

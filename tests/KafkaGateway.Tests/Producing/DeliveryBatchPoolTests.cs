@@ -168,4 +168,52 @@ public sealed class DeliveryBatchPoolTests
         Assert.True(batches.Count < 1000, $"{batches.Count} batches for 3000 requests");
         Assert.Equal(batches.Count, pool.Free);
     }
+
+    [Fact]
+    public void Release_Twice_LetsGoOfTheRequestsHoldOnce_SoAnOutstandingReportStillHoldsTheBatch()
+    {
+        var pool = new DeliveryBatchPool();
+        var batch = pool.Rent(1, null);
+        var callback = batch.HandlerFor(0);
+        batch.DeadlinePassed();
+        batch.Snapshot();
+
+        batch.Release();
+        batch.Release();
+
+        // Counting the second release as a hold would hand the batch out while its record can still report into it.
+        Assert.Equal(0, pool.Free);
+        Assert.NotSame(batch, pool.Rent(1, null));
+        callback(Persisted(1));
+        Assert.Equal(1, pool.Free);
+    }
+
+    [Fact]
+    public void Sent_OnlyWhileTheRequestHoldsTheBatch_AndTheNextRequestNeverSeesTheEarlierOnesState()
+    {
+        var pool = new DeliveryBatchPool();
+        var batch = pool.Rent(1, null);
+        var callback = batch.HandlerFor(0);
+        var messages = new Message<byte[]?, byte[]?>[1];
+        batch.Attach(new SentRequest("first-topic", RecordEncoding.RawKey, 7, "default", messages, 42, default));
+        callback(Persisted(1));
+
+        // The answer reads what its request attached, before it releases the batch.
+        Assert.Equal("first-topic", batch.Sent.Topic);
+        Assert.Same(messages, batch.Sent.Messages);
+        batch.Release();
+
+        // Back in the pool: the released request's state is gone and cannot be read (nor attached to) any more.
+        Assert.Equal(1, pool.Free);
+        Assert.Throws<InvalidOperationException>(() => batch.Sent.Topic);
+        Assert.Throws<InvalidOperationException>(() => batch.Attach(new SentRequest("late", RecordEncoding.RawKey, null, "default", [], 0, default)));
+
+        // Its next request starts without the first one's messages, topic or lease.
+        var reused = pool.Rent(1, null);
+        Assert.Same(batch, reused);
+        Assert.Null(reused.Sent.Topic);
+        Assert.Null(reused.Sent.Messages);
+        reused.Attach(new SentRequest("second-topic", RecordEncoding.RawKey, null, "default", [], 0, default));
+        Assert.Equal("second-topic", reused.Sent.Topic);
+    }
 }

@@ -158,6 +158,40 @@ public sealed class ProduceRequestReaderTests
         Assert.Empty(errors);
     }
 
+    [Theory]
+    [InlineData("\"2026-01-02T03:04:05.6789+02:00\"")]
+    [InlineData("\"1970-01-01T00:00:00.0009Z\"")]
+    [InlineData("\"2026-06-30T23:59:59.9999999-11:30\"")]
+    [InlineData("1767315845678")]
+    [InlineData("253402300799999")]
+    public void Read_Timestamp_IsTheEpochMillisecondsConfluentsTimestampOfTheParsedValueCarries(string timestamp)
+    {
+        var errors = new List<ProduceError>();
+
+        var batch = Read($$"""{"value":1,"timestamp":{{timestamp}}}""", ProduceDialect.Native, null, errors);
+
+        // What the record carried before the record kept milliseconds: Confluent's Timestamp of the parsed DateTimeOffset.
+        Assert.Empty(errors);
+        var expected = timestamp.StartsWith('"')
+            ? new Confluent.Kafka.Timestamp(DateTimeOffset.Parse(timestamp.Trim('"'), System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal)).UnixTimestampMs
+            : new Confluent.Kafka.Timestamp(DateTimeOffset.FromUnixTimeMilliseconds(long.Parse(timestamp, System.Globalization.CultureInfo.InvariantCulture))).UnixTimestampMs;
+        Assert.Equal(expected, batch.Records[0].TimestampMs);
+    }
+
+    [Fact]
+    public void Read_RecordWithoutKeyPartitionOrTimestamp_HasNone()
+    {
+        var errors = new List<ProduceError>();
+
+        var batch = Read("""{"records":[{"value":1},{"value":2,"key":null,"partition":null,"timestamp":null},{"value":3,"key":"k","partition":0,"timestamp":0}]}""", ProduceDialect.Native, null, errors);
+
+        Assert.Empty(errors);
+        Assert.All(batch.Records.Take(2), r => Assert.True(r.Key is null && r.Partition is null && r.TimestampMs is null));
+        Assert.Equal("k", batch.Records[2].Key!.Value.GetString());
+        Assert.Equal(0, batch.Records[2].Partition);
+        Assert.Equal(0, batch.Records[2].TimestampMs);
+    }
+
     private static ProduceBatch Read(string json, ProduceDialect dialect, int? routePartition, List<ProduceError> errors)
     {
         // The document stays alive with the batch's elements for the test's duration.
