@@ -10,7 +10,8 @@ namespace KafkaGateway.Hosting;
 /// writes with its default options — template <c>HTTP {RequestMethod} {RequestPath} responded {StatusCode} in
 /// {Elapsed:0.0000} ms</c>, those four properties, Information (Error for a 5xx or an exception escaping the pipeline,
 /// which is logged and rethrown), the current activity's trace and span ids, <c>SourceContext</c>
-/// <c>Serilog.AspNetCore.RequestLoggingMiddleware</c> (so level overrides keep working) — and nothing else.
+/// <c>Serilog.AspNetCore.RequestLoggingMiddleware</c> (so level overrides keep working) — and <c>RequestId</c>, which
+/// Serilog's event got from hosting's request scope (the gateway's loggers begin none: <see cref="CachingLoggerFactory"/>).
 /// </summary>
 /// <remarks>
 /// Serilog's middleware also opens an <c>IDiagnosticContext</c> collection on every request (a collector, its
@@ -86,6 +87,9 @@ internal sealed class RequestCompletionLog(RequestDelegate next, Serilog.ILogger
                 new LogEventProperty("RequestPath", new ScalarValue(PathOf(context))),
                 new LogEventProperty("StatusCode", new ScalarValue(statusCode)),
                 new LogEventProperty("Elapsed", new ScalarValue(elapsedMs)),
+                // Hosting's request scope gave Serilog's event this one; the gateway's loggers begin no such scope
+                // (ConnectionId still comes from Kestrel's connection scope, begun once per connection).
+                new LogEventProperty("RequestId", new ScalarValue(context.TraceIdentifier)),
             ],
             traceId,
             spanId));
