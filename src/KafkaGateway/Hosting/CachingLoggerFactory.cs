@@ -14,7 +14,7 @@ namespace KafkaGateway.Hosting;
 /// <c>ActionName</c>), whatever the log level, and each costs Serilog a scope object and two execution-context writes
 /// (~430 B of a single-record produce request together, docs/benchmarks session 8). An event logged during a request
 /// is joined to it by the trace and span ids Serilog takes from the request's activity (and <c>ConnectionId</c>, from
-/// Kestrel's scope, begun once per connection); the request log event (<see cref="RequestCompletionLog"/>) carries
+/// Kestrel's scope, begun once per connection); the request log event (<see cref="RequestCompletion"/>) carries
 /// <c>RequestId</c> itself.
 /// </remarks>
 internal sealed class CachingLoggerFactory(ILoggerFactory inner) : ILoggerFactory
