@@ -64,7 +64,9 @@ internal sealed class GatewayStatusCodePages
             || response.HasStarted
             || response.StatusCode is < 400 or >= 600
             || response.ContentLength.HasValue
-            || !string.IsNullOrEmpty(response.ContentType))
+            || !string.IsNullOrEmpty(response.ContentType)
+            // The client left (the exception handler answers nobody then): no page either.
+            || context.RequestAborted.IsCancellationRequested)
         {
             return Task.CompletedTask;
         }

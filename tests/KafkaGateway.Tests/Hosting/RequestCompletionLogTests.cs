@@ -121,6 +121,23 @@ public sealed class RequestCompletionLogTests
         Assert.Equal(404, ((ScalarValue)Assert.Single(events.Events).Properties["StatusCode"]).Value);
     }
 
+    [Fact]
+    public async Task InvokeAsync_ClientGone_WritesNoPageAndStillTheEvent()
+    {
+        // The exception handler answers nobody when the client left (status 500, no body): the page, outside the
+        // handler, must not answer either.
+        var events = new EventSink();
+        using var logger = new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(events).CreateLogger();
+        var pages = 0;
+        var options = Options.Create(new StatusCodePagesOptions { HandleAsync = _ => { pages++; return Task.CompletedTask; } });
+        var context = new DefaultHttpContext { RequestAborted = new CancellationToken(canceled: true) };
+
+        await new RequestCompletion(c => { c.Response.StatusCode = 500; return Task.CompletedTask; }, options, logger).InvokeAsync(context);
+
+        Assert.Equal(0, pages);
+        Assert.Equal(500, ((ScalarValue)Assert.Single(events.Events).Properties["StatusCode"]).Value);
+    }
+
     /// <summary>The request completion with a status-code page handler that writes nothing (pages have their own tests).</summary>
     private static RequestCompletion Completion(RequestDelegate next, Serilog.ILogger logger) =>
         new(next, Options.Create(new StatusCodePagesOptions { HandleAsync = _ => Task.CompletedTask }), logger);
