@@ -28,11 +28,11 @@ try
 
     var app = builder.Build();
 
-    // The request pipeline, outermost first. Request logging wraps error handling so it logs the status the
-    // client got (a GatewayException becomes its 4xx in the handler, not a 500 in the log).
-    app.UseGatewayRequestLogging();
+    // The request pipeline, outermost first. The request completion (status-code pages, then the request log) wraps
+    // error handling, so it logs the status the client got (a GatewayException becomes its 4xx in the handler, not a
+    // 500 in the log).
+    app.UseGatewayRequestCompletion();
     app.UseExceptionHandler();
-    app.UseGatewayStatusCodePages();
     app.UseGatewayHsts();
     app.UseGatewayCors();
     app.UseGatewayAuthentication();

@@ -96,24 +96,15 @@ public static partial class HostingExtensions
     }
 
     /// <summary>
-    /// The request log: the event Serilog's <c>UseSerilogRequestLogging</c> writes (one per request, Information; Error
-    /// for 5xx), written by <see cref="RequestCompletionLog"/> without Serilog's per-request diagnostic-context
-    /// collection, which nothing in the gateway adds properties to.
+    /// What follows the rest of the pipeline (<see cref="RequestCompletion"/>, outermost): status-code pages (a
+    /// ProblemDetails body for a 4xx/5xx answer without one, as <c>UseStatusCodePages()</c> with the same options and
+    /// handler) and the request log (the event Serilog's <c>UseSerilogRequestLogging</c> writes, one per request,
+    /// Information; Error for 5xx), in one async frame, without the framework middleware's per-request items entry and
+    /// Serilog's per-request diagnostic-context collection, which nothing in the gateway adds properties to.
     /// </summary>
-    public static WebApplication UseGatewayRequestLogging(this WebApplication app)
+    public static WebApplication UseGatewayRequestCompletion(this WebApplication app)
     {
-        app.UseMiddleware<RequestCompletionLog>();
-        return app;
-    }
-
-    /// <summary>
-    /// Status-code pages (a ProblemDetails body for a 4xx/5xx answer without one), as <c>UseStatusCodePages()</c>
-    /// with the same options and handler, written by <see cref="GatewayStatusCodePages"/> without the framework
-    /// middleware's per-request items entry and async frame.
-    /// </summary>
-    public static WebApplication UseGatewayStatusCodePages(this WebApplication app)
-    {
-        app.UseMiddleware<GatewayStatusCodePages>();
+        app.UseMiddleware<RequestCompletion>();
         return app;
     }
 

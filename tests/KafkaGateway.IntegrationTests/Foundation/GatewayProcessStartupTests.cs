@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 
 namespace KafkaGateway.IntegrationTests.Foundation;
@@ -112,6 +113,47 @@ public sealed partial class GatewayProcessStartupTests
         Assert.Contains($"https://localhost:{port}/health/ready", hint, StringComparison.Ordinal);
         Assert.DoesNotContain("5443", hint, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Run_JsonLogs_EventsOfARequestShareItsTraceIdAndCarryNoFrameworkScopes()
+    {
+        var data = Directory.CreateTempSubdirectory("kafkagateway-logs-").FullName;
+        await using var gateway = GatewayRun.Start(
+            "--urls=http://127.0.0.1:0", $"--Gateway:DataDirectory={data}", "--Gateway:TopicFormats:Default=json",
+            "--Serilog:MinimumLevel:Default=Information", "--Serilog:WriteTo:0:Name=Console",
+            "--Serilog:WriteTo:0:Args:formatter=Serilog.Formatting.Compact.RenderedCompactJsonFormatter, Serilog.Formatting.Compact");
+        var listening = await gateway.WaitForLineAsync(l => l.Contains("Now listening on: http://", StringComparison.Ordinal));
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{ListeningHttpPort().Match(listening).Groups["port"].Value}") };
+
+        // A first record to a new topic: the topic's creation is audited inside the action (a gateway event logged
+        // during the request), then the request log event follows.
+        var topic = $"logs-{Guid.NewGuid():N}";
+        using var answer = await client.PostAsync(new Uri($"/topics/{topic}/records", UriKind.Relative),
+            new StringContent("""{"records": [{"value": {"n": 1}}]}""", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, answer.StatusCode);
+        var audit = JsonLine(await gateway.WaitForLineAsync(l => l.StartsWith('{') && l.Contains("\"Action\":\"topic.create\"", StringComparison.Ordinal)));
+        var request = JsonLine(await gateway.WaitForLineAsync(l => l.StartsWith('{') && l.Contains("\"RequestMethod\":\"POST\"", StringComparison.Ordinal)));
+
+        // The request log event keeps the identifiers hosting's request scope used to give it.
+        Assert.Matches("^[0-9A-Z]+:[0-9A-F]{8}$", request.GetProperty("RequestId").GetString());
+        Assert.StartsWith(request.GetProperty("ConnectionId").GetString()! + ":", request.GetProperty("RequestId").GetString(), StringComparison.Ordinal);
+        Assert.Equal($"/topics/{topic}/records", request.GetProperty("RequestPath").GetString());
+        // The event logged during the request is joined to it by the trace id (and Kestrel's per-connection scope),
+        // not by the per-request scopes of hosting (RequestId, RequestPath) and MVC (ActionId, ActionName), which the
+        // gateway's loggers do not begin.
+        Assert.Matches("^[0-9a-f]{32}$", request.GetProperty("@tr").GetString());
+        Assert.Equal(request.GetProperty("@tr").GetString(), audit.GetProperty("@tr").GetString());
+        Assert.Equal(request.GetProperty("ConnectionId").GetString(), audit.GetProperty("ConnectionId").GetString());
+        foreach (var scoped in new[] { "RequestId", "RequestPath", "ActionId", "ActionName" })
+        {
+            Assert.False(audit.TryGetProperty(scoped, out _), $"the audit event carries {scoped}: {audit}");
+        }
+    }
+
+    private static JsonElement JsonLine(string line) => JsonDocument.Parse(line).RootElement.Clone();
+
+    [GeneratedRegex(@"Now listening on: http://[^:]+:(?<port>\d+)")]
+    private static partial Regex ListeningHttpPort();
 
     [GeneratedRegex(@"Now listening on: https://[^:]+:(?<port>\d+)")]
     private static partial Regex ListeningPort();

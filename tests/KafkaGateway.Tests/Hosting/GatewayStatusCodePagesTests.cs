@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace KafkaGateway.Tests.Hosting;
 
 /// <summary>
-/// The gateway's status-code pages against the framework's <see cref="StatusCodePagesMiddleware"/> as the judge: the
+/// The gateway's status-code pages (run by <see cref="RequestCompletion"/>) against the framework's <see cref="StatusCodePagesMiddleware"/> as the judge: the
 /// same request through both must reach the page handler in the same cases (status, body headers, a started response,
 /// the feature turned off by the endpoint, skip metadata on the endpoint known before or only after the rest ran),
 /// synchronously and asynchronously completing, and exceptions must pass through both without a page.
@@ -49,7 +49,7 @@ public sealed class GatewayStatusCodePagesTests
     public async Task InvokeAsync_AnyAnswer_WritesAPageExactlyWhenTheFrameworksMiddlewareDoes(Case @case, bool completesLater)
     {
         var expected = await RunAsync(@case, completesLater, (next, options) => new StatusCodePagesMiddleware(next, options).Invoke);
-        var actual = await RunAsync(@case, completesLater, (next, options) => new GatewayStatusCodePages(next, options).InvokeAsync);
+        var actual = await RunAsync(@case, completesLater, (next, options) => new RequestCompletion(next, options, Serilog.Core.Logger.None).InvokeAsync);
 
         Assert.Equal(expected, actual);
         var pageExpected = @case is Case.NotFoundWithoutBody or Case.ServerErrorWithoutBody;
@@ -63,7 +63,7 @@ public sealed class GatewayStatusCodePagesTests
     {
         var options = Options.Create(new StatusCodePagesOptions { HandleAsync = null! });
 
-        Assert.Throws<ArgumentException>(() => new GatewayStatusCodePages(_ => Task.CompletedTask, options));
+        Assert.Throws<ArgumentException>(() => new GatewayStatusCodePages(_ => Task.CompletedTask, options.Value));
     }
 
     private sealed record Outcome(bool Page, bool FeatureSeen, bool Threw, int Status);
