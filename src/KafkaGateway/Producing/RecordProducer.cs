@@ -123,11 +123,7 @@ public sealed partial class RecordProducer(
 
             lease = pool.Lease(identity);
             pool.EnsureBrokersReachable(identity);
-            var started = Stopwatch.GetTimestamp();
-            var deliveries = Send(ref lease, identity, request.Topic, admitted.Records, messages);
-            deliveries.Attach(new SentRequest(request.Topic, admitted.ValueEncoding, admitted.KeyEncoding.SchemaId, identity, messages, started, lease));
-            // The batch owns the lease now: returned once the answer is built (Answered).
-            lease = default;
+            var deliveries = Queue(ref lease, identity, request.Topic, admitted.Records, messages, admitted.ValueEncoding, admitted.KeyEncoding.SchemaId);
             return AwaitDeliveriesAsync(deliveries, answer);
         }
         catch (Exception ex)
@@ -137,6 +133,22 @@ public sealed partial class RecordProducer(
             lease.Dispose();
             return Faulted<TAnswer>(ex);
         }
+    }
+
+    /// <summary>
+    /// Queues the records (<c>Send</c>, which moves the batch to a fresh producer when this one failed fatally before)
+    /// and gives the batch what the answer needs, the lease included: the batch owns it now (returned once the answer
+    /// is built, <see cref="Answered"/>), so <paramref name="lease"/> is left empty.
+    /// </summary>
+    private DeliveryBatch Queue(
+        ref ProducerLease lease, string identity, string topic, IReadOnlyList<ProduceRecord> records,
+        Message<byte[]?, byte[]?>[] messages, RecordEncoding valueEncoding, int? keySchemaId)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var deliveries = Send(ref lease, identity, topic, records, messages);
+        deliveries.Attach(new SentRequest(topic, valueEncoding, keySchemaId, identity, messages, started, lease));
+        lease = default;
+        return deliveries;
     }
 
     /// <summary>
@@ -233,21 +245,9 @@ public sealed partial class RecordProducer(
                 // Awaited only when there is something to register: its task was allocated for every request.
                 (valueEncoding, keyEncoding) = await admission.CommitSchemasAsync(request.User, valueEncoding, keyEncoding, messages, cancellationToken);
             }
-            var started = Stopwatch.GetTimestamp();
-            var deliveries = Send(ref lease, identity, topic, admitted.Records, messages);
-            deliveries.Attach(new SentRequest(topic, valueEncoding, keyEncoding.SchemaId, identity, messages, started, lease));
-            lease = default;
-            try
-            {
-                await deadlines.WaitAsync(deliveries);
-            }
-            catch
-            {
-                deliveries.Sent.Lease.Dispose();
-                throw;
-            }
-
-            return Answered(deliveries, answer);
+            var deliveries = Queue(ref lease, identity, topic, admitted.Records, messages, valueEncoding, keyEncoding.SchemaId);
+            // Awaited within this method, so the span stays the current activity until the answer is built.
+            return await AwaitDeliveriesAsync(deliveries, answer);
         }
         catch (GatewayException ex)
         {
