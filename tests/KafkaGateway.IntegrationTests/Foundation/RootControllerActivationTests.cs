@@ -15,13 +15,14 @@ namespace KafkaGateway.IntegrationTests.Foundation;
 
 /// <summary>
 /// The gateway's real MVC set-up with <see cref="RootControllerActivation"/>: the produce controller is built without
-/// a request service scope, and every controller built from the root provider really takes only singletons (each
-/// of its dependencies is one instance in the root and in any two scopes).
+/// a request service scope, every controller built from the root provider really takes only singletons (each of its
+/// dependencies is one instance in the root and in any two scopes), and every other one has a dependency of its own
+/// per scope.
 /// </summary>
 public sealed class RootControllerActivationTests(GatewayClusterFixture cluster) : IClassFixture<GatewayClusterFixture>
 {
     [Fact]
-    public void ActivatesFromRoot_GatewayControllers_OnlyThoseWhoseDependenciesAreTheSameInstanceInEveryScope()
+    public void ActivatesFromRoot_GatewayControllers_ExactlyThoseWhoseDependenciesAreTheSameInstanceInEveryScope()
     {
         var services = cluster.Gateway.Services;
         var activation = Assert.IsType<RootControllerActivation>(services.GetRequiredService<IControllerActivatorProvider>());
@@ -29,6 +30,8 @@ public sealed class RootControllerActivationTests(GatewayClusterFixture cluster)
             .OfType<ControllerActionDescriptor>().Select(a => a.ControllerTypeInfo.AsType()).Distinct().ToArray();
 
         Assert.True(activation.ActivatesFromRoot(typeof(ProduceController)));
+        // Some gateway controllers take scoped services (FluentValidation registers validators as scoped).
+        Assert.Contains(controllers, c => !activation.ActivatesFromRoot(c));
         Assert.Contains(controllers, c => c == typeof(ProduceController));
         using var one = services.CreateScope();
         using var two = services.CreateScope();
@@ -41,6 +44,10 @@ public sealed class RootControllerActivationTests(GatewayClusterFixture cluster)
                 Assert.Same(fromRoot, two.ServiceProvider.GetRequiredService(parameter.ParameterType));
             }
         });
+        // And none is left on the request scope needlessly: each of the others has a dependency that differs per scope.
+        Assert.All(controllers.Where(c => !activation.ActivatesFromRoot(c)), controller =>
+            Assert.Contains(Assert.Single(controller.GetConstructors(BindingFlags.Public | BindingFlags.Instance)).GetParameters(),
+                parameter => !ReferenceEquals(one.ServiceProvider.GetService(parameter.ParameterType), two.ServiceProvider.GetService(parameter.ParameterType))));
     }
 
     [Fact]
