@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Reflection;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Controllers;
@@ -13,10 +14,11 @@ namespace KafkaGateway.Http;
 /// <remarks>
 /// <para>A singleton resolved from a request scope is the root provider's instance, so such a controller gets exactly
 /// the objects it got before. The decision is made once per action, when MVC builds the action's invoker cache entry,
-/// from the registrations (<see cref="ControllerDependencyLifetimes"/>), never per request. Any controller with a
-/// scoped or transient dependency, a dependency the registrations do not name (<see cref="IServiceProvider"/>, a
-/// default-valued parameter), a keyed one, or more than one public constructor is activated by MVC's own provider
-/// from the request's services, as before.</para>
+/// from the registrations (<see cref="ControllerDependencyLifetimes"/>), never per request; the singletons are
+/// resolved then, once, and handed to every instance. Any controller with a scoped or transient dependency, a
+/// dependency the registrations do not name (<see cref="IServiceProvider"/>, a default-valued parameter), a keyed
+/// one, or more than one public constructor is activated by MVC's own provider from the request's services, as
+/// before.</para>
 /// <para>Releasing (disposing an <see cref="IDisposable"/> controller) is MVC's in every case. When the application
 /// replaced MVC's <see cref="IControllerActivator"/> (e.g. <c>AddControllersAsServices</c>), MVC's provider decides
 /// everything.</para>
@@ -51,10 +53,23 @@ internal sealed class RootControllerActivation : IControllerActivatorProvider
             return _framework.CreateActivator(descriptor);
         }
 
-        // The same factory MVC builds; only the provider it resolves from differs (and holds the same singletons).
-        var factory = ActivatorUtilities.CreateFactory(type, Type.EmptyTypes);
-        var root = _root;
-        return _ => factory(root, null);
+        var constructor = type.GetConstructors(BindingFlags.Public | BindingFlags.Instance)[0];
+        var parameters = constructor.GetParameters();
+        if (Array.Exists(parameters, p => p.ParameterType.IsConstructedGenericType && p.ParameterType.GetGenericTypeDefinition() == typeof(IEnumerable<>)))
+        {
+            // An enumerable is a new array per resolution (a controller may keep or change it): resolved per request,
+            // by the factory MVC builds, from the root provider.
+            var factory = ActivatorUtilities.CreateFactory(type, Type.EmptyTypes);
+            var root = _root;
+            return _ => factory(root, null);
+        }
+
+        // Singletons are the same instances on every request: resolved once, here (the action's first request), and
+        // passed to the constructor as constants, so a request neither resolves them again nor validates the
+        // resolution (scope validation checks every root resolution in Development).
+        var arguments = parameters.Select(p => (Expression)Expression.Constant(_root.GetRequiredService(p.ParameterType), p.ParameterType));
+        var create = Expression.Lambda<Func<object>>(Expression.Convert(Expression.New(constructor, arguments), typeof(object))).Compile();
+        return _ => create();
     }
 
     public Action<ControllerContext, object>? CreateReleaser(ControllerActionDescriptor descriptor) => _framework.CreateReleaser(descriptor);

@@ -40,6 +40,26 @@ public sealed class RootControllerActivationTests
     }
 
     [Fact]
+    public void CreateActivator_SingletonsOrSingletonEnumerable_EveryRequestGetsTheRootsInstancesWithoutAScope()
+    {
+        using var root = Services();
+        var activation = Activation(root);
+        var first = RequestWithScopeFactory(root);
+        var second = RequestWithScopeFactory(root);
+        var parts = RequestWithScopeFactory(root);
+
+        var one = (OnlySingletonsController)activation.CreateActivator(Descriptor<OnlySingletonsController>())(first);
+        var two = (OnlySingletonsController)activation.CreateActivator(Descriptor<OnlySingletonsController>())(second);
+        var withParts = (SingletonEnumerableController)activation.CreateActivator(Descriptor<SingletonEnumerableController>())(parts);
+
+        Assert.NotSame(one, two);
+        Assert.Same(one.Dependency, two.Dependency);
+        Assert.Same(root.GetRequiredService<ILogger<OnlySingletonsController>>(), two.Logger);
+        Assert.Equal(root.GetServices<IPart>(), withParts.Parts);
+        Assert.All(new[] { first, second, parts }, c => Assert.Null(c.HttpContext.Features.Get<IServiceProvidersFeature>()));
+    }
+
+    [Fact]
     public async Task CreateActivator_ScopedDependency_EachRequestGetsItsScopesInstanceDisposedWithTheScope()
     {
         await using var root = Services();
