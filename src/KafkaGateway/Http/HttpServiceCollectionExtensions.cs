@@ -42,6 +42,10 @@ public static class HttpServiceCollectionExtensions
                 return new GatewayProblemResult(ValidationProblems.ToException(errors));
             });
 
+        // Controllers whose constructors take only singletons are built without a request service scope.
+        services.TryAddSingleton(new ControllerDependencyLifetimes(services));
+        services.Replace(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Mvc.Controllers.IControllerActivatorProvider, RootControllerActivation>());
+
         // Values without validators skip MVC's validation visitor (see GatewayObjectModelValidator).
         services.Replace(ServiceDescriptor.Singleton<IObjectModelValidator>(provider => new GatewayObjectModelValidator(
             provider.GetRequiredService<IModelMetadataProvider>(), provider.GetRequiredService<IOptions<MvcOptions>>().Value)));
