@@ -26,7 +26,8 @@ namespace KafkaGateway.Http;
 /// interfaces MVC executes (a filter factory counts as executable: what it creates is unknown here). Other
 /// non-executable filters stay, since filters read them from the runtime list (<c>[AllowAnonymous]</c> for
 /// <c>AuthorizeFilter</c>); on an action with a format filter nothing is removed, because the format filter reads
-/// the response metadata from the runtime list.
+/// the response metadata from the runtime list. An action marked <see cref="SelfWritingResultsAttribute"/> also loses
+/// the two result filters that act only on MVC's object and client-error results.
 /// </remarks>
 internal sealed class ApiMetadataFilters : IActionDescriptorProvider
 {
@@ -53,7 +54,13 @@ internal sealed class ApiMetadataFilters : IActionDescriptorProvider
         ArgumentNullException.ThrowIfNull(context);
         foreach (var action in context.Results)
         {
-            if (action is not ControllerActionDescriptor { FilterDescriptors: { Count: > 0 } filters } || !Removable(filters))
+            if (action is not ControllerActionDescriptor { FilterDescriptors: { Count: > 0 } filters } controllerAction)
+            {
+                continue;
+            }
+
+            var selfWriting = controllerAction.MethodInfo.IsDefined(typeof(SelfWritingResultsAttribute), inherit: false);
+            if (!Removable(filters, selfWriting))
             {
                 continue;
             }
@@ -61,7 +68,7 @@ internal sealed class ApiMetadataFilters : IActionDescriptorProvider
             var kept = new List<FilterDescriptor>(filters.Count);
             foreach (var descriptor in filters)
             {
-                if (!IsMetadataOnly(descriptor.Filter))
+                if (!IsMetadataOnly(descriptor.Filter) && !(selfWriting && IsForMvcResultsOnly(descriptor.Filter)))
                 {
                     kept.Add(descriptor);
                 }
@@ -77,7 +84,17 @@ internal sealed class ApiMetadataFilters : IActionDescriptorProvider
     {
     }
 
-    private static bool Removable(IList<FilterDescriptor> filters)
+    /// <summary>
+    /// Whether <paramref name="filter"/> acts only on results a <see cref="SelfWritingResultsAttribute"/> action never
+    /// returns: <c>[Produces]</c> itself (on an <see cref="ObjectResult"/>) and the factory of <c>[ApiController]</c>'s
+    /// client-error filter (on an <see cref="IClientErrorActionResult"/>; the factory is internal to MVC, so it is
+    /// known by name, and a test checks the produce action loses exactly these two).
+    /// </summary>
+    public static bool IsForMvcResultsOnly(IFilterMetadata filter) =>
+        filter.GetType() == typeof(ProducesAttribute)
+        || filter.GetType().FullName == "Microsoft.AspNetCore.Mvc.Infrastructure.ClientErrorResultFilterFactory";
+
+    private static bool Removable(IList<FilterDescriptor> filters, bool selfWriting)
     {
         var any = false;
         foreach (var descriptor in filters)
@@ -87,7 +104,7 @@ internal sealed class ApiMetadataFilters : IActionDescriptorProvider
                 return false;
             }
 
-            any |= IsMetadataOnly(descriptor.Filter);
+            any |= IsMetadataOnly(descriptor.Filter) || (selfWriting && IsForMvcResultsOnly(descriptor.Filter));
         }
 
         return any;

@@ -55,6 +55,8 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status503ServiceUnavailable)]
     [ProducesResponseType<ProblemDetails>(StatusCodes.Status504GatewayTimeout)]
     [ParametersDescribedBy(nameof(ProduceParameters))]
+    // Answers are JsonAnswer or GatewayProblemResult only: no result-stage work for [Produces] and [ApiController].
+    [SelfWritingResults]
     public Task<IActionResult> Produce()
     {
         // No parameters for MVC to bind (its per-parameter binding was the largest MVC cost of a single-record
@@ -157,7 +159,7 @@ public sealed class ProduceController(RecordProducer producer, IdempotencyCache 
         }
     }
 
-        /// <summary>What <see cref="Produce"/> reads from the request, as the OpenAPI document shows it (never called).</summary>
+    /// <summary>What <see cref="Produce"/> reads from the request, as the OpenAPI document shows it (never called).</summary>
     /// <param name="topic">The topic.</param>
     /// <param name="body">One record or <c>{"records": [...]}</c>.</param>
     /// <param name="schemaId">Registry id of the value schema to use.</param>

@@ -93,6 +93,43 @@ public sealed class ApiMetadataFiltersTests
         Assert.Null(ApiMetadataFilters.DescribedFilters(action));
     }
 
+    [Fact]
+    public void OnProvidersExecuting_SelfWritingResultsAction_AlsoLosesProducesOnly_AndOtherResultFiltersStay()
+    {
+        var produces = new ProducesAttribute("application/json");
+        var other = new RecordingResultFilter();
+        var action = Action(
+            new FilterDescriptor(produces, FilterScope.Controller),
+            new FilterDescriptor(other, FilterScope.Global));
+        action.MethodInfo = typeof(ApiMetadataFiltersTests).GetMethod(nameof(SelfWriting), BindingFlags.NonPublic | BindingFlags.Static)!;
+        var declared = action.FilterDescriptors;
+
+        Run(action);
+
+        Assert.Equal([other], action.FilterDescriptors.Select(d => d.Filter));
+        Assert.Same(declared, ApiMetadataFilters.DescribedFilters(action));
+        // Unmarked, the same list is left alone ([Produces] runs for object results).
+        var unmarked = Action(new FilterDescriptor(produces, FilterScope.Controller), new FilterDescriptor(other, FilterScope.Global));
+        Run(unmarked);
+        Assert.Equal([produces, other], unmarked.FilterDescriptors.Select(d => d.Filter));
+    }
+
+    [Fact]
+    public void IsForMvcResultsOnly_ProducesExactlyAndTheClientErrorFactory_True()
+    {
+        var clientErrors = typeof(ControllerBase).Assembly.GetType("Microsoft.AspNetCore.Mvc.Infrastructure.ClientErrorResultFilterFactory", throwOnError: true)!;
+
+        Assert.True(ApiMetadataFilters.IsForMvcResultsOnly(new ProducesAttribute("application/json")));
+        Assert.True(ApiMetadataFilters.IsForMvcResultsOnly((IFilterMetadata)Activator.CreateInstance(clientErrors)!));
+        Assert.False(ApiMetadataFilters.IsForMvcResultsOnly(new DerivedProduces()));
+        Assert.False(ApiMetadataFilters.IsForMvcResultsOnly(new RecordingResultFilter()));
+    }
+
+    [SelfWritingResults]
+    private static void SelfWriting()
+    {
+    }
+
     private static ControllerActionDescriptor Action(params FilterDescriptor[] filters) => new()
     {
         MethodInfo = typeof(ApiMetadataFiltersTests).GetMethod(nameof(Action), BindingFlags.NonPublic | BindingFlags.Static)!,
@@ -108,6 +145,19 @@ public sealed class ApiMetadataFiltersTests
     }
 
     private sealed class PlainMetadata : IFilterMetadata;
+
+    private sealed class DerivedProduces() : ProducesAttribute("application/json");
+
+    private sealed class RecordingResultFilter : IResultFilter
+    {
+        public void OnResultExecuting(ResultExecutingContext context)
+        {
+        }
+
+        public void OnResultExecuted(ResultExecutedContext context)
+        {
+        }
+    }
 
     private sealed class DescribingFilterFactory : IFilterFactory, IApiResponseMetadataProvider
     {
