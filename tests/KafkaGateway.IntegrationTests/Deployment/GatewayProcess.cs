@@ -81,12 +81,47 @@ internal sealed class GatewayProcess : IAsyncDisposable
         return new GatewayProcess(Process.Start(start) ?? throw new InvalidOperationException($"could not start {command[0]}"));
     }
 
-    /// <summary>A loopback port nobody listens on right now.</summary>
+    /// <summary>
+    /// A port nobody listens on right now, below the kernel's ephemeral range and never handed out twice by this process.
+    /// A port the kernel picks for a listener on port 0 comes from the ephemeral range, the range every outgoing
+    /// connection takes its local port from too: between this call and the gateway's start, a client connection of a
+    /// test running alongside (TLS terminators, Kafka clients) took such a port once and the gateway could not listen
+    /// (CI: "port 33169 ... is already in use"); two calls could also get the same port back.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        while (true)
+        {
+            var port = Interlocked.Increment(ref s_nextPort);
+            if (port >= s_ephemeralStart)
+            {
+                throw new InvalidOperationException($"no port left below the ephemeral range ({s_ephemeralStart})");
+            }
+
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Any, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Someone listens there: the next one.
+            }
+        }
+    }
+
+    // The first port of the kernel's ephemeral range (Linux: ip_local_port_range); ports below it are handed out from a
+    // random start, so two test runs on one machine rarely begin at the same port.
+    private static readonly int s_ephemeralStart = EphemeralStart();
+    private static int s_nextPort = Math.Max(1024, s_ephemeralStart - 12000) + Random.Shared.Next(0, 4000);
+
+    private static int EphemeralStart()
+    {
+        const string range = "/proc/sys/net/ipv4/ip_local_port_range";
+        return File.Exists(range) && int.TryParse(File.ReadAllText(range).Split((char[])['\t', ' '], StringSplitOptions.RemoveEmptyEntries)[0], out var start)
+            ? start
+            : 49152;
     }
 
     public async ValueTask DisposeAsync()

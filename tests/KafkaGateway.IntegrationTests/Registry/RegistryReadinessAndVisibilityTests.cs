@@ -34,7 +34,7 @@ public sealed class RegistryReadinessAndVisibilityTests(KafkaClusterFixture clus
     [Fact]
     public async Task Ready_ExternalRegistryUnreachable_SchemaRegistryCheckUnhealthyNamingTheUrl()
     {
-        var deadUrl = $"http://127.0.0.1:{FreePort()}/registry";
+        var deadUrl = $"http://127.0.0.1:{Deployment.GatewayProcess.FreePort()}/registry";
         await using var gateway = Gateway(cluster, extra: new Dictionary<string, string?> { ["SchemaRegistry:Url"] = deadUrl });
         using var client = gateway.CreateClient();
 
@@ -185,12 +185,5 @@ public sealed class RegistryReadinessAndVisibilityTests(KafkaClusterFixture clus
     {
         var (_, body) = await SendAsync(client, HttpMethod.Get, "/health/ready");
         return body.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "schema-registry");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
