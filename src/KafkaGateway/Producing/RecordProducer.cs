@@ -111,8 +111,6 @@ public sealed partial class RecordProducer(
         {
             var identity = identities.For(request.User);
             var messages = Encode(request, admitted, recorded: false);
-            // Every record is bytes of its own now (and every problem a string): nothing reads the body's JSON after this.
-            request.BodyOwner?.Dispose();
             if (admitted.Errors.Count > 0)
             {
                 return Task.FromException<TAnswer>(Invalid(admitted.Errors, admitted.Hint));
@@ -227,8 +225,6 @@ public sealed partial class RecordProducer(
         }
 
         var messages = Encode(request, admitted, recorded);
-        // Every record is bytes of its own now (and every problem a string): nothing reads the body's JSON after this.
-        request.BodyOwner?.Dispose();
         if (errors.Count > 0)
         {
             activity?.SetStatus(ActivityStatusCode.Error, "invalid records");
@@ -264,9 +260,22 @@ public sealed partial class RecordProducer(
     /// <summary>
     /// Every admitted record as a Kafka message, in request order; problems go to the admitted error list (then
     /// nothing may be produced). The trace context of the current activity goes into each record when it names a
-    /// trace someone records.
+    /// trace someone records. Releases the request's body whatever happens: every record is bytes of its own
+    /// afterwards (and every problem a string), so nothing reads the body's JSON again.
     /// </summary>
     private Message<byte[]?, byte[]?>[] Encode(ProduceRequest request, in AdmittedBatch admitted, bool recorded)
+    {
+        try
+        {
+            return EncodeRecords(request, admitted, recorded);
+        }
+        finally
+        {
+            request.BodyOwner?.Dispose();
+        }
+    }
+
+    private Message<byte[]?, byte[]?>[] EncodeRecords(ProduceRequest request, in AdmittedBatch admitted, bool recorded)
     {
         var (records, valueEncoding, keyEncoding, errors) = (admitted.Records, admitted.ValueEncoding, admitted.KeyEncoding, admitted.Errors);
         var idempotencyKey = request.IdempotencyKey;
