@@ -9,11 +9,12 @@ namespace KafkaGateway.Producing;
 
 /// <summary>One record of a produce request, as sent.</summary>
 /// <remarks>
-/// Kept compact (one per record; ~128 B before session 8, now ~104 B): an absent key is an undefined element, an absent
+/// Kept compact (one per record; ~128 B before session 8, ~104 B since): an absent key is an undefined element, an absent
 /// partition -1, the timestamp epoch milliseconds (what the Kafka record carries; an ISO-8601 timestamp's offset and
-/// sub-millisecond digits never reached Kafka either).
+/// sub-millisecond digits never reached Kafka either). A struct since session 9: a batch's list holds the records
+/// themselves (one object per record less), and a single record's one-element list is its only object.
 /// </remarks>
-internal sealed class ProduceRecord(
+internal readonly struct ProduceRecord(
     int index,
     string path,
     JsonElement value,

@@ -461,6 +461,15 @@ public sealed partial class RecordProducer(
         return batch;
     }
 
+    /// <summary>
+    /// Record <paramref name="index"/>'s report when the record is in Kafka exactly once (persisted, and not reported after
+    /// a timed-out record of its producer), else null: the one rule for "persisted" in an answer.
+    /// </summary>
+    private static DeliveryReport<byte[]?, byte[]?>? InKafkaOnce(in DeliverySnapshot snapshot, int index) =>
+        snapshot.Report(index) is { Status: PersistenceStatus.Persisted, Error.IsError: false } report && !snapshot.AfterMessageTimeout(index)
+            ? report
+            : null;
+
     private ProduceResponse Outcomes(DeliveryBatch batch, in SentRequest sent)
     {
         var (topic, valueEncoding, identity, messages, started) = (sent.Topic, sent.ValueEncoding, sent.Identity, sent.Messages, sent.Started);
@@ -471,7 +480,7 @@ public sealed partial class RecordProducer(
         var persistedBytes = 0L;
         for (var i = 0; i < count; i++)
         {
-            if (snapshot.Report(i) is { Status: PersistenceStatus.Persisted, Error.IsError: false } report && !snapshot.AfterMessageTimeout(i))
+            if (InKafkaOnce(snapshot, i) is { } report)
             {
                 // The create time the gateway stamped (topics with message.timestamp.type=LogAppendTime replace it in
                 // the log; delivery reports carry the broker's append time, which the mock broker fakes).
@@ -497,8 +506,9 @@ public sealed partial class RecordProducer(
         for (var i = 0; i < count; i++)
         {
             var report = snapshot.Report(i);
-            if (produced[i] is { } done)
+            if (InKafkaOnce(snapshot, i) is not null)
             {
+                var done = produced[i];
                 outcomes.Add(new RecordOutcome(i, "persisted", done.Partition, done.Offset, null, null));
                 continue;
             }

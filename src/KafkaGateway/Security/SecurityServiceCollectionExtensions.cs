@@ -154,7 +154,7 @@ public static class SecurityServiceCollectionExtensions
     public static WebApplication UseRequestRateLimits(this WebApplication app)
     {
         // Without a limit no step at all (decided when the pipeline is built, after the options were validated).
-        ((IApplicationBuilder)app).Use(next => app.Services.GetRequiredService<ClientRateLimits>() is { Limiter: not null } limits
+        ((IApplicationBuilder)app).Use(next => app.Services.GetRequiredService<ClientRateLimits>() is { Buckets: not null } limits
             ? new RequestRateLimiting(next, limits).InvokeAsync
             : next);
         return app;
@@ -468,9 +468,9 @@ internal static class RequestCredentials
 }
 
 /// <summary>
-/// Requests per second per principal (per IP address when anonymous): the framework's limiters — a
-/// <see cref="TokenBucketRateLimiter"/> per client in a <see cref="PartitionedRateLimiter"/>, which replenishes them
-/// and drops idle ones — built once from <c>Security:Limits</c>. <see cref="Limiter"/> is null when the limit is off.
+/// Requests per second per principal (per IP address when anonymous): a <see cref="TokenBucketRateLimiter"/> per
+/// client in <see cref="ClientBuckets"/>, which replenishes them and drops idle ones, built once from
+/// <c>Security:Limits</c>. <see cref="Buckets"/> is null when the limit is off.
 /// </summary>
 internal sealed class ClientRateLimits : IDisposable
 {
@@ -492,13 +492,11 @@ internal sealed class ClientRateLimits : IDisposable
             TokensPerPeriod = Rate,
             ReplenishmentPeriod = TimeSpan.FromSeconds(1),
             QueueLimit = 0,
-            // The partitioned limiter replenishes its buckets itself (one timer, not one per client).
+            // The table replenishes its buckets itself (one timer, not one per client).
             AutoReplenishment = false,
         };
-        // RateLimitPartition.Get with one factory, not GetTokenBucketLimiter: that wraps its factory in a new closure
-        // on every call, i.e. on every request, to use it only when a client's bucket is first created.
-        Func<object, RateLimiter> createBucket = _ => new TokenBucketRateLimiter(bucket);
-        Limiter = PartitionedRateLimiter.Create<HttpContext, object>(context => RateLimitPartition.Get(ClientKey(context), createBucket));
+        // The framework's partitioned limiter's timer interval and idle limit.
+        Buckets = new ClientBuckets(bucket, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(10));
     }
 
     /// <summary>Tokens per second per client; 0 or less: no limit.</summary>
@@ -508,7 +506,10 @@ internal sealed class ClientRateLimits : IDisposable
     public int Burst { get; }
 
     /// <summary>The buckets, or null when no limit is configured.</summary>
-    public PartitionedRateLimiter<HttpContext>? Limiter { get; }
+    public ClientBuckets? Buckets { get; }
+
+    /// <summary>One token of the request's client's bucket (<see cref="Buckets"/> must not be null).</summary>
+    public RateLimitLease AttemptAcquire(HttpContext context) => Buckets!.AttemptAcquire(ClientKey(context));
 
     /// <summary>The 429 answer, with the wait the refused lease names (at least 1 s).</summary>
     public Task RejectAsync(HttpContext context, int retryAfter) =>
@@ -518,7 +519,7 @@ internal sealed class ClientRateLimits : IDisposable
             RetryAfterSeconds = retryAfter,
         }).AsTask();
 
-    public void Dispose() => Limiter?.Dispose();
+    public void Dispose() => Buckets?.Dispose();
 
     /// <summary>
     /// The principal's name (a string) or, when anonymous, the remote address (an <see cref="System.Net.IPAddress"/>,
@@ -532,7 +533,7 @@ internal sealed class ClientRateLimits : IDisposable
 
 /// <summary>
 /// The middleware of <see cref="ClientRateLimits"/>; health probes are never limited. The gateway's own instead of
-/// the framework's <c>UseRateLimiter</c>, over the same limiter: that one combines the global lease with an endpoint
+/// the framework's <c>UseRateLimiter</c>, over the same buckets: that one combines the global lease with an endpoint
 /// limiter's (no endpoint declares a policy) in a lease object of its own per request, asks that endpoint limiter
 /// (a partition closure per call) and keeps an async frame around the rest of every request to dispose the lease at
 /// its end (~350 B per single-record request with an API key, docs/benchmarks session 6). A token bucket's lease holds
@@ -543,12 +544,12 @@ internal sealed class RequestRateLimiting(RequestDelegate next, ClientRateLimits
 {
     public Task InvokeAsync(HttpContext context)
     {
-        if (limits.Limiter is not { } limiter || context.Request.Path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase))
+        if (limits.Buckets is null || context.Request.Path.StartsWithSegments("/health", StringComparison.OrdinalIgnoreCase))
         {
             return next(context);
         }
 
-        using var lease = limiter.AttemptAcquire(context);
+        using var lease = limits.AttemptAcquire(context);
         if (lease.IsAcquired)
         {
             return next(context);

@@ -175,7 +175,9 @@ public sealed class CachingSchemaRegistryTests : IAsyncLifetime
     {
         var id = _registry.Seed("users-value", UserSchema);
         _registry.Delay = TimeSpan.FromMilliseconds(300);
-        using var services = RegistryClientTestServices.Build(_registry.Url);
+        // The calls are counted: a slow machine must not turn one call into a timed-out call and its retry (the helper's
+        // 2 s timeout did, twice in a full unit run on a loaded machine, where this test took 10 s).
+        using var services = RegistryClientTestServices.Build(_registry.Url, new Dictionary<string, string?> { ["SchemaRegistry:RequestTimeoutSeconds"] = "60" });
         var cache = Cache(services);
 
         var byId = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => Task.Run(() => cache.GetSchemaByIdAsync(id, CancellationToken.None))));
@@ -195,7 +197,8 @@ public sealed class CachingSchemaRegistryTests : IAsyncLifetime
     {
         var id = _registry.Seed("users-value", UserSchema);
         _registry.Delay = TimeSpan.FromMilliseconds(500);
-        using var services = RegistryClientTestServices.Build(_registry.Url);
+        // One call counted: no timeout and retry on a slow machine (see ConcurrentMisses_SameKey_OneRegistryCall).
+        using var services = RegistryClientTestServices.Build(_registry.Url, new Dictionary<string, string?> { ["SchemaRegistry:RequestTimeoutSeconds"] = "60" });
         var cache = Cache(services);
         using var impatient = new CancellationTokenSource();
 

@@ -80,7 +80,7 @@ public sealed class RequestRateLimitingTests
             await middleware.InvokeAsync(Context("apikey:alice"));
         }
 
-        Assert.Null(limits.Limiter);
+        Assert.Null(limits.Buckets);
         Assert.Equal(50, passed);
     }
 
