@@ -160,7 +160,7 @@ internal static class ResultsWriter
 
             if (Environment.ProcessorCount <= 2 || MachineDescription.LooksShared())
             {
-                results.Append(CultureInfo.InvariantCulture, $"It ran on a {Environment.ProcessorCount}-core machine")
+                results.Append(CultureInfo.InvariantCulture, $"{(settings.Quick ? "It" : "the latest run")} ran on a {Environment.ProcessorCount}-core machine")
                     .Append(MachineDescription.LooksShared() ? " shared with other work (load average above the core count, see each section)" : "")
                     .Append(", with the gateway, the mock brokers and the load generator sharing its cores: numbers are noisy; compare ratios, and re-run `all` on a quiet machine before drawing conclusions. ");
             }
