@@ -19,13 +19,17 @@ internal static class HealthEndpoints
     {
         // Liveness runs no check, so its answer never changes: written from fixed bytes, with the health-check
         // middleware's no-cache headers, instead of building a report and serializing it on every probe.
-        app.Map("/health/live", (RequestDelegate)WriteLive).WithName("health.live").RequireGatewayAccess(AccessKind.Anonymous);
+        // GET and HEAD only: a probe reads; DELETE /health/live answered 200 as if it had done something. Any other
+        // method is routing's 405 with Allow (ProblemDetails method_not_allowed), like every other route.
+        app.MapMethods("/health/live", s_probeMethods, (RequestDelegate)WriteLive).WithName("health.live").RequireGatewayAccess(AccessKind.Anonymous);
         app.MapHealthChecks("/health/ready", new HealthCheckOptions
         {
             Predicate = check => check.Tags.Contains(HealthTags.Ready),
             ResponseWriter = WriteJson,
-        }).WithName("health.ready").RequireGatewayAccess(AccessKind.Anonymous);
+        }).WithMetadata(new HttpMethodMetadata(s_probeMethods)).WithName("health.ready").RequireGatewayAccess(AccessKind.Anonymous);
     }
+
+    private static readonly string[] s_probeMethods = [HttpMethods.Get, HttpMethods.Head];
 
     private static readonly byte[] s_healthy = "{\"status\":\"Healthy\"}"u8.ToArray();
 

@@ -63,6 +63,30 @@ public sealed class GatewayFoundationTests(KafkaClusterFixture cluster) : IClass
         Assert.Equal("Healthy", body.GetProperty("status").GetString());
     }
 
+    [Theory]
+    [InlineData("/health/live")]
+    [InlineData("/health/ready")]
+    public async Task HealthEndpoints_GetAndHead_Answer_OtherMethodsAre405WithAllow(string path)
+    {
+        await using var gateway = GatewayFactory.For(cluster);
+        using var client = gateway.CreateClient();
+
+        using var get = await client.GetAsync(new Uri(path, UriKind.Relative));
+        using var head = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+        using var delete = await client.DeleteAsync(new Uri(path, UriKind.Relative));
+        using var post = await client.PostAsync(new Uri(path, UriKind.Relative), null);
+
+        Assert.Equal(HttpStatusCode.OK, get.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        foreach (var refused in new[] { delete, post })
+        {
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, refused.StatusCode);
+            Assert.Equal(["GET", "HEAD"], refused.Content.Headers.Allow.Order(StringComparer.Ordinal));
+            Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+            Assert.Equal("method_not_allowed", (await refused.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("code").GetString());
+        }
+    }
+
     [Fact]
     public async Task SwaggerJson_Requested_DescribesTheClusterEndpointWithXmlDocs()
     {
