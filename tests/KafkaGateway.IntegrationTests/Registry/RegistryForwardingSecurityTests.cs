@@ -152,25 +152,9 @@ public sealed class RegistryForwardingSecurityTests(KafkaClusterFixture cluster)
         return SecureGateway.InProcess(cluster, settings);
     }
 
-    /// <summary>
-    /// Audit lines are written when the response has completed, which the client may see first: wait for the line
-    /// (bounded, a liveness limit on a loaded machine, not a timing assertion).
-    /// </summary>
-    private static async Task<bool> AuditedAsync(SecureGateway gateway, Func<string, bool> line)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (!gateway.Logs.Events.Any(e => e.EventId.Id == 4200 && line(e.Message)))
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                return false;
-            }
-
-            await Task.Delay(20);
-        }
-
-        return true;
-    }
+    /// <summary>Whether an audit line matching <paramref name="line"/> was written (see <see cref="CapturingLoggerProvider.AuditsAsync"/>).</summary>
+    private static async Task<bool> AuditedAsync(SecureGateway gateway, Func<string, bool> line) =>
+        (await gateway.Logs.AuditsAsync(lines => lines.Any(line))).Any(line);
 
     private static async Task<HttpStatusCode> SendAsync(HttpClient client, string method, string path, string? body)
     {

@@ -176,6 +176,26 @@ public sealed class CapturingLoggerProvider : ILoggerProvider
 {
     public ConcurrentQueue<(string Category, EventId EventId, string Message)> Events { get; } = new();
 
+    /// <summary>
+    /// The audit lines (EventId 4200) once <paramref name="enough"/> holds for them, or as they are after 15 s (a
+    /// liveness bound on a loaded machine, not a timing assertion): audit lines are written when the response has
+    /// completed, which the client may see first.
+    /// </summary>
+    public async Task<string[]> AuditsAsync(Func<string[], bool> enough)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            string[] audits = [.. Events.Where(e => e.EventId.Id == 4200).Select(e => e.Message)];
+            if (enough(audits) || DateTime.UtcNow > deadline)
+            {
+                return audits;
+            }
+
+            await Task.Delay(20);
+        }
+    }
+
     public ILogger CreateLogger(string categoryName) => new Capturing(this, categoryName);
 
     public void Dispose()
