@@ -9,6 +9,7 @@ namespace KafkaGateway.Bench.External;
 /// The gateway as its own process: the Release build of src/KafkaGateway, Development settings (so the embedded
 /// cluster runs inside it), listening on loopback for HTTP/1.1, h2c and HTTPS (TLS 1.3 with the Development
 /// certificate). Its CPU is read from /proc, so it includes the embedded brokers and nothing of the load generator.
+/// The framework floor (<see cref="FloorServer"/>) runs and is read the same way (<see cref="StartFloorAsync"/>).
 /// </summary>
 internal sealed class GatewayProcess : IAsyncDisposable
 {
