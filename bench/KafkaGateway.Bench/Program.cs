@@ -18,6 +18,12 @@ internal static class BenchCommand
             return await LoadGeneration.LoadCommand.RunAsync(args);
         }
 
+        if (command == External.FloorServer.Command)
+        {
+            // The produce suite's framework floor, started by the suite as its own process.
+            return await External.FloorServer.RunAsync(args);
+        }
+
         var quick = command == "quick" || args.Contains("--quick");
         var outIndex = Array.IndexOf(args, "--out");
         // Results go to bench/out (git-ignored) unless --update-docs asks for docs/benchmarks.
@@ -155,7 +161,7 @@ internal static class ResultsWriter
             results.Append("**Caution:** ");
             if (settings.Quick)
             {
-                results.Append("the latest run was in quick mode (2 rounds of 3 s per produce figure, 1 s stream rounds, short BenchmarkDotNet job). ");
+                results.Append("the latest run was in quick mode (one 2 s run per produce figure, 1 s stream rounds, short BenchmarkDotNet job). ");
             }
 
             if (Environment.ProcessorCount <= 2 || MachineDescription.LooksShared())

@@ -9,26 +9,30 @@ namespace KafkaGateway.Bench.External;
 /// The gateway as its own process: the Release build of src/KafkaGateway, Development settings (so the embedded
 /// cluster runs inside it), listening on loopback for HTTP/1.1, h2c and HTTPS (TLS 1.3 with the Development
 /// certificate). Its CPU is read from /proc, so it includes the embedded brokers and nothing of the load generator.
+/// The framework floor (<see cref="FloorServer"/>) runs and is read the same way (<see cref="StartFloorAsync"/>).
 /// </summary>
 internal sealed class GatewayProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _logPath;
 
-    private GatewayProcess(Process process, string logPath, int http1, int http2, int https)
+    private readonly string? _http2;
+    private readonly string? _https;
+
+    private GatewayProcess(Process process, string logPath, int http1, int? http2, int? https)
     {
         _process = process;
         _logPath = logPath;
         Http1 = $"http://127.0.0.1:{http1}";
-        Http2 = $"http://127.0.0.1:{http2}";
-        Https = $"https://127.0.0.1:{https}";
+        _http2 = http2 is { } h2 ? $"http://127.0.0.1:{h2}" : null;
+        _https = https is { } tls ? $"https://127.0.0.1:{tls}" : null;
     }
 
     public string Http1 { get; }
 
-    public string Http2 { get; }
+    public string Http2 => _http2 ?? throw new InvalidOperationException("This process listens on HTTP/1.1 only.");
 
-    public string Https { get; }
+    public string Https => _https ?? throw new InvalidOperationException("This process listens on HTTP/1.1 only.");
 
     public int Id => _process.Id;
 
@@ -64,15 +68,38 @@ internal sealed class GatewayProcess : IAsyncDisposable
             environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
+        return await LaunchAsync(start, logPath, ports.Item1, ports.Item2, ports.Item3);
+    }
+
+    /// <summary>
+    /// Starts the framework floor (<see cref="FloorServer"/>, this benchmark's own executable in <c>floor-server</c>
+    /// mode, with the same runtime settings as the gateway's build) on HTTP/1.1 and waits for it.
+    /// </summary>
+    public static async Task<GatewayProcess> StartFloorAsync(string outputDirectory)
+    {
+        var port = FreePort();
+        var bench = typeof(FloorServer).Assembly.Location;
+        var start = new ProcessStartInfo("dotnet", [bench, FloorServer.Command, "--port", port.ToString(CultureInfo.InvariantCulture)])
+        {
+            WorkingDirectory = Path.GetDirectoryName(bench)!,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        return await LaunchAsync(start, Path.Combine(outputDirectory, "floor.log"), port, null, null);
+    }
+
+    private static async Task<GatewayProcess> LaunchAsync(ProcessStartInfo start, string logPath, int http1, int? http2, int? https)
+    {
         var process = Process.Start(start) ?? throw new InvalidOperationException("dotnet did not start.");
         var log = new StreamWriter(logPath) { AutoFlush = true };
         process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
         process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (log) { log.WriteLine(e.Data); } } };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var gateway = new GatewayProcess(process, logPath, ports.Item1, ports.Item2, ports.Item3);
-        await gateway.WaitReadyAsync();
-        return gateway;
+        var launched = new GatewayProcess(process, logPath, http1, http2, https);
+        await launched.WaitReadyAsync();
+        return launched;
     }
 
     /// <summary>User plus system CPU of the gateway process so far (all its threads: Kestrel, MVC, librdkafka, the embedded brokers).</summary>
