@@ -59,8 +59,8 @@ internal sealed class HttpSuite(BenchSettings settings)
 
         report.Line();
         var floor = await FloorArmAsync(report, scripts, direct);
-        var anonymous = await GatewayArmAsync(report, "anonymous", new Dictionary<string, string>(), headers: new Dictionary<string, string>(), scripts, direct, floor, full: true);
-        var secured = await GatewayArmAsync(report, "api-key", new Dictionary<string, string>
+        await GatewayArmAsync(report, "anonymous", new Dictionary<string, string>(), headers: new Dictionary<string, string>(), scripts, direct, floor, full: true);
+        await GatewayArmAsync(report, "api-key", new Dictionary<string, string>
         {
             ["Security:AllowAnonymous"] = "false",
             ["Security:Authentication:ApiKeys:0:Name"] = "bench",
@@ -81,8 +81,6 @@ internal sealed class HttpSuite(BenchSettings settings)
             (Rounds == 1 ? "Each figure is one run (quick mode). " : $"Each figure is the median of {Rounds} runs (min-max in brackets). ") + "The gateway's runtime settings are its build's runtimeconfig.json: " +
             $"{GatewayProcess.RuntimeSettings()}.");
         report.Line();
-        _ = anonymous;
-        _ = secured;
         return report;
     }
 
@@ -185,7 +183,7 @@ internal sealed class HttpSuite(BenchSettings settings)
         return new Floor(healthRun.CpuPerRequest, singleRun.CpuPerRequest, ratios);
     }
 
-    private async Task<bool> GatewayArmAsync(SuiteReport report, string name, Dictionary<string, string> gatewaySettings,
+    private async Task GatewayArmAsync(SuiteReport report, string name, Dictionary<string, string> gatewaySettings,
         IReadOnlyDictionary<string, string> headers, string scripts, Dictionary<int, ClosedLoopResult> direct, Floor floor, bool full)
     {
         gatewaySettings["Producer:LingerMilliseconds"] = BenchCluster.LingerMs.ToString(CultureInfo.InvariantCulture);
@@ -274,7 +272,6 @@ internal sealed class HttpSuite(BenchSettings settings)
         }
 
         report.Line();
-        return true;
     }
 
     /// <summary>
